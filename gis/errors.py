@@ -1,0 +1,107 @@
+"""Domain errors: each has a machine code and a user-safe Vietnamese message.
+
+``api`` maps these classes to HTTP statuses in one table; the CLI prints them without a
+traceback. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GpmbError(Exception):
+    """Base of every error GPMB reports to a person."""
+
+    code = "error"
+    message_vi = "Đã xảy ra lỗi."
+
+    def __init__(self, detail: str | None = None, *, message_vi: str | None = None, **extra: Any):
+        self.detail = detail or self.message_vi
+        if message_vi is not None:
+            self.message_vi = message_vi
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class ConfigurationError(GpmbError):
+    """Settings or the machine are not set up as needed."""
+
+    code = "configuration"
+    message_vi = "Cấu hình hệ thống chưa đúng."
+
+
+class ClusterError(GpmbError):
+    """The embedded PostgreSQL cluster cannot be initialised, started or used."""
+
+    code = "db_cluster"
+    message_vi = "Không khởi động được cơ sở dữ liệu nội bộ."
+
+
+class DatabaseUnavailable(GpmbError):
+    """The database server cannot be reached."""
+
+    code = "db_unavailable"
+    message_vi = "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau."
+
+
+class PostgisMissing(GpmbError):
+    """The server has no PostGIS extension."""
+
+    code = "postgis_missing"
+    message_vi = "Máy chủ cơ sở dữ liệu chưa cài PostGIS."
+
+
+class NotFound(GpmbError):
+    """The requested record does not exist."""
+
+    code = "not_found"
+    message_vi = "Không tìm thấy dữ liệu được yêu cầu."
+
+
+class Conflict(GpmbError):
+    """The change clashes with the current state (stale version, duplicate…)."""
+
+    code = "conflict"
+    message_vi = "Dữ liệu đã bị thay đổi hoặc đã tồn tại."
+
+
+class InvalidInput(GpmbError):
+    """A value supplied by a person is not acceptable."""
+
+    code = "invalid_input"
+    message_vi = "Dữ liệu nhập vào không hợp lệ."
+
+
+class InvalidTransition(GpmbError):
+    """A clearance case cannot move to the requested step."""
+
+    code = "invalid_transition"
+    message_vi = "Không thể chuyển hồ sơ sang bước này."
+
+
+class BadGeometry(GpmbError):
+    """A geometry is invalid, empty or of the wrong type."""
+
+    code = "bad_geometry"
+    message_vi = "Hình học (ranh giới thửa) không hợp lệ."
+
+
+class ImportRejected(GpmbError):
+    """An import was refused as a whole; nothing was written."""
+
+    code = "import_rejected"
+    message_vi = "Tệp nhập bị từ chối; chưa có dữ liệu nào được ghi."
+
+
+class AuthenticationFailed(GpmbError):
+    """Wrong credentials, disabled or locked account."""
+
+    code = "authentication_failed"
+    message_vi = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+class PermissionDenied(GpmbError):
+    """The user's role does not allow this action."""
+
+    code = "permission_denied"
+    message_vi = "Bạn không có quyền thực hiện thao tác này."

@@ -1,0 +1,33 @@
+"""The ORM: typed SQLAlchemy 2 models over the schema created by the Alembic revisions."""
+
+from gis.models.base import Base
+from gis.models.cases import CaseEvent, ClearanceCase, Payment
+from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
+from gis.models.projects import Alignment, Project, ProjectMilestone
+from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
+from gis.models.resettlement import ResettlementAllocation, ResettlementArea, ResettlementPlot
+from gis.models.users import AuditEntry, User, UserCommune, UserProject
+
+__all__ = [
+    "Alignment",
+    "AuditEntry",
+    "Base",
+    "CaseEvent",
+    "ClearanceCase",
+    "Commune",
+    "LandUseLegacyCode",
+    "LandUseType",
+    "LandUser",
+    "Parcel",
+    "ParcelLandUser",
+    "Payment",
+    "Project",
+    "ProjectMilestone",
+    "ResettlementAllocation",
+    "ResettlementArea",
+    "ResettlementPlot",
+    "Survey",
+    "User",
+    "UserCommune",
+    "UserProject",
+]
