@@ -1,0 +1,60 @@
+"""The app factory: ``create_app(settings)``; the lifespan owns the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.errors import register_error_handlers
+from api.routers import health, projects
+from gis.db.engine import Database, session_factory
+from gis.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """Build the application.
+
+    Tests hand in their own ``engine``; ``gpmb serve`` hands in the ``Database`` it opened
+    (so the embedded cluster it started is stopped when the server stops); otherwise the
+    lifespan opens the database described by ``settings``.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = None
+        if engine is not None:
+            app.state.engine = engine
+        else:
+            db = database or Database(settings)
+            app.state.engine = db.engine or db.open()
+        app.state.sessions = session_factory(app.state.engine)
+        try:
+            yield
+        finally:
+            if db is not None:
+                db.close()
+
+    app = FastAPI(
+        title="GPMB — Giải phóng mặt bằng Lạng Sơn",
+        version="0.1.0",
+        description="Theo dõi giải phóng mặt bằng theo từng thửa đất (PostGIS).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(projects.router)
+
+    from web.routes import mount_web  # web -> gis only; the factory mounts it
+
+    mount_web(app)
+    return app

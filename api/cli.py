@@ -1,0 +1,147 @@
+"""The ``gpmb`` command line (Typer)."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import socket
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api.cli_db import db_app, demo_app, prepare_database
+from gis.db.engine import Database, open_database, session_factory
+from gis.domain import Role
+from gis.errors import GpmbError, InvalidInput
+from gis.settings import get_settings
+
+console = Console()
+app = typer.Typer(help="GPMB — theo dõi giải phóng mặt bằng Lạng Sơn.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+user_app = typer.Typer(help="Tài khoản người dùng.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_port(host: str, port: int) -> int:
+    for candidate in range(port, port + 20):
+        if _port_free(host, candidate):
+            return candidate
+    raise InvalidInput(f"ports {port}–{port + 19} on {host} are all taken; use --port",
+                       message_vi=f"Các cổng {port}–{port + 19} đều đang bận; chọn --port khác.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng HTTP")] = None,
+    demo: Annotated[bool, typer.Option(help="Nạp dữ liệu mẫu nếu CSDL trống")] = True,
+) -> None:
+    """Chạy ứng dụng: khởi động CSDL, cập nhật lược đồ, nạp dữ liệu mẫu nếu trống, phục vụ web."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    host = host or settings.host
+    wanted = port or settings.port
+    chosen = _pick_port(host, wanted)
+    if chosen != wanted:
+        console.print(f"[yellow]Cổng {wanted} đang bận, dùng cổng {chosen}.[/]")
+    db = Database(settings)
+    try:
+        engine = db.open()
+        first_admin = prepare_database(engine, settings, load_demo=demo, console=console)
+        url = f"http://{host}:{chosen}"
+        console.rule("[bold green]GPMB đã sẵn sàng")
+        console.print(f"Mở trình duyệt: [bold]{url}[/]   (tình trạng: {url}/health)")
+        if first_admin is not None:
+            console.print(
+                f"Đăng nhập lần đầu: tài khoản [bold]{first_admin.username}[/], mật khẩu "
+                f"[bold]{first_admin.password}[/] (chỉ hiện một lần — hãy lưu lại)."
+            )
+        else:
+            console.print("Đăng nhập bằng tài khoản đã tạo; quên mật khẩu: "
+                          "[bold]gpmb user reset-password admin[/]")
+        console.print("Dừng: Ctrl+C (CSDL nội bộ sẽ được tắt an toàn).")
+        uvicorn.run(create_app(settings, database=db), host=host, port=chosen, log_level="info")
+    finally:
+        db.close()
+
+
+def _read_password(confirm: bool = True) -> str:
+    """From standard input when it is not a terminal (scripts), otherwise asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mật khẩu: ")
+    if confirm and getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise InvalidInput("passwords differ", message_vi="Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="admin | staff | leader | field")],
+    project: Annotated[list[str] | None, typer.Option(help="Mã dự án (lặp lại được)")] = None,
+    commune: Annotated[list[str] | None, typer.Option(help="Mã xã/phường")] = None,
+    full_name: Annotated[str, typer.Option(help="Họ tên")] = "",
+) -> None:
+    """Tạo tài khoản; mật khẩu đọc từ stdin nếu không phải terminal."""
+    from gis.accounts import create_user
+
+    password = _read_password()
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        user = create_user(session, username, role, password, full_name=full_name,
+                           projects=project, communes=commune)
+        console.print(f"Đã tạo tài khoản [bold]{user.username}[/] ({user.role.value}).")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Khoá tài khoản."""
+    from gis.accounts import set_active
+
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        set_active(session, username, active=False)
+    console.print(f"Đã khoá tài khoản [bold]{username}[/].")
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: str) -> None:
+    """Đặt lại mật khẩu (đọc từ stdin nếu không phải terminal)."""
+    from gis.accounts import reset_password
+
+    password = _read_password()
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        reset_password(session, username, password)
+    console.print(f"Đã đặt lại mật khẩu cho [bold]{username}[/].")
+
+
+def main() -> None:
+    """Entry point: domain errors become a clear message and exit code 2, no traceback."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except GpmbError as exc:
+        console.print(f"[bold red]Lỗi:[/] {exc.message_vi}")
+        if exc.detail and exc.detail != exc.message_vi:
+            console.print(f"[red]{exc.detail}[/]", highlight=False)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

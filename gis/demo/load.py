@@ -1,0 +1,333 @@
+"""Load the demo dataset into PostGIS in one transaction, with bulk COPY.
+
+The Hữu Nghị – Chi Lăng expressway (PPP-BOT) with its cadastral parcels, land users and
+clearance cases (history 2024–2026), plus the provincial police headquarters site with its
+resettlement area. Deterministic from ``(parcels, seed)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from psycopg import Cursor
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from shapely.geometry import MultiPolygon, Polygon
+from sqlalchemy import Connection, Engine, text
+
+from gis.crs import STORAGE_SRID
+from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
+from gis.demo.history import generate_case_history
+from gis.demo.parcels import generate_parcels
+from gis.demo.people import generate_land_users
+from gis.demo.projects import DEMO_PROJECTS, EXPRESSWAY_CODE, POLICE_HQ_CODE, ProjectSpec
+from gis.domain import CaseStep
+
+RESIDENTIAL = ("ONT", "ODT")
+MIN_RECOVERED_M2 = 1.0  # slivers below this are not cases
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What was loaded, for the CLI and the README."""
+
+    parcels: int
+    land_users: int
+    cases: int
+    events: int
+    payments: int
+    seconds: float
+
+
+def _copy_frame(cur: Cursor[tuple[object, ...]], table: str, frame: pd.DataFrame) -> None:
+    """COPY a DataFrame (CSV; empty unquoted field = NULL) in chunks of 100k rows."""
+    cols = ", ".join(frame.columns)
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for start in range(0, len(frame), 100_000):
+            buf = io.StringIO()
+            frame.iloc[start:start + 100_000].to_csv(
+                buf, header=False, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
+            )
+            copy.write(buf.getvalue())
+
+
+def _hex_ewkb(geoms: Sequence[object] | np.ndarray) -> np.ndarray:
+    arr = shapely.set_srid(np.asarray(geoms, dtype=object), STORAGE_SRID)
+    return shapely.to_wkb(arr, hex=True, include_srid=True)
+
+
+def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Polygons -> one-part MultiPolygons (vectorised); MultiPolygons pass through."""
+    geoms = np.asarray(geoms, dtype=object)
+    is_poly = shapely.get_type_id(geoms) == 3
+    out = geoms.copy()
+    out[is_poly] = shapely.multipolygons(geoms[is_poly].reshape(-1, 1))
+    return out
+
+
+def _multi(geom: Polygon | MultiPolygon) -> MultiPolygon:
+    return geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
+
+
+def _insert_projects(conn: Connection, projects: Sequence[ProjectSpec]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for p in projects:
+        ids[p.code] = conn.execute(
+            text(
+                "INSERT INTO projects (code, name, investment_form, owner, contracting_authority,"
+                " legal_basis, compensation_budget_vnd, start_date, is_demo) VALUES (:code, :name,"
+                " CAST(:form AS investment_form), :owner, :authority, :basis, 0, :start, true)"
+                " RETURNING id"
+            ),
+            {"code": p.code, "name": p.name, "form": p.investment_form.value, "owner": p.owner,
+             "authority": p.contracting_authority, "basis": p.legal_basis, "start": p.start_date},
+        ).scalar_one()
+        for m in p.milestones:
+            conn.execute(
+                text("INSERT INTO project_milestones (project_id, kind, title, due_date,"
+                     " target_share) VALUES (:pid, :kind, :title, :due, :share)"),
+                {"pid": ids[p.code], "kind": m.kind, "title": m.title, "due": m.due_date,
+                 "share": m.target_share},
+            )
+    return ids
+
+
+def _insert_alignments(conn: Connection, project_ids: dict[str, int]) -> None:
+    specs = [(EXPRESSWAY_CODE, a.code, a.name, a.centreline, a.start_chainage_m, a.row_width_m,
+              _multi(a.footprint)) for a in expressway_alignments()]
+    specs.append((POLICE_HQ_CODE, "KHUDAT", "Khu đất xây dựng trụ sở", None, 0.0, None,
+                  _multi(police_hq_site())))
+    for project, code, name, line, start, width, footprint in specs:
+        conn.execute(
+            text("INSERT INTO alignments (project_id, code, name, centreline, start_chainage_m,"
+                 " row_width_m, footprint) VALUES (:pid, :code, :name, :line, :start, :width,"
+                 " :footprint)"),
+            {"pid": project_ids[project], "code": code, "name": name,
+             "line": from_shape(line, srid=STORAGE_SRID) if line is not None else None,
+             "start": start, "width": width,
+             "footprint": from_shape(footprint, srid=STORAGE_SRID)},
+        )
+
+
+def _overlay_cases(conn: Connection) -> pd.DataFrame:
+    """Intersect every alignment footprint with the parcels: one case per project × parcel."""
+    conn.execute(text(
+        """
+        CREATE TEMP TABLE demo_cases ON COMMIT DROP AS
+        SELECT DISTINCT ON (a.project_id, p.id)
+               a.project_id, p.id AS parcel_id, a.id AS alignment_id,
+               ST_Multi(ST_CollectionExtract(ST_MakeValid(
+                   ST_Intersection(p.geom, f.footprint)), 3)) AS recovered_geom,
+               p.land_use_code, p.legal_area_m2, ST_Area(p.geom) AS parcel_area
+        FROM alignments a
+        JOIN (SELECT project_id, ST_Union(footprint) AS footprint
+              FROM alignments GROUP BY project_id) f ON f.project_id = a.project_id
+        JOIN parcels p ON ST_Intersects(p.geom, a.footprint)
+        ORDER BY a.project_id, p.id, ST_Area(ST_Intersection(p.geom, a.footprint)) DESC
+        """
+    ))
+    conn.execute(text(
+        "DELETE FROM demo_cases WHERE ST_IsEmpty(recovered_geom) OR ST_Area(recovered_geom) < :m"
+    ), {"m": MIN_RECOVERED_M2})
+    rows = conn.execute(text(
+        "SELECT row_number() OVER (ORDER BY d.project_id, d.parcel_id) AS case_key, pr.code"
+        " AS project_code, d.parcel_id AS parcel_key, d.land_use_code,"
+        " round(ST_Area(d.recovered_geom)::numeric, 1)::float AS recovered_area_m2,"
+        " d.legal_area_m2::float AS legal_area_m2,"
+        " ST_Area(d.recovered_geom) >= 0.995 * d.parcel_area AS is_whole"
+        " FROM demo_cases d JOIN projects pr ON pr.id = d.project_id ORDER BY case_key"
+    )).all()
+    frame = pd.DataFrame(rows, columns=["case_key", "project_code", "parcel_key", "land_use_code",
+                                        "recovered_area_m2", "legal_area_m2", "is_whole"])
+    frame["has_residence"] = frame["land_use_code"].isin(RESIDENTIAL)
+    return frame
+
+
+def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
+              console: Console | None = None) -> DemoResult:
+    """Generate and load the demo in a single transaction (all or nothing)."""
+    console = console or Console(stderr=True)
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+               "{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("Dữ liệu mẫu", total=7)
+
+        def step(label: str) -> None:
+            progress.update(task, description=label)
+
+        step(f"Sinh {parcels:,} thửa đất".replace(",", "."))
+        gdf = generate_parcels(parcels, seed)
+        progress.advance(task)
+        step("Sinh người sử dụng đất")
+        cent = shapely.centroid(gdf.geometry.values)
+        users, holdings = generate_land_users(
+            pd.DataFrame({"parcel_key": gdf["parcel_key"], "commune_code": gdf["commune_code"],
+                          "land_use_code": gdf["land_use_code"],
+                          "centroid_x": shapely.get_x(cent), "centroid_y": shapely.get_y(cent)}),
+            seed,
+        )
+        progress.advance(task)
+        with engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            step("Ghi dự án, tuyến, thửa đất (COPY)")
+            project_ids = _insert_projects(conn, DEMO_PROJECTS)
+            _insert_alignments(conn, project_ids)
+            survey_id = conn.execute(text(
+                "INSERT INTO surveys (name, source, surveyed_on) VALUES ('Bản đồ địa chính mẫu"
+                " (dữ liệu minh hoạ)', 'gpmb demo', '2023-10-01') RETURNING id")).scalar_one()
+            parcel_rows = pd.DataFrame({
+                "id": gdf["parcel_key"].astype("int64"), "survey_id": survey_id,
+                "commune_code": gdf["commune_code"],
+                "sheet_commune_code": gdf["sheet_commune_code"],
+                "sheet_no": gdf["sheet_no"].astype("int64"),
+                "parcel_no": gdf["parcel_no"].astype("int64"),
+                "land_use_code": gdf["land_use_code"],
+                "land_use_code_source": gdf["land_use_code_source"],
+                "legal_area_m2": gdf["legal_area_m2"].round(1),
+                "geom": _hex_ewkb(_as_multipolygons(gdf.geometry.values)),
+            })
+            with raw.cursor() as cur:
+                _copy_frame(cur, "parcels", parcel_rows)
+                cur.execute("SELECT setval('parcels_id_seq', (SELECT max(id) FROM parcels))")
+                user_rows = users.rename(columns={"user_key": "id"})[
+                    ["id", "kind", "full_name", "citizen_id", "phone", "address", "commune_code"]]
+                _copy_frame(cur, "land_users", user_rows)
+                cur.execute("SELECT setval('land_users_id_seq', (SELECT max(id) FROM land_users))")
+                _copy_frame(cur, "parcel_land_users", holdings.rename(
+                    columns={"parcel_key": "parcel_id", "user_key": "land_user_id"})[
+                    ["parcel_id", "land_user_id", "share_pct"]])
+            conn.execute(text("ANALYZE parcels"))
+            progress.advance(task)
+
+            step("Chồng xếp phạm vi thu hồi với thửa đất")
+            cases_in = _overlay_cases(conn)
+            progress.advance(task)
+            step("Sinh lịch sử hồ sơ, chi trả")
+            history = generate_case_history(cases_in, seed)
+            progress.advance(task)
+
+            step("Ghi hồ sơ, sự kiện, chi trả (COPY)")
+            n_events, n_payments = _write_cases(conn, raw, cases_in, history, project_ids)
+            progress.advance(task)
+            step("Khu tái định cư")
+            _insert_resettlement(conn, project_ids)
+            conn.execute(text("UPDATE projects SET compensation_budget_vnd = b.budget"
+                              " FROM (SELECT project_id, (ceil(sum(approved_total_vnd) * 1.1"
+                              " / 1e9) * 1e9)::bigint AS budget FROM clearance_cases"
+                              " GROUP BY project_id) b WHERE b.project_id = projects.id"))
+            progress.advance(task)
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    result = DemoResult(len(gdf), len(users), len(cases_in), n_events, n_payments,
+                        time.perf_counter() - started)
+    console.print(
+        f"Đã nạp {result.parcels:,} thửa, {result.land_users:,} người sử dụng đất, "
+        f"{result.cases:,} hồ sơ, {result.events:,} sự kiện, {result.payments:,} lần chi trả "
+        f"trong {result.seconds:.1f} s.".replace(",", ".")
+    )
+    return result
+
+
+def _write_cases(conn: Connection, raw: object, cases_in: pd.DataFrame, history: object,
+                 project_ids: dict[str, int]) -> tuple[int, int]:
+    """Insert cases from the overlay plus generated state; then events and payments."""
+    hc: pd.DataFrame = history.cases  # type: ignore[attr-defined]
+    events: pd.DataFrame = history.events  # type: ignore[attr-defined]
+    payments: pd.DataFrame = history.payments  # type: ignore[attr-defined]
+    steps = events[events["kind"] == "step"]
+    last_step_on = steps.groupby("case_key")["occurred_on"].max()
+    handed = steps[steps["step_to"] == CaseStep.HANDED_OVER.value].set_index("case_key")[
+        "occurred_on"]
+    state = cases_in[["case_key", "parcel_key"]].merge(hc, on="case_key", how="left")
+    state["step_changed_on"] = state["case_key"].map(last_step_on)
+    state["handover_date"] = state["case_key"].map(handed)
+    money = ["approved_land_vnd", "approved_structures_vnd", "approved_crops_vnd",
+             "approved_support_vnd", "approved_resettlement_vnd"]
+    for col in money:
+        state[col] = state[col].astype("int64")
+    state["enforcement_stage"] = state["enforcement_stage"].astype("object")
+    with raw.cursor() as cur:  # type: ignore[attr-defined]
+        cur.execute("CREATE TEMP TABLE demo_state (case_key bigint, parcel_id bigint,"
+                    " step case_step, step_changed_on date, handover_date date,"
+                    " approved_land_vnd bigint, approved_structures_vnd bigint,"
+                    " approved_crops_vnd bigint, approved_support_vnd bigint,"
+                    " approved_resettlement_vnd bigint, resettlement_needed boolean,"
+                    " complaint_open boolean, enforcement_stage text) ON COMMIT DROP")
+        _copy_frame(cur, "demo_state", state.rename(columns={"parcel_key": "parcel_id"})[[
+            "case_key", "parcel_id", "step", "step_changed_on", "handover_date", *money,
+            "resettlement_needed", "complaint_open", "enforcement_stage"]])
+    conn.execute(text(
+        """
+        INSERT INTO clearance_cases (id, project_id, parcel_id, alignment_id, recovered_geom,
+            recovered_area_m2, is_whole_parcel, step, step_changed_on, handover_date,
+            approved_land_vnd, approved_structures_vnd, approved_crops_vnd,
+            approved_support_vnd, approved_resettlement_vnd, resettlement_needed,
+            complaint_open, enforcement_stage)
+        SELECT s.case_key, d.project_id, d.parcel_id, d.alignment_id, d.recovered_geom,
+               round(ST_Area(d.recovered_geom)::numeric, 1),
+               ST_Area(d.recovered_geom) >= 0.995 * d.parcel_area, s.step, s.step_changed_on,
+               s.handover_date, s.approved_land_vnd, s.approved_structures_vnd,
+               s.approved_crops_vnd, s.approved_support_vnd, s.approved_resettlement_vnd,
+               s.resettlement_needed, s.complaint_open, s.enforcement_stage
+        FROM demo_state s
+        JOIN (SELECT *, row_number() OVER (ORDER BY project_id, parcel_id) AS case_key
+              FROM demo_cases) d ON d.case_key = s.case_key
+        """
+    ))
+    conn.execute(text("SELECT setval('clearance_cases_id_seq',"
+                      " (SELECT max(id) FROM clearance_cases))"))
+    ev = events.rename(columns={"case_key": "case_id"})[[
+        "case_id", "kind", "step_from", "step_to", "occurred_on", "decision_no",
+        "decision_date", "signer", "note", "recorded_at"]]
+    pay = payments.rename(columns={"case_key": "case_id"})[[
+        "case_id", "amount_vnd", "paid_on", "method", "voucher_no"]]
+    # The ledger trigger keeps paid_vnd; its audit copies would only repeat the demo itself.
+    conn.execute(text("ALTER TABLE clearance_cases DISABLE TRIGGER tr_audit"))
+    with raw.cursor() as cur:  # type: ignore[attr-defined]
+        _copy_frame(cur, "case_events", ev)
+        _copy_frame(cur, "payments", pay.astype({"amount_vnd": "int64"}))
+    conn.execute(text("ALTER TABLE clearance_cases ENABLE TRIGGER tr_audit"))
+    return len(ev), len(pay)
+
+
+def _insert_resettlement(conn: Connection, project_ids: dict[str, int]) -> None:
+    """The resettlement area of the police HQ project, its plots and first allocations."""
+    area, plots = resettlement_area()
+    area_id = conn.execute(text(
+        "INSERT INTO resettlement_areas (project_id, code, name, commune_code, geom)"
+        " SELECT :pid, 'TDC-DONGKINH', 'Khu tái định cư phục vụ dự án trụ sở Công an tỉnh',"
+        " c.code, :geom FROM communes c ORDER BY ST_Distance(c.centre, ST_Centroid(:geom))"
+        " LIMIT 1 RETURNING id"),
+        {"pid": project_ids[POLICE_HQ_CODE], "geom": from_shape(_multi(area), srid=STORAGE_SRID)},
+    ).scalar_one()
+    rng = np.random.default_rng(7)
+    for code, plot in plots:
+        price = int(round(plot.area * float(rng.uniform(9.0e6, 14.0e6)), -5))
+        conn.execute(text(
+            "INSERT INTO resettlement_plots (area_id, code, area_m2, price_vnd, geom)"
+            " VALUES (:a, :c, round(CAST(:m AS numeric), 1), :p, :g)"),
+            {"a": area_id, "c": code, "m": plot.area, "p": price,
+             "g": from_shape(plot, srid=STORAGE_SRID)})
+    # Households whose home is taken whole and who are paid get a plot, in case order.
+    conn.execute(text(
+        """
+        INSERT INTO resettlement_allocations (plot_id, case_id, allocated_on, decision_no)
+        SELECT p.id, c.id, c.step_changed_on, 'QĐ giao đất TĐC ' || c.id || '/QĐ-UBND'
+        FROM (SELECT id, step_changed_on, row_number() OVER (ORDER BY id) AS n
+              FROM clearance_cases
+              WHERE resettlement_needed AND step IN ('paid', 'decided_paid', 'handed_over')) c
+        JOIN (SELECT id, row_number() OVER (ORDER BY code) AS n
+              FROM resettlement_plots WHERE area_id = :a) p ON p.n = c.n
+        """), {"a": area_id})
+
+

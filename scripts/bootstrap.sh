@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what GPMB needs on Debian 12, idempotently: system packages (PostgreSQL +
+# PostGIS; with --test also Chromium and poppler), a virtualenv in .venv and the Python
+# packages pinned in pyproject.toml. Sourced by scripts/run.sh and scripts/test.sh.
+set -euo pipefail
+
+GPMB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+
+say() { printf '\033[1;32m==>\033[0m %s\n' "$*" >&2; }
+
+apt_install() {
+  # Install Debian packages as root, with sudo, or tell the user the exact command.
+  local pkgs=("$@")
+  [ ${#pkgs[@]} -eq 0 ] && return 0
+  local cmd=(apt-get install -y --no-install-recommends "${pkgs[@]}")
+  if [ "$(id -u)" -eq 0 ]; then
+    say "Cài gói hệ thống: ${pkgs[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${cmd[@]}" -qq
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    say "Cài gói hệ thống (sudo): ${pkgs[*]}"
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive "${cmd[@]}" -qq
+  else
+    echo "Thiếu gói hệ thống. Hãy chạy lệnh sau rồi chạy lại:" >&2
+    echo "  sudo apt-get update && sudo ${cmd[*]}" >&2
+    exit 1
+  fi
+}
+
+need=()
+pg_major=""
+if initdb_path=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1) \
+   && [ -n "$initdb_path" ]; then
+  pg_major=$(basename "$(dirname "$(dirname "$initdb_path")")")
+else
+  need+=(postgresql postgresql-contrib)
+  pg_major=15  # Debian 12's PostgreSQL
+fi
+[ -f "/usr/share/postgresql/$pg_major/extension/postgis.control" ] \
+  || need+=("postgresql-$pg_major-postgis-3")
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then need+=(python3-venv); fi
+if [ "$WITH_TEST" -eq 1 ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
+fi
+apt_install "${need[@]}"
+
+VENV="$GPMB_ROOT/.venv"
+if [ ! -x "$VENV/bin/python" ]; then
+  say "Tạo môi trường Python (.venv)"
+  python3 -m venv "$VENV"
+fi
+extras=""
+[ "$WITH_TEST" -eq 1 ] && extras="[test]"
+stamp="$VENV/.gpmb-installed$extras"
+want="$(sha256sum "$GPMB_ROOT/pyproject.toml" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "Cài gói Python (pyproject.toml$extras)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e "$GPMB_ROOT$extras"
+  echo "$want" > "$stamp"
+fi
+export PATH="$VENV/bin:$PATH"

@@ -1,0 +1,123 @@
+"""Session fixtures: a throwaway PostgreSQL + PostGIS cluster, migrated databases, the demo.
+
+Nothing here mocks the database: every data test runs on the real server. If PostgreSQL
+or PostGIS is missing the fixtures fail (they never skip).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from gis.db import migrate
+from gis.db.cluster import EmbeddedCluster, free_port
+from gis.db.engine import make_engine, session_factory
+from gis.settings import Settings
+
+DEMO_PARCELS = 1500
+DEMO_SEED = 20250331
+
+
+@pytest.fixture(scope="session")
+def scratch_dir() -> Iterator[Path]:
+    """A world-traversable temp dir (the server runs as 'postgres' when tests run as root)."""
+    base = Path(tempfile.mkdtemp(prefix="gpmb-test-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(scratch_dir: Path) -> Iterator[EmbeddedCluster]:
+    """The session's cluster, fsync off (throwaway)."""
+    cluster = EmbeddedCluster(scratch_dir / "session", preferred_port=free_port(0),
+                              durable=False)
+    cluster.init()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
+    """Create (or recreate) an empty database in the session cluster; return its URL."""
+    port = cluster.running_port()
+    assert port is not None
+    with psycopg.connect(cluster.admin_dsn(port, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_cluster: EmbeddedCluster) -> Callable[[str], str]:
+    """Factory: a new empty database in the session cluster, by name; returns its URL."""
+    return lambda name: fresh_database(pg_cluster, name)
+
+
+@pytest.fixture(scope="session")
+def test_settings(scratch_dir: Path) -> Settings:
+    """Settings for code under test (no embedded cluster of its own)."""
+    return Settings(environment="test", data_dir=scratch_dir / "app", db_pool_size=4)
+
+
+@pytest.fixture(scope="session")
+def db_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
+    """An empty, migrated database with the reference data."""
+    from gis.seed import seed_reference
+
+    url = fresh_database(pg_cluster, "gpmb_test")
+    eng = make_engine(url, test_settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as session:
+        seed_reference(session)
+    eng.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str, test_settings: Settings) -> Iterator[Engine]:
+    """Engine on the migrated test database."""
+    eng = make_engine(db_url, test_settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+            yield s
+        trans.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
+    """A database with the demo loaded (small, same code path as `gpmb demo load`)."""
+    from gis.demo.load import load_demo
+    from gis.seed import seed_reference
+
+    url = fresh_database(pg_cluster, "gpmb_demo")
+    eng = make_engine(url, test_settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as s:
+        seed_reference(s)
+    load_demo(eng, parcels=DEMO_PARCELS, seed=DEMO_SEED)
+    eng.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_url: str, test_settings: Settings) -> Iterator[Engine]:
+    """Engine on the demo database (read-only use, please)."""
+    eng = make_engine(demo_url, test_settings)
+    yield eng
+    eng.dispose()

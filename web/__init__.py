@@ -1,0 +1,1 @@
+"""Pages: Folium map builders, Jinja templates, static assets, page routes."""
