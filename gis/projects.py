@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gis.domain import CaseStep, InvestmentForm
@@ -49,8 +50,7 @@ def project_summaries(session: Session) -> list[ProjectSummary]:
     return [_summary(row) for row in session.execute(stmt)]
 
 
-def _summary(row: Row[tuple[int, str, str, InvestmentForm, bool, int, int, Decimal, Decimal,
-                            int, int]]) -> ProjectSummary:
+def _summary(row: Any) -> ProjectSummary:
     return ProjectSummary(
         id=row[0], code=row[1], name=row[2], investment_form=row[3], is_demo=row[4],
         cases=int(row[5]), handed_over=int(row[6]), recovered_area_m2=Decimal(row[7]),

@@ -7,11 +7,14 @@ or PostGIS is missing the fixtures fail (they never skip).
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -20,6 +23,7 @@ from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
 from gis.settings import Settings
+from tests.support import GPMB, fresh_database, gpmb_env
 
 DEMO_PARCELS = 1500
 DEMO_SEED = 20250331
@@ -43,16 +47,6 @@ def pg_cluster(scratch_dir: Path) -> Iterator[EmbeddedCluster]:
     cluster.start()
     yield cluster
     cluster.stop()
-
-
-def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
-    """Create (or recreate) an empty database in the session cluster; return its URL."""
-    port = cluster.running_port()
-    assert port is not None
-    with psycopg.connect(cluster.admin_dsn(port, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +115,32 @@ def demo_engine(demo_url: str, test_settings: Settings) -> Iterator[Engine]:
     eng = make_engine(demo_url, test_settings)
     yield eng
     eng.dispose()
+
+
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_url: str, scratch_dir: Path) -> Iterator[str]:
+    """`gpmb serve` for real (uvicorn, lifespan, engine) on the demo database."""
+    port = free_port(0)
+    log = (scratch_dir / "serve.log").open("w")
+    proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
+                            env=gpmb_env(demo_url, GPMB_DATA_DIR=str(scratch_dir / "srv")),
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((scratch_dir / "serve.log").read_text())
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("gpmb serve did not answer /health within 60 s")
+    yield base
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    log.close()

@@ -41,8 +41,8 @@ templates.env.filters["num"] = _number
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
     """Leaders' overview: every project with its clearance figures."""
+    session: Session
     with request.app.state.sessions() as session:
-        session: Session
         projects = project_summaries(session)
     return templates.TemplateResponse(
         request, "overview.html", {"projects": projects, "forms": INVESTMENT_FORM_VI}

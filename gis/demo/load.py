@@ -20,7 +20,7 @@ from geoalchemy2.shape import from_shape
 from psycopg import Cursor
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 
 from gis.crs import STORAGE_SRID
@@ -101,6 +101,7 @@ def _insert_projects(conn: Connection, projects: Sequence[ProjectSpec]) -> dict[
 
 
 def _insert_alignments(conn: Connection, project_ids: dict[str, int]) -> None:
+    specs: list[tuple[str, str, str, LineString | None, float, float | None, MultiPolygon]]
     specs = [(EXPRESSWAY_CODE, a.code, a.name, a.centreline, a.start_chainage_m, a.row_width_m,
               _multi(a.footprint)) for a in expressway_alignments()]
     specs.append((POLICE_HQ_CODE, "KHUDAT", "Khu đất xây dựng trụ sở", None, 0.0, None,

@@ -8,7 +8,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def _include_object(obj, name, type_, reflected, compare_to):
     # PostGIS and extension tables are not ours.
     return not (type_ == "table" and name in {"spatial_ref_sys"})
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
     ensure_postgis(bind)
     register_storage_crs(bind)
     raw = bind.connection.driver_connection  # psycopg: no placeholder parsing without params
+    assert raw is not None
     raw.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     with raw.cursor() as cur:
         cur.executemany(

@@ -76,6 +76,7 @@ def test_every_geometry_has_a_gist_index(engine: Engine) -> None:
                   AND a.attname = g.f_geometry_column)
             """)).all()
         srids = set(conn.execute(text(
-            "SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = 'public'")).scalars())
+            "SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = 'public'"
+        )).scalars())
     assert rows == []
     assert srids == {9215}
