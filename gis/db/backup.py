@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from gis.db.cluster import find_pg_bin
 from gis.db.postgis import register_storage_crs
@@ -39,6 +39,19 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     if proc.returncode != 0:
         raise BackupError(f"{Path(args[0]).name} failed: {proc.stderr.strip()[-2000:]}")
     return proc.stdout
+
+
+def _run_sql(url: URL, sql: str | None) -> None:
+    """Run ``sql`` on ``url``, then (re-)register EPSG:9215 there."""
+    eng = create_engine(url)
+    try:
+        with eng.begin() as conn:
+            if sql:
+                conn.exec_driver_sql(sql)
+            else:
+                register_storage_crs(conn)
+    finally:
+        eng.dispose()
 
 
 def backup(url: str, target: Path) -> Path:
@@ -71,14 +84,7 @@ def restore(url: str, source: Path) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{staging}"')
         conn.execute(f'CREATE DATABASE "{staging}"')
     staging_url = make_url(url).set(database=staging)
-    eng = create_engine(staging_url)
-    try:
-        with eng.begin() as c:
-            c.exec_driver_sql("CREATE EXTENSION postgis")
-            c.exec_driver_sql("CREATE EXTENSION pg_trgm")
-            register_storage_crs(c)
-    finally:
-        eng.dispose()
+    _run_sql(staging_url, "CREATE EXTENSION postgis; CREATE EXTENSION pg_trgm")
     list_file = source.with_suffix(".restore-list")
     list_file.write_text("\n".join(keep) + "\n", encoding="utf-8")
     try:
@@ -90,6 +96,8 @@ def restore(url: str, source: Path) -> None:
         raise
     finally:
         list_file.unlink(missing_ok=True)
+    # The dump carries spatial_ref_sys's EPSG:9215 row when PostGIS dumped it; make sure.
+    _run_sql(staging_url, None)
     old = f"{dbname}_before_restore_{dt.datetime.now():%Y%m%d%H%M%S}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

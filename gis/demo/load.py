@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from geoalchemy2.shape import from_shape
 from psycopg import Cursor
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -24,14 +23,21 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 
 from gis.crs import STORAGE_SRID
+from gis.demo.communes import load_communes
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
 from gis.demo.history import generate_case_history
 from gis.demo.parcels import generate_parcels
 from gis.demo.people import generate_land_users
 from gis.demo.projects import DEMO_PROJECTS, EXPRESSWAY_CODE, POLICE_HQ_CODE, ProjectSpec
-from gis.domain import CaseStep
+from gis.domain import CaseStep, UnitType
 
 RESIDENTIAL = ("ONT", "ODT")
+
+
+def commune_display_names() -> dict[str, str]:
+    """Commune code -> "xã Đồng Đăng" / "phường Tam Thanh" (for signers and organisations)."""
+    return {c.code: f"{'phường' if c.unit_type == UnitType.WARD else 'xã'} {c.name}"
+            for c in load_communes()}
 MIN_RECOVERED_M2 = 1.0  # slivers below this are not cases
 
 
@@ -73,6 +79,11 @@ def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ewkb(geom: shapely.Geometry) -> str:
+    """Hex EWKB in the storage SRID, for ``CAST(:param AS geometry)``."""
+    return str(shapely.to_wkb(shapely.set_srid(geom, STORAGE_SRID), hex=True, include_srid=True))
+
+
 def _multi(geom: Polygon | MultiPolygon) -> MultiPolygon:
     return geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
 
@@ -109,12 +120,12 @@ def _insert_alignments(conn: Connection, project_ids: dict[str, int]) -> None:
     for project, code, name, line, start, width, footprint in specs:
         conn.execute(
             text("INSERT INTO alignments (project_id, code, name, centreline, start_chainage_m,"
-                 " row_width_m, footprint) VALUES (:pid, :code, :name, :line, :start, :width,"
-                 " :footprint)"),
+                 " row_width_m, footprint) VALUES (:pid, :code, :name, CAST(:line AS geometry),"
+                 " :start, :width, CAST(:footprint AS geometry))"),
             {"pid": project_ids[project], "code": code, "name": name,
-             "line": from_shape(line, srid=STORAGE_SRID) if line is not None else None,
+             "line": _ewkb(line) if line is not None else None,
              "start": start, "width": width,
-             "footprint": from_shape(footprint, srid=STORAGE_SRID)},
+             "footprint": _ewkb(footprint)},
         )
 
 
@@ -127,7 +138,7 @@ def _overlay_cases(conn: Connection) -> pd.DataFrame:
                a.project_id, p.id AS parcel_id, a.id AS alignment_id,
                ST_Multi(ST_CollectionExtract(ST_MakeValid(
                    ST_Intersection(p.geom, f.footprint)), 3)) AS recovered_geom,
-               p.land_use_code, p.legal_area_m2, ST_Area(p.geom) AS parcel_area
+               p.land_use_code, p.commune_code, p.legal_area_m2, ST_Area(p.geom) AS parcel_area
         FROM alignments a
         JOIN (SELECT project_id, ST_Union(footprint) AS footprint
               FROM alignments GROUP BY project_id) f ON f.project_id = a.project_id
@@ -140,14 +151,15 @@ def _overlay_cases(conn: Connection) -> pd.DataFrame:
     ), {"m": MIN_RECOVERED_M2})
     rows = conn.execute(text(
         "SELECT row_number() OVER (ORDER BY d.project_id, d.parcel_id) AS case_key, pr.code"
-        " AS project_code, d.parcel_id AS parcel_key, d.land_use_code,"
+        " AS project_code, d.parcel_id AS parcel_key, d.land_use_code, d.commune_code,"
         " round(ST_Area(d.recovered_geom)::numeric, 1)::float AS recovered_area_m2,"
         " d.legal_area_m2::float AS legal_area_m2,"
         " ST_Area(d.recovered_geom) >= 0.995 * d.parcel_area AS is_whole"
         " FROM demo_cases d JOIN projects pr ON pr.id = d.project_id ORDER BY case_key"
     )).all()
     frame = pd.DataFrame(rows, columns=["case_key", "project_code", "parcel_key", "land_use_code",
-                                        "recovered_area_m2", "legal_area_m2", "is_whole"])
+                                        "commune_code", "recovered_area_m2", "legal_area_m2",
+                                        "is_whole"])
     frame["has_residence"] = frame["land_use_code"].isin(RESIDENTIAL)
     return frame
 
@@ -169,12 +181,14 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
         gdf = generate_parcels(parcels, seed)
         progress.advance(task)
         step("Sinh người sử dụng đất")
+        names = commune_display_names()
         cent = shapely.centroid(gdf.geometry.values)
         users, holdings = generate_land_users(
             pd.DataFrame({"parcel_key": gdf["parcel_key"], "commune_code": gdf["commune_code"],
                           "land_use_code": gdf["land_use_code"],
                           "centroid_x": shapely.get_x(cent), "centroid_y": shapely.get_y(cent)}),
             seed,
+            commune_names=names,
         )
         progress.advance(task)
         with engine.begin() as conn:
@@ -214,6 +228,7 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
             cases_in = _overlay_cases(conn)
             progress.advance(task)
             step("Sinh lịch sử hồ sơ, chi trả")
+            cases_in["commune_name"] = cases_in["commune_code"].map(names)
             history = generate_case_history(cases_in, seed)
             progress.advance(task)
 
@@ -307,18 +322,19 @@ def _insert_resettlement(conn: Connection, project_ids: dict[str, int]) -> None:
     area_id = conn.execute(text(
         "INSERT INTO resettlement_areas (project_id, code, name, commune_code, geom)"
         " SELECT :pid, 'TDC-DONGKINH', 'Khu tái định cư phục vụ dự án trụ sở Công an tỉnh',"
-        " c.code, :geom FROM communes c ORDER BY ST_Distance(c.centre, ST_Centroid(:geom))"
+        " c.code, CAST(:geom AS geometry) FROM communes c"
+        " ORDER BY ST_Distance(c.centre, ST_Centroid(CAST(:geom AS geometry)))"
         " LIMIT 1 RETURNING id"),
-        {"pid": project_ids[POLICE_HQ_CODE], "geom": from_shape(_multi(area), srid=STORAGE_SRID)},
+        {"pid": project_ids[POLICE_HQ_CODE], "geom": _ewkb(_multi(area))},
     ).scalar_one()
     rng = np.random.default_rng(7)
     for code, plot in plots:
         price = int(round(plot.area * float(rng.uniform(9.0e6, 14.0e6)), -5))
         conn.execute(text(
             "INSERT INTO resettlement_plots (area_id, code, area_m2, price_vnd, geom)"
-            " VALUES (:a, :c, round(CAST(:m AS numeric), 1), :p, :g)"),
+            " VALUES (:a, :c, round(CAST(:m AS numeric), 1), :p, CAST(:g AS geometry))"),
             {"a": area_id, "c": code, "m": plot.area, "p": price,
-             "g": from_shape(plot, srid=STORAGE_SRID)})
+             "g": _ewkb(plot)})
     # Households whose home is taken whole and who are paid get a plot, in case order.
     conn.execute(text(
         """
