@@ -86,7 +86,7 @@ def to_wgs84(easting: float, northing: float) -> tuple[float, float]:
 
 def format_chainage(metres: float) -> str:
     """Format a distance along an alignment the Vietnamese way: 12350.4 -> 'Km12+350'."""
-    total = int(round(metres))
+    total = round(metres)
     sign = "-" if total < 0 else ""
     km, m = divmod(abs(total), 1000)
     return f"{sign}Km{km}+{m:03d}"

@@ -66,7 +66,7 @@ LAND_USE_TYPES: tuple[LandUseType, ...] = (
     LandUseType("TON", "Đất tôn giáo", "Religious", _N),
     LandUseType("TIN", "Đất tín ngưỡng", "Belief (communal houses, shrines)", _N),
     LandUseType("NTD", "Đất nghĩa trang, nhà tang lễ, cơ sở hỏa táng", "Cemeteries", _N),
-    LandUseType("SON", "Đất có mặt nước dạng sông, ngòi, kênh, rạch, suối", "Rivers and streams", _N),
+    LandUseType("SON", "Đất có mặt nước dạng sông, ngòi, kênh, rạch, suối", "Rivers", _N),
     LandUseType("MNC", "Đất có mặt nước chuyên dùng", "Special-use water surface", _N),
     LandUseType("PNK", "Đất phi nông nghiệp khác", "Other non-agricultural", _N),
     LandUseType("BCS", "Đất bằng chưa sử dụng", "Unused flat land", _U),

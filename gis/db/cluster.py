@@ -302,7 +302,7 @@ class EmbeddedCluster:
                     "(postmaster.pid). Stop that server first; nothing was changed.")
         if "incompatible with server" in text:
             return f"{self.pgdata} belongs to another PostgreSQL version; nothing was changed."
-        if "checkpoint record" in text or "invalid" in text.lower() and "record" in text:
+        if "checkpoint record" in text or ("invalid" in text.lower() and "record" in text):
             return (f"{self.pgdata} looks corrupt (no valid checkpoint). Restore a backup "
                     "(`gpmb db restore FILE`); the directory was not re-initialised.")
         tail = "\n".join(text.strip().splitlines()[-8:])

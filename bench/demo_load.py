@@ -1,0 +1,76 @@
+"""Benchmark: `gpmb demo load` into a fresh database of a throwaway PostGIS cluster.
+
+    python bench/demo_load.py                   # 5,000 parcels, 3 runs, median
+    python bench/demo_load.py --parcels 1000000 --runs 1
+
+Prints wall time (generation + COPY + overlay + history, all in one transaction), peak
+RSS of this process, and database size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from sqlalchemy import text
+
+from gis.db import migrate
+from gis.db.cluster import EmbeddedCluster, free_port
+from gis.db.engine import make_engine, session_factory
+from gis.demo.load import load_demo
+from gis.seed import seed_reference
+from gis.settings import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--parcels", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20250331)
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="gpmb-bench-"))
+    base.chmod(0o755)
+    cluster = EmbeddedCluster(base, preferred_port=free_port(0), durable=True)
+    cluster.init()
+    port = cluster.start()
+    settings = Settings(environment="test", data_dir=base)
+    quiet = Console(quiet=True)
+    times: list[float] = []
+    try:
+        for run in range(args.runs):
+            name = f"bench_{run}"
+            with psycopg.connect(cluster.admin_dsn(port, "postgres"), autocommit=True) as c:
+                c.execute(f'CREATE DATABASE "{name}"')
+            url = cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+            engine = make_engine(url, settings)
+            migrate.upgrade(engine)
+            with session_factory(engine).begin() as s:
+                seed_reference(s)
+            started = time.perf_counter()
+            result = load_demo(engine, parcels=args.parcels, seed=args.seed, console=quiet)
+            times.append(time.perf_counter() - started)
+            with engine.connect() as conn:
+                size = conn.execute(text(
+                    "SELECT pg_size_pretty(pg_database_size(current_database()))")).scalar_one()
+            engine.dispose()
+            print(f"run {run + 1}: {times[-1]:.1f} s — {result.parcels:,} parcels, "
+                  f"{result.cases:,} cases, {result.events:,} events, "
+                  f"{result.payments:,} payments; database {size}")
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"demo load, {args.parcels:,} parcels: median {statistics.median(times):.1f} s "
+              f"over {len(times)} run(s); peak RSS {peak_mib:,.0f} MiB")
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
