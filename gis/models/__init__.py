@@ -6,6 +6,7 @@ from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
 from gis.models.projects import Alignment, Project, ProjectMilestone
 from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
 from gis.models.resettlement import ResettlementAllocation, ResettlementArea, ResettlementPlot
+from gis.models.rules import RuleSet, TimeLimit
 from gis.models.users import AuditEntry, User, UserCommune, UserProject
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "ResettlementAllocation",
     "ResettlementArea",
     "ResettlementPlot",
+    "RuleSet",
     "Survey",
+    "TimeLimit",
     "User",
     "UserCommune",
     "UserProject",

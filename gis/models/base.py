@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
     """Base of every GPMB table (schema owned by Alembic revision SQL)."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012
 
 
 Vnd = Annotated[int, mapped_column(BigInteger, nullable=False, default=0)]

@@ -9,7 +9,16 @@ from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gis.domain import InvestmentForm
-from gis.models.base import Base, Geom, Vnd, created_at, geometry, pg_enum, updated_at, version_column
+from gis.models.base import (
+    Base,
+    Geom,
+    Vnd,
+    created_at,
+    geometry,
+    pg_enum,
+    updated_at,
+    version_column,
+)
 
 
 class Project(Base):

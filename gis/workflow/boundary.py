@@ -1,0 +1,208 @@
+"""What every workflow write does at the database boundary: lock the case, check who acts
+and the version they saw, find an earlier request with the same idempotency key, and turn
+driver errors into domain errors (so a constraint violation never becomes a 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from gis.domain import STEP_ORDER, CaseStep, EventKind, Role
+from gis.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    GpmbError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from gis.landuse import LandGroup
+from gis.models import (
+    CaseEvent,
+    ClearanceCase,
+    LandUseType,
+    Parcel,
+    Payment,
+    User,
+    UserCommune,
+    UserProject,
+)
+from gis.workflow.transitions import CaseFacts, SideRecord, StepRecord
+
+LOCK_TIMEOUT = "10s"
+"""How long a write waits for another one on the same case before giving up (409)."""
+
+MAX_KEY_LENGTH = 200
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@contextmanager
+def translate_db_errors() -> Iterator[None]:
+    """Re-raise driver and ORM errors as domain errors with Vietnamese messages."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise Conflict("the case was changed concurrently", message_vi="Hồ sơ vừa được người "
+                       "khác cập nhật; vui lòng tải lại rồi thử lại.",
+                       reason="stale_version") from exc
+    except DBAPIError as exc:
+        translated = translate_db_error(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def translate_db_error(exc: DBAPIError) -> GpmbError | None:
+    """The domain error for a driver error, or None for a genuine bug."""
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    diag = getattr(exc.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if state in {"40001", "40P01", "55P03"}:
+        return Conflict(f"concurrent update ({state})", message_vi="Có thao tác khác đang cập "
+                        "nhật cùng hồ sơ; vui lòng thử lại.", reason="concurrent_update")
+    if state == "GP001":
+        return Conflict("history is append-only", message_vi="Lịch sử không được sửa hoặc xoá; "
+                        "hãy ghi một bút toán/sự kiện mới.", reason="append_only")
+    if state == "23505" and "idempotency_key" in constraint:
+        return idempotency_conflict()
+    if state == "23505" and "reverses_payment_id" in constraint:
+        return Conflict("payment already reversed", message_vi="Khoản chi trả này đã được đảo "
+                        "bút toán.", reason="already_reversed")
+    if state == "23505":
+        return Conflict(f"duplicate ({constraint})", reason="duplicate", constraint=constraint)
+    if state == "23514" and "paid_vnd" in constraint:
+        return InvalidInput("paid total would go negative", message_vi="Tổng đã chi trả không "
+                            "được âm.", reason="paid_negative", constraint=constraint)
+    if state in {"23514", "23502", "22003", "22P02", "23503", "23P01"}:
+        return InvalidInput(f"rejected by the database ({state} {constraint})",
+                            message_vi="Dữ liệu không hợp lệ theo ràng buộc của cơ sở dữ liệu"
+                            + (f" ({constraint})." if constraint else "."),
+                            reason="constraint_violation", constraint=constraint)
+    if state.startswith("08") or state in {"57P01", "57P02", "57P03"}:
+        return DatabaseUnavailable(f"database connection lost ({state})")
+    return None
+
+
+def idempotency_conflict() -> Conflict:
+    """The same idempotency key was used for a different request."""
+    return Conflict("idempotency key reused with a different request",
+                    message_vi="Mã chống gửi trùng (Idempotency-Key) đã được dùng cho một yêu "
+                    "cầu khác; hãy dùng mã mới.", reason="idempotency_key_reused")
+
+
+def parse_enum(cls: type[E], value: object, field: str) -> E:
+    """``value`` as a member of ``cls``; an unknown value is bad input, not a crash."""
+    try:
+        return cls(str(value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)
+        raise InvalidInput(f"{field}={value!r} is not one of {allowed}",
+                           message_vi=f"Giá trị '{value}' không hợp lệ; chọn một trong: "
+                           f"{allowed}.", reason="unknown_value", field=field) from None
+
+
+def clean_key(key: str | None) -> str | None:
+    """Check an idempotency key: 1–200 printable characters."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput("bad idempotency key", message_vi="Mã chống gửi trùng "
+                           f"(Idempotency-Key) phải có 1–{MAX_KEY_LENGTH} ký tự.",
+                           reason="bad_idempotency_key", field="idempotency_key")
+    return key.strip()
+
+
+def lock_case(session: Session, case_id: int) -> ClearanceCase:
+    """Load the case for update (waiting at most ``LOCK_TIMEOUT`` for other writers)."""
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    case = session.get(ClearanceCase, case_id, with_for_update=True, populate_existing=True)
+    if case is None:
+        raise NotFound(f"case {case_id} not found", message_vi=f"Không tìm thấy hồ sơ GPMB số "
+                       f"{case_id}.", reason="case_not_found", case_id=case_id)
+    return case
+
+
+def check_version(case: ClearanceCase, expected: int | None) -> None:
+    """Refuse a change based on a stale copy of the case (None: no check requested)."""
+    if expected is not None and case.version != expected:
+        raise Conflict(
+            f"case {case.id} is at version {case.version}, not {expected}",
+            message_vi=f"Hồ sơ đã được cập nhật bởi người khác (phiên bản hiện tại "
+            f"{case.version}, bạn đang sửa phiên bản {expected}). Vui lòng tải lại.",
+            reason="stale_version", current_version=case.version, expected_version=expected,
+            current_step=case.step.value)
+
+
+def act_as(session: Session, actor_id: int, case: ClearanceCase, *,
+           field_may: bool = False) -> User:
+    """Check that ``actor_id`` may change ``case`` and name them for the audit trigger.
+
+    Leaders read only. Field staff may do only what ``field_may`` allows (notes, on-site
+    handover), and only on projects (and communes) assigned to them.
+    """
+    user = session.get(User, actor_id)
+    if user is None or not user.is_active:
+        raise PermissionDenied(f"user {actor_id} unknown or disabled", message_vi="Tài khoản "
+                               "không tồn tại hoặc đã bị khoá.", reason="inactive_actor")
+    if user.role == Role.LEADER or (user.role == Role.FIELD and not field_may):
+        raise PermissionDenied(f"role {user.role} may not do this", reason="role_not_allowed",
+                               role=user.role.value)
+    if user.role == Role.FIELD and not _in_scope(session, user, case):
+        raise PermissionDenied(f"case {case.id} outside the user's assignment",
+                               message_vi="Hồ sơ không thuộc dự án/xã được phân công cho bạn.",
+                               reason="out_of_scope")
+    session.execute(text("SELECT set_config('gpmb.actor', :u, true)"), {"u": user.username})
+    return user
+
+
+def _in_scope(session: Session, user: User, case: ClearanceCase) -> bool:
+    projects = set(session.scalars(select(UserProject.project_id)
+                                   .where(UserProject.user_id == user.id)))
+    communes = set(session.scalars(select(UserCommune.commune_code)
+                                   .where(UserCommune.user_id == user.id)))
+    if not projects and not communes:
+        return False
+    commune = session.scalar(select(Parcel.commune_code).where(Parcel.id == case.parcel_id))
+    return ((not projects or case.project_id in projects)
+            and (not communes or commune in communes))
+
+
+def touch(case: ClearanceCase) -> None:
+    """Mark the case changed so the ORM bumps its version even when only the ledger moved."""
+    case.updated_at = func.now()
+
+
+def load_facts(session: Session, case: ClearanceCase) -> CaseFacts:
+    """Everything the pure rules need about ``case``, read from the database."""
+    group = session.scalar(
+        select(LandUseType.land_group).join(Parcel, Parcel.land_use_code == LandUseType.code)
+        .where(Parcel.id == case.parcel_id))
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                             .order_by(CaseEvent.occurred_on, CaseEvent.id)).all()
+    steps = sorted((e for e in events if e.kind == EventKind.STEP and e.step_from and e.step_to),
+                   key=lambda e: (STEP_ORDER[e.step_to or CaseStep.NOT_STARTED], e.occurred_on,
+                                  e.id))
+    last_paid = session.scalar(select(func.max(Payment.paid_on)).where(
+        Payment.case_id == case.id, Payment.amount_vnd > 0))
+    return CaseFacts(
+        step=case.step,
+        land_group=group or LandGroup.AGRICULTURAL,
+        history=tuple(StepRecord(e.step_from, e.step_to, e.occurred_on, e.decision_date)
+                      for e in steps if e.step_from and e.step_to),
+        approved_total_vnd=case.approved_total_vnd,
+        paid_vnd=case.paid_vnd,
+        last_payment_on=last_paid,
+        complaint_open=case.complaint_open,
+        enforcement_stage=case.enforcement_stage,
+        side=tuple(SideRecord(e.kind, e.occurred_on, e.decision_date)
+                   for e in events if e.kind != EventKind.STEP),
+    )
