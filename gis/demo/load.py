@@ -53,6 +53,11 @@ class DemoResult:
     seconds: float
 
 
+def _n(value: int) -> str:
+    """Vietnamese thousands separator: 12345 -> '12.345'."""
+    return f"{value:,}".replace(",", ".")
+
+
 def _copy_frame(cur: Cursor[tuple[object, ...]], table: str, frame: pd.DataFrame) -> None:
     """COPY a DataFrame (CSV; empty unquoted field = NULL) in chunks of 100k rows."""
     cols = ", ".join(frame.columns)
@@ -177,7 +182,7 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
         def step(label: str) -> None:
             progress.update(task, description=label)
 
-        step(f"Sinh {parcels:,} thửa đất".replace(",", "."))
+        step(f"Sinh {_n(parcels)} thửa đất")
         gdf = generate_parcels(parcels, seed)
         progress.advance(task)
         step("Sinh người sử dụng đất")
@@ -247,9 +252,9 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
     result = DemoResult(len(gdf), len(users), len(cases_in), n_events, n_payments,
                         time.perf_counter() - started)
     console.print(
-        f"Đã nạp {result.parcels:,} thửa, {result.land_users:,} người sử dụng đất, "
-        f"{result.cases:,} hồ sơ, {result.events:,} sự kiện, {result.payments:,} lần chi trả "
-        f"trong {result.seconds:.1f} s.".replace(",", ".")
+        f"Đã nạp {_n(result.parcels)} thửa, {_n(result.land_users)} người sử dụng đất, "
+        f"{_n(result.cases)} hồ sơ, {_n(result.events)} sự kiện, {_n(result.payments)} lần "
+        f"chi trả trong {result.seconds:.1f} giây."
     )
     return result
 
