@@ -42,8 +42,8 @@ ZONE_MEAN_AREA_M2: dict[Zone, float] = {
     Zone.RICE: 850.0,
     Zone.CROPS: 1_400.0,
     Zone.ORCHARD: 2_800.0,
-    Zone.FOREST: 9_000.0,
-    Zone.PROTECTION: 18_000.0,
+    Zone.FOREST: 8_000.0,
+    Zone.PROTECTION: 15_000.0,
 }
 
 ZONE_MIX: dict[Zone, tuple[tuple[str, float], ...]] = {

@@ -42,6 +42,7 @@ from gis.demo.tessellation import (
 
 GRID_M = 0.001
 MIN_BAND_M = 40.0
+SLIVER_M2 = 5.0
 _SITE_BAND_M = (60.0, 250.0)
 _GRID_CUT_M = 1_000.0
 _TILE_TARGET = 20_000  # seeds per Voronoi tile
@@ -150,7 +151,31 @@ def _regions(domain: MultiPolygon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             geoms.append(part)
             communes.append(key[0])
             strip_of.append(key[1])
-    return np.array(geoms, dtype=object), np.array(communes), np.array(strip_of)
+    return _absorb_slivers(
+        np.array(geoms, dtype=object), np.array(communes), np.array(strip_of)
+    )
+
+
+def _absorb_slivers(
+    geoms: np.ndarray, communes: np.ndarray, strip_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge land regions under SLIVER_M2 (left where boundaries nearly meet) into the
+    neighbour of the same commune they share most border with: too thin to hold a seed."""
+    small = np.flatnonzero((strip_of < 0) & (shapely.area(geoms) < SLIVER_M2))
+    if len(small) == 0:
+        return geoms, communes, strip_of
+    keep = np.ones(len(geoms), dtype=bool)
+    tree = shapely.STRtree(geoms)
+    for i in small:
+        near = [j for j in tree.query(geoms[i], predicate="intersects")
+                if j != i and keep[j] and communes[j] == communes[i]]
+        shared = [float(shapely.length(shapely.intersection(geoms[i], geoms[j]))) for j in near]
+        if not near or max(shared) <= 0:
+            continue
+        j = near[int(np.argmax(shared))]
+        geoms[j] = shapely.coverage_union_all([geoms[j], geoms[i]])
+        keep[i] = False
+    return geoms[keep], communes[keep], strip_of[keep]
 
 
 def _sample_seeds(
@@ -252,10 +277,14 @@ def generate_parcels(n: int = 5000, seed: int = 20250331) -> gpd.GeoDataFrame:
     owner = merge_fragments(pieces, xy, land)
     strip_piece = ~land[pieces.region]
     key = np.where(strip_piece, len(xy) + pieces.region, owner)
-    if np.any(key < 0):
-        raise RuntimeError(f"{int(np.sum(key < 0))} fragments could not be merged")
-    geoms = _assemble(pieces.geoms, key)
+    lost = key < 0
+    if shapely.area(pieces.geoms[lost]).sum() > SLIVER_M2:
+        raise RuntimeError(f"{int(lost.sum())} fragments could not be merged")
+    geoms = _assemble(pieces.geoms[~lost], key[~lost])
+    key = key[~lost]
     keys = np.unique(key)
+    if len(keys) != n:
+        raise RuntimeError(f"tessellation gave {len(keys)} parcels instead of {n}")
     is_strip = keys >= len(xy)
     rep = np.empty((len(keys), 2))
     rep[~is_strip] = xy[keys[~is_strip]]

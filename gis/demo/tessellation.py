@@ -209,14 +209,22 @@ class Tessellator:
 def merge_fragments(pieces: Pieces, seeds: FloatArray, land: NDArray[np.bool_]) -> IntArray:
     """Owner cell of every piece in a land region.
 
-    The piece holding its seed keeps its cell; any other piece (the part of a cell that
-    spills over a region boundary) joins the neighbouring piece of the same region with
-    which it shares the longest edge, repeatedly, until all are owned. -1 for pieces of
-    non-land regions and for fragments with no owned neighbour.
+    The piece holding its seed (else the cell's largest) keeps its cell; any other piece
+    (the part of a cell that spills over a region boundary) joins the neighbouring piece
+    of the same region with which it shares the longest edge, repeatedly, until all are
+    owned. -1 for pieces of non-land regions and for fragments with no owned neighbour.
     """
     n = len(pieces.geoms)
     sx, sy = seeds[pieces.cell, 0], seeds[pieces.cell, 1]
     primary = land[pieces.region] & shapely.contains_xy(pieces.geoms, sx, sy)
+    # A seed within a millimetre of its cell's edge can fall outside it after snapping:
+    # then the cell's largest land piece stands in as its primary.
+    orphan = land[pieces.region] & ~np.isin(pieces.cell, pieces.cell[primary])
+    if orphan.any():
+        idx = np.flatnonzero(orphan)
+        idx = idx[np.lexsort((-shapely.area(pieces.geoms[idx]), pieces.cell[idx]))]
+        head = np.concatenate([[True], pieces.cell[idx][1:] != pieces.cell[idx][:-1]])
+        primary[idx[head]] = True
     owner = np.where(primary, pieces.cell, -1).astype(np.int64)
     frag = np.flatnonzero(land[pieces.region] & ~primary)
     if len(frag) == 0:
