@@ -42,6 +42,9 @@ fi
 [ -f "/usr/share/postgresql/$pg_major/extension/postgis.control" ] \
   || need+=("postgresql-$pg_major-postgis-3")
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then need+=(python3-venv); fi
+# Front-end assets (Leaflet, VectorGrid, …) come from npm at setup, never from a CDN.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$WITH_TEST" -eq 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
@@ -64,4 +67,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q -e "$GPMB_ROOT$extras"
   echo "$want" > "$stamp"
 fi
+
+# npm packages pinned by web/package-lock.json; only their dist files are served, copied
+# to web/static/vendor (gitignored) by `python -m web.assets`.
+web_stamp="$GPMB_ROOT/web/node_modules/.gpmb-installed"
+web_want="$(sha256sum "$GPMB_ROOT/web/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
+  say "Cài thư viện giao diện (npm ci --prefix web)"
+  npm ci --prefix "$GPMB_ROOT/web" --ignore-scripts --no-audit --no-fund --loglevel=error
+  echo "$web_want" > "$web_stamp"
+fi
+(cd "$GPMB_ROOT" && "$VENV/bin/python" -m web.assets >/dev/null)
 export PATH="$VENV/bin:$PATH"

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from gis.domain import InvestmentForm
 from gis.projects import project_summaries
-
-WEB_DIR = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=WEB_DIR / "templates")
+from gis.tiles import install_invalidation_hooks
+from web import map_routes
+from web.templating import WEB_DIR, templates
 
 INVESTMENT_FORM_VI = {
     InvestmentForm.PUBLIC_BUDGET: "Vốn ngân sách",
@@ -23,19 +20,6 @@ INVESTMENT_FORM_VI = {
 }
 
 router = APIRouter(include_in_schema=False)
-
-
-def _vnd(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _number(value: float, digits: int = 2) -> str:
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-templates.env.filters["vnd"] = _vnd
-templates.env.filters["num"] = _number
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -50,6 +34,8 @@ def overview(request: Request) -> HTMLResponse:
 
 
 def mount_web(app: FastAPI) -> None:
-    """Add the pages and the static assets (all served locally: no CDN)."""
+    """Add the pages, the map tiles and the static assets (all served locally: no CDN)."""
+    install_invalidation_hooks()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(router)
+    app.include_router(map_routes.router)

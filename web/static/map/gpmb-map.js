@@ -1,0 +1,309 @@
+/* GPMB project map: styling and filters on vector-tile properties, search, the parcel
+ * panel and the shareable view in the URL hash. Served by the app; no external request. */
+(function () {
+  "use strict";
+
+  var HIDDEN = { fill: true, fillOpacity: 0.04, fillColor: "#9aa5b1", color: "#9aa5b1",
+                 weight: 0.4, opacity: 0.35 };
+  var state = {
+    map: null, grid: null, config: null,
+    steps: null,            // Set of visible steps (null: all)
+    commune: "", landUse: "", overdue: false,
+    selected: null,         // parcel id shown in the panel
+    props: {}               // parcel id -> tile properties seen so far
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function matches(p) {
+    if (state.steps && !state.steps.has(p.step)) { return false; }
+    if (state.commune && p.commune !== state.commune) { return false; }
+    if (state.landUse && p.land_use !== state.landUse) { return false; }
+    if (state.overdue && !p.overdue) { return false; }
+    return true;
+  }
+
+  function parcelStyle(p) {
+    if (p.parcel_id === state.selected) {
+      return { fill: true, fillColor: "#00e5ff", fillOpacity: 0.55, color: "#000",
+               weight: 3, opacity: 1 };
+    }
+    if (!matches(p)) { return HIDDEN; }
+    var colour = state.config.colours[p.step] || "#9aa5b1";
+    return { fill: true, fillColor: colour, fillOpacity: 0.7,
+             color: p.overdue ? "#e00000" : "#37474f",
+             weight: p.overdue ? 2.2 : 0.6, opacity: 0.9 };
+  }
+
+  function format(n) { return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+  function formatDate(iso) {
+    if (!iso) { return ""; }
+    var d = iso.split("-");
+    return d[2] + "/" + d[1] + "/" + d[0];
+  }
+  function esc(text) {
+    var div = document.createElement("div");
+    div.textContent = text === null || text === undefined ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function restyleAll() {
+    var shown = 0, total = 0;
+    Object.keys(state.props).forEach(function (id) {
+      var p = state.props[id];
+      total += 1;
+      if (matches(p)) { shown += 1; }
+      state.grid.setFeatureStyle(p.parcel_id, parcelStyle(p));
+    });
+    var count = $("filter-count");
+    if (count) { count.textContent = "Đang hiện " + format(shown) + " / " + format(total) + " thửa đã tải"; }
+    writeHash();
+  }
+
+  /* ---- URL hash: #map=z/lat/lon&p=ID&step=a,b&commune=..&lu=..&overdue=1 ---- */
+  function writeHash() {
+    if (!state.map) { return; }
+    var c = state.map.getCenter();
+    var parts = ["map=" + state.map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5)];
+    if (state.selected) { parts.push("p=" + state.selected); }
+    if (state.steps) { parts.push("step=" + Array.from(state.steps).join(",")); }
+    if (state.commune) { parts.push("commune=" + encodeURIComponent(state.commune)); }
+    if (state.landUse) { parts.push("lu=" + encodeURIComponent(state.landUse)); }
+    if (state.overdue) { parts.push("overdue=1"); }
+    var hash = "#" + parts.join("&");
+    if (location.hash !== hash) { history.replaceState(null, "", hash); }
+    var share = $("share-url");
+    if (share) { share.value = location.href; }
+  }
+
+  function readHash() {
+    var out = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) { out[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); }
+    });
+    return out;
+  }
+
+  function applyHash() {
+    var h = readHash(), fitted = false;
+    if (h.map) {
+      var v = h.map.split("/").map(Number);
+      if (v.length === 3 && v.every(isFinite)) {
+        state.map.setView([v[1], v[2]], v[0], { animate: false });
+        fitted = true;
+      }
+    }
+    if (!fitted && state.config.bounds) { state.map.fitBounds(state.config.bounds, { animate: false }); }
+    if (h.step !== undefined) {
+      state.steps = new Set(h.step ? h.step.split(",") : []);
+      document.querySelectorAll(".step-filter").forEach(function (box) {
+        box.checked = state.steps.has(box.value);
+      });
+    }
+    state.commune = h.commune || "";
+    state.landUse = h.lu || "";
+    state.overdue = h.overdue === "1";
+    if ($("filter-commune")) { $("filter-commune").value = state.commune; }
+    if ($("filter-landuse")) { $("filter-landuse").value = state.landUse; }
+    if ($("filter-overdue")) { $("filter-overdue").checked = state.overdue; }
+    if (h.p) { select(Number(h.p)); }
+  }
+
+  /* ---- the parcel panel ---- */
+  function row(label, value) {
+    return "<tr><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
+  }
+
+  function renderPanel(d) {
+    var html = "<h2 id=\"panel-title\">Tờ " + d.sheet + " · Thửa " + d.parcel + "</h2>";
+    html += "<p class=\"step-badge\" style=\"background:" + (state.config.colours[d.step] || "#999") +
+            "\" id=\"panel-step\" data-step=\"" + esc(d.step) + "\">" + esc(d.step_label) + "</p>";
+    html += "<table class=\"kv\">";
+    html += row("Xã/phường", "<span id=\"panel-commune\">" + esc(d.commune) + "</span>");
+    html += row("Loại đất", esc(d.land_use + " — " + d.land_use_name));
+    html += row("Diện tích pháp lý", format(d.legal_area_m2) + " m²");
+    html += row("Diện tích thu hồi", format(d.recovered_area_m2) + " m²" +
+                (d.is_whole_parcel ? " (toàn bộ thửa)" : ""));
+    html += row("Người sử dụng đất", d.holders.map(function (h) {
+      return esc(h.name) + (h.share_pct < 100 ? " (" + h.share_pct + "%)" : "");
+    }).join("<br>") || "—");
+    html += row("Phê duyệt", "<span id=\"panel-approved\">" + format(d.approved_vnd) + "</span> đ");
+    html += row("Đã chi trả", "<span id=\"panel-paid\">" + format(d.paid_vnd) + "</span> đ");
+    if (d.handover_date) { html += row("Ngày bàn giao", formatDate(d.handover_date)); }
+    if (d.complaint_open) { html += row("Khiếu nại", "Đang giải quyết"); }
+    html += "</table>";
+    html += "<h3>Thời hạn tiếp theo</h3><p id=\"panel-deadline\">";
+    if (d.deadline) {
+      html += esc(d.deadline.label) + ": <strong>" + formatDate(d.deadline.due_date) + "</strong> " +
+        (d.deadline.overdue ? "<span class=\"overdue\">quá hạn " + (-d.deadline.days_left) + " ngày</span>"
+                            : "(còn " + d.deadline.days_left + " ngày)");
+    } else {
+      html += "Không có thời hạn đang chờ.";
+    }
+    html += "</p>";
+    html += "<h3>Lịch sử hồ sơ (" + d.history.length + ")</h3><ol id=\"panel-history\" class=\"history\">";
+    d.history.forEach(function (e) {
+      var doc = e.decision_no ? " — " + esc(e.decision_no) +
+        (e.decision_date ? " ngày " + formatDate(e.decision_date) : "") : "";
+      html += "<li><time>" + formatDate(e.date) + "</time> " + esc(e.what) + doc +
+              (e.note ? "<br><span class=\"muted\">" + esc(e.note) + "</span>" : "") + "</li>";
+    });
+    html += "</ol><h3>Chi trả (" + d.payments.length + ")</h3><table id=\"panel-payments\" class=\"payments\">";
+    d.payments.forEach(function (p) {
+      html += "<tr><td>" + formatDate(p.date) + "</td><td class=\"n\">" + format(p.amount_vnd) +
+              " đ</td><td>" + esc(p.method) + "</td><td>" + esc(p.voucher_no || "") + "</td></tr>";
+    });
+    html += "</table>";
+    $("panel-body").innerHTML = html;
+    var panel = $("parcel-panel");
+    panel.dataset.parcelId = d.parcel_id;
+    panel.hidden = false;
+  }
+
+  function select(parcelId) {
+    var previous = state.selected;
+    state.selected = parcelId;
+    if (previous && state.props[previous]) {
+      state.grid.setFeatureStyle(previous, parcelStyle(state.props[previous]));
+    }
+    if (state.props[parcelId]) { state.grid.setFeatureStyle(parcelId, parcelStyle(state.props[parcelId])); }
+    writeHash();
+    var panel = $("parcel-panel");
+    panel.dataset.loading = "1";
+    return fetch(state.config.parcelUrl + parcelId, { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { return r.json().then(function (e) { throw new Error(e.detail || r.status); }); }
+        return r.json();
+      })
+      .then(renderPanel)
+      .catch(function (err) {
+        $("panel-body").innerHTML = "<p class=\"error\">" + esc(err.message) + "</p>";
+        panel.hidden = false;
+      })
+      .finally(function () { delete panel.dataset.loading; });
+  }
+
+  function closePanel() {
+    var previous = state.selected;
+    state.selected = null;
+    if (previous && state.props[previous]) {
+      state.grid.setFeatureStyle(previous, parcelStyle(state.props[previous]));
+    }
+    $("parcel-panel").hidden = true;
+    writeHash();
+  }
+
+  /* ---- search ---- */
+  function search(q) {
+    var list = $("search-results");
+    list.innerHTML = "<li class=\"muted\">Đang tìm…</li>";
+    return fetch(state.config.searchUrl + "?q=" + encodeURIComponent(q))
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        list.innerHTML = "";
+        if (!data.results.length) {
+          list.innerHTML = "<li class=\"muted\">Không tìm thấy thửa nào.</li>";
+          return;
+        }
+        data.results.forEach(function (hit) {
+          var li = document.createElement("li");
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "search-hit";
+          button.dataset.parcelId = hit.parcel_id;
+          button.innerHTML = "<strong>Tờ " + hit.sheet + " · Thửa " + hit.parcel + "</strong> " +
+            esc(hit.commune) + "<br><span class=\"muted\">" + esc(hit.holders) + " — " +
+            esc(hit.step_label) + "</span>";
+          button.addEventListener("click", function () { flyTo(hit); });
+          li.appendChild(button);
+          list.appendChild(li);
+        });
+        if (data.results.length === 1) { flyTo(data.results[0]); }
+      });
+  }
+
+  function flyTo(hit) {
+    state.map.once("moveend", function () { select(hit.parcel_id); });
+    state.map.flyToBounds(hit.bounds, { maxZoom: 18, padding: [40, 40], duration: 0.6 });
+  }
+
+  /* ---- wiring ---- */
+  function bindControls() {
+    document.querySelectorAll(".step-filter").forEach(function (box) {
+      box.addEventListener("change", function () {
+        var on = Array.from(document.querySelectorAll(".step-filter"))
+          .filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+        state.steps = on.length === Object.keys(state.config.steps).length ? null : new Set(on);
+        restyleAll();
+      });
+    });
+    $("filter-commune").addEventListener("change", function (e) { state.commune = e.target.value; restyleAll(); });
+    $("filter-landuse").addEventListener("change", function (e) { state.landUse = e.target.value; restyleAll(); });
+    $("filter-overdue").addEventListener("change", function (e) { state.overdue = e.target.checked; restyleAll(); });
+    $("filter-reset").addEventListener("click", function () {
+      state.steps = null; state.commune = ""; state.landUse = ""; state.overdue = false;
+      document.querySelectorAll(".step-filter").forEach(function (b) { b.checked = true; });
+      $("filter-commune").value = ""; $("filter-landuse").value = ""; $("filter-overdue").checked = false;
+      restyleAll();
+    });
+    $("search-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var q = $("search-q").value.trim();
+      if (q) { search(q); }
+    });
+    $("panel-close").addEventListener("click", closePanel);
+    $("print-map").addEventListener("click", function () { window.print(); });
+    $("share-link").addEventListener("click", function () {
+      writeHash();
+      var input = $("share-url");
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(location.href).catch(function () {});
+      }
+    });
+  }
+
+  window.GPMB = {
+    style: function (p) {
+      state.props[p.parcel_id] = p;
+      return state.config ? parcelStyle(p) : HIDDEN;
+    },
+    communeStyle: function (p) {
+      var share = p.cases ? p.handed_over / p.cases : 0;
+      var colour = share >= 0.999 ? "#238b45" : share >= 0.5 ? "#e6d800" : "#d7301f";
+      return { radius: 6 + Math.min(18, Math.sqrt(p.cases)), fill: true, fillColor: colour,
+               fillOpacity: 0.75, color: "#263238", weight: 1 };
+    },
+    attach: function (map, grid, config) {
+      state.map = map; state.grid = grid; state.config = config;
+      grid.on("click", function (e) {
+        var p = e.layer && e.layer.properties;
+        if (!p) { return; }
+        if (p.parcel_id !== undefined) {
+          select(p.parcel_id);
+        } else if (p.commune) {
+          map.setView(e.latlng, config.detailMinZoom);
+        }
+      });
+      grid.on("load", function () { document.body.dataset.tilesLoaded = "1"; });
+      map.on("moveend", writeHash);
+      bindControls();
+      applyHash();
+      if (state.steps || state.commune || state.landUse || state.overdue) { restyleAll(); }
+      writeHash();
+    },
+    select: select,
+    search: search,
+    map: function () { return state.map; },
+    /* How many parcel features the loaded tiles hold (for checks and tests). */
+    stats: function () {
+      var tiles = state.grid._vectorTiles || {}, features = 0, count = 0;
+      Object.keys(tiles).forEach(function (k) {
+        count += 1;
+        features += Object.keys(tiles[k]._features || {}).length;
+      });
+      return { tiles: count, features: features, known: Object.keys(state.props).length };
+    }
+  };
+})();
