@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.errors import register_error_handlers
-from api.routers import health, projects
+from api.errors import document_problems, register_error_handlers
+from api.routers import (
+    auth,
+    case_writes,
+    cases,
+    health,
+    login_page,
+    parcels,
+    projects,
+    resettlement,
+    users,
+)
 from gis.db.engine import Database, session_factory
+from gis.logins import LoginPolicy
 from gis.settings import Settings, get_settings
 
 
@@ -50,11 +62,33 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.login_policy = LoginPolicy()
     register_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(login_page.router)
     app.include_router(projects.router)
+    app.include_router(parcels.router)
+    # /api/cases/bulk-steps before /api/cases/{case_id}
+    app.include_router(case_writes.router)
+    app.include_router(cases.router)
+    app.include_router(resettlement.router)
+    app.include_router(users.router)
+    _document_problems(app)
 
     from web.routes import mount_web  # web -> gis only; the factory mounts it
 
     mount_web(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Generate the OpenAPI document once, with every error as application/problem+json."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(plain())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,15 +1,39 @@
-"""Request dependencies that read like types."""
+"""Request dependencies that read like types: ``SessionDep``, ``CurrentUser``,
+``Annotated[Principal, Depends(RequireRole(Role.STAFF))]`` (aliased below).
+
+Who is calling: an ``Authorization: Bearer`` token (API clients) or the ``gpmb_session``
+cookie (pages). Cookie-authenticated unsafe requests must pass the CSRF check: the
+session's CSRF token (readable cookie ``gpmb_csrf``) echoed in the ``X-CSRF-Token``
+header or a ``csrf_token`` form field, and an ``Origin``/``Referer``, when sent, naming
+this host. Bearer requests are exempt: browsers never attach that header on their own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.domain import Role
+from gis.errors import AuthenticationFailed, PermissionDenied
+from gis.logins import BEARER, SESSION, LoginPolicy, csrf_matches, resolve_token
 from gis.settings import Settings
+
+SESSION_COOKIE = "gpmb_session"
+CSRF_COOKIE = "gpmb_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
+cookie_scheme = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                             description="Session cookie from POST /api/auth/login")
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,11 +49,112 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request; commit is explicit in the domain functions."""
+    """A session per request; routes commit explicitly, anything else is rolled back."""
     with request.app.state.sessions() as session:
         yield session
+
+
+def get_login_policy(request: Request) -> LoginPolicy:
+    """Lockout and token lifetimes (``app.state.login_policy``)."""
+    policy: LoginPolicy = request.app.state.login_policy
+    return policy
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
+PolicyDep = Annotated[LoginPolicy, Depends(get_login_policy)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    via: str  # "session" or "bearer"
+    token_id: int
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Citizen ID and phone numbers are shown only to staff and admin."""
+        return self.role in PERSONAL_DATA_ROLES
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (as uvicorn saw it, proxy headers applied)."""
+    return request.client.host if request.client else "unknown"
+
+
+def same_origin(request: Request) -> bool:
+    """True unless an Origin (or Referer) header names another host."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True  # the token check alone decides
+    return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
+
+
+async def check_csrf(request: Request, presented: str | None, ok: bool) -> None:
+    """Refuse a cookie-authenticated unsafe request without the session's CSRF token."""
+    if not same_origin(request):
+        raise PermissionDenied("cross-origin request", reason="csrf_origin",
+                               message_vi="Yêu cầu đến từ trang khác; đã bị chặn (CSRF).")
+    if not ok:
+        raise PermissionDenied("missing or wrong CSRF token", reason="csrf_token",
+                               message_vi="Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải "
+                               "lại trang rồi thử lại.")
+
+
+async def current_user(
+    request: Request, session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> Principal:
+    """The signed-in user, or 401; 403 for a cookie request failing the CSRF check."""
+    if bearer is not None and bearer.scheme.lower() == "bearer":
+        found = resolve_token(session, bearer.credentials, BEARER)
+    elif cookie:
+        found = resolve_token(session, cookie, SESSION)
+        if found is not None and request.method not in SAFE_METHODS:
+            presented = request.headers.get(CSRF_HEADER)
+            content_type = request.headers.get("content-type", "")
+            if presented is None and content_type.startswith(
+                    ("application/x-www-form-urlencoded", "multipart/form-data")):
+                value = (await request.form()).get("csrf_token")
+                presented = value if isinstance(value, str) else None
+            await check_csrf(request, presented, csrf_matches(found[1], presented))
+    else:
+        found = None
+    if found is None:
+        raise AuthenticationFailed("not signed in", reason="not_authenticated",
+                                   message_vi="Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết"
+                                   " hạn.")
+    user, token = found
+    return Principal(user.id, user.username, user.full_name, user.role, token.kind, token.id)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+class RequireRole:
+    """Dependency: the current user, provided their role is one of ``roles`` (else 403)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, user: CurrentUser) -> Principal:
+        """Check the role."""
+        if user.role not in self.roles:
+            raise PermissionDenied(f"role {user.role} not in {sorted(self.roles)}",
+                                   reason="role_not_allowed", role=user.role.value)
+        return user
+
+
+CaseWriter = Annotated[Principal, Depends(RequireRole(Role.STAFF, Role.ADMIN))]
+"""May change cases, money and resettlement (staff; admin too)."""
+FieldWriter = Annotated[Principal, Depends(RequireRole(Role.STAFF, Role.ADMIN, Role.FIELD))]
+"""May record what field teams do on site (notes, handover); the workflow checks scope."""
+AdminUser = Annotated[Principal, Depends(RequireRole(Role.ADMIN))]
+"""May manage accounts."""

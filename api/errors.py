@@ -1,4 +1,10 @@
-"""The one table mapping domain errors to HTTP, answered as application/problem+json."""
+"""The one table mapping domain errors to HTTP, answered as application/problem+json.
+
+Body members: RFC 9457 ``type``, ``title``, ``status``, ``detail``, GPMB's machine ``code``,
+``errors`` (request validation only) and ``extra`` — the domain error's own details
+(``reason``, ``current_version``…), kept under one key so they never clash with the
+standard members.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as e
+from gis.logins import LoginThrottled
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +31,7 @@ STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
     e.InvalidTransition: 409,
     e.Conflict: 409,
     e.NotFound: 404,
+    LoginThrottled: 429,
     e.AuthenticationFailed: 401,
     e.PermissionDenied: 403,
     e.DatabaseUnavailable: 503,
@@ -30,6 +39,61 @@ STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
     e.ClusterError: 503,
     e.ConfigurationError: 500,
 }
+
+
+class FieldError(BaseModel):
+    """One request-validation failure."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem body (``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
+    extra: dict[str, Any] | None = None
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry for a problem answer."""
+    return {"description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what error answers really are: every 4xx/5xx
+    (FastAPI's generated 422 included) is ``application/problem+json`` with ``Problem``."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] in {"4", "5"}:
+                    response["content"] = {
+                        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return schema
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries for the given problem statuses, with standard descriptions."""
+    text = {400: "Bad request", 401: "Not signed in (or the token expired)",
+            403: "Role or CSRF check refused the request", 404: "Not found",
+            409: "Conflict: stale version, invalid transition or reused idempotency key",
+            412: "Precondition failed", 415: "Unsupported media type",
+            422: "Invalid input", 429: "Too many failed sign-ins",
+            503: "Database unavailable"}
+    return {s: problem_response(text.get(s, "Error")) for s in statuses}
 
 
 def status_for(exc: e.GpmbError) -> int:
@@ -40,11 +104,27 @@ def status_for(exc: e.GpmbError) -> int:
     return 500
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, code: str, title: str, detail: str, *,
+            errors: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
     """An RFC 9457 problem response with GPMB's machine ``code``."""
-    body = {"type": f"urn:gpmb:problem:{code}", "title": title, "status": status,
-            "detail": detail, "code": code, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    body: dict[str, Any] = {"type": f"urn:gpmb:problem:{code}", "title": title,
+                            "status": status, "detail": detail, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body["extra"] = extra
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -52,7 +132,13 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status >= 500:
         log.error("%s: %s", exc.code, exc.detail)
-    return problem(status, exc.code, exc.message_vi, exc.message_vi, **exc.extra)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="gpmb"'
+    if status == 429 and "retry_after_s" in exc.extra:
+        headers["Retry-After"] = str(exc.extra["retry_after_s"])
+    return problem(status, exc.code, exc.message_vi, exc.message_vi,
+                   extra=_jsonable(exc.extra), headers=headers or None)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -70,7 +156,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Không tìm thấy trang hoặc dữ liệu.", 405: "Phương thức không được hỗ trợ."}
     title = titles.get(exc.status_code, str(exc.detail))
-    return problem(exc.status_code, f"http_{exc.status_code}", title, str(exc.detail))
+    return problem(exc.status_code, f"http_{exc.status_code}", title, str(exc.detail),
+                   headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,17 +1,24 @@
-"""Projects API (read side for now)."""
+"""Projects (with milestones and alignments) and alignment geometries as GeoJSON."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import SessionDep
+from api.deps import CurrentUser, SessionDep
+from api.errors import problems
+from api.http import GEO_JSON, GeoJSONResponse, Id, geojson
+from api.schemas import Feature, FeatureCollection, ProjectDetail
 from gis.domain import InvestmentForm
+from gis.geodata import alignment_features, get_project
 from gis.projects import project_summaries
 
-router = APIRouter(prefix="/api/projects", tags=["projects"])
+router = APIRouter(prefix="/api", tags=["projects"])
+Part = Annotated[Literal["centreline", "footprint"], Query(
+    description="centreline (the footprint where there is none) or the recovery footprint")]
 
 
 class ProjectOut(BaseModel):
@@ -30,7 +37,37 @@ class ProjectOut(BaseModel):
     paid_vnd: int
 
 
-@router.get("", response_model=list[ProjectOut], summary="List projects with their figures")
-def list_projects(session: SessionDep) -> list[ProjectOut]:
+@router.get("/projects", response_model=list[ProjectOut], responses=problems(401),
+            summary="List projects with their figures")
+def list_projects(_user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
     """Every project with case counts, recovered and handed-over area, approved and paid VND."""
     return [ProjectOut.model_validate(s, from_attributes=True) for s in project_summaries(session)]
+
+
+@router.get("/projects/{project_id}", response_model=ProjectDetail,
+            responses=problems(401, 404, 422), summary="A project with milestones and alignments")
+def project_detail(project_id: Id, _user: CurrentUser, session: SessionDep) -> ProjectDetail:
+    """The project, the targets the province set, and its alignments (no geometry)."""
+    return ProjectDetail.model_validate(get_project(session, project_id))
+
+
+@router.get("/projects/{project_id}/alignments", response_model=FeatureCollection,
+            response_class=GeoJSONResponse, responses=problems(401, 404, 422),
+            summary="A project's alignments as GeoJSON (WGS84)")
+def project_alignments(project_id: Id, _user: CurrentUser, session: SessionDep,
+                       part: Part = "centreline") -> GeoJSONResponse:
+    """Each alignment as a feature, coordinates in EPSG:4326."""
+    features = alignment_features(session, project_id=project_id, part=part)
+    return geojson({"type": "FeatureCollection", "features": features})
+
+
+@router.get("/alignments/{alignment_id}", response_model=Feature,
+            response_class=GeoJSONResponse, responses=problems(401, 404, 422),
+            summary="One alignment as a GeoJSON feature (WGS84)")
+def alignment(alignment_id: Id, _user: CurrentUser, session: SessionDep,
+              part: Part = "centreline") -> GeoJSONResponse:
+    """The alignment's centreline or footprint, coordinates in EPSG:4326."""
+    return geojson(alignment_features(session, alignment_id=alignment_id, part=part)[0])
+
+
+__all__ = ["GEO_JSON", "ProjectOut", "router"]

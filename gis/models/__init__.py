@@ -1,5 +1,6 @@
 """The ORM: typed SQLAlchemy 2 models over the schema created by the Alembic revisions."""
 
+from gis.models.auth import AuthToken, LoginAttempt
 from gis.models.base import Base
 from gis.models.cases import CaseEvent, ClearanceCase, Payment
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
@@ -12,6 +13,7 @@ from gis.models.users import AuditEntry, User, UserCommune, UserProject
 __all__ = [
     "Alignment",
     "AuditEntry",
+    "AuthToken",
     "Base",
     "CaseEvent",
     "ClearanceCase",
@@ -19,6 +21,7 @@ __all__ = [
     "LandUseLegacyCode",
     "LandUseType",
     "LandUser",
+    "LoginAttempt",
     "Parcel",
     "ParcelLandUser",
     "Payment",

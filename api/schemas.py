@@ -1,0 +1,426 @@
+"""Pydantic models of the REST API's request and response bodies (money in integer VND,
+areas in m², dates ISO 8601)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from gis.domain import CaseStep, EventKind, LandUserKind, PaymentMethod, Role
+from gis.workflow.deadlines import DeadlineKind
+
+Vnd = StrictInt  # JSON integers only: 1.5 or "1" is refused, never rounded
+Text = str | None
+
+
+class Orm(BaseModel):
+    """Models built from ORM objects or dataclasses."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- GeoJSON (RFC 7946, WGS84) -------------------------------------------------------------
+
+class Geometry(BaseModel):
+    """A GeoJSON geometry in WGS84 (lon, lat)."""
+
+    type: str
+    coordinates: list[Any]
+
+
+class Feature(BaseModel):
+    """A GeoJSON feature."""
+
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: Geometry
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON feature collection."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[Feature]
+
+
+# -- projects ---------------------------------------------------------------------------
+
+class MilestoneOut(Orm):
+    """A target the province set for a project."""
+
+    id: int
+    kind: str
+    title: str
+    due_date: dt.date
+    target_share: Decimal | None
+    note: str | None
+
+
+class AlignmentOut(Orm):
+    """An alignment without its geometry (see the GeoJSON routes)."""
+
+    id: int
+    code: str
+    name: str
+    start_chainage_m: Decimal
+    row_width_m: Decimal | None
+
+
+class ProjectDetail(Orm):
+    """A project with its milestones and alignments."""
+
+    id: int
+    code: str
+    name: str
+    investment_form: str
+    owner: str
+    contracting_authority: str | None
+    legal_basis: str | None
+    compensation_budget_vnd: int
+    start_date: dt.date | None
+    is_demo: bool
+    version: int
+    milestones: list[MilestoneOut]
+    alignments: list[AlignmentOut]
+
+
+# -- cases ------------------------------------------------------------------------------
+
+class CaseSummary(Orm):
+    """One line of the case list."""
+
+    id: int
+    project_id: int
+    project_code: str
+    parcel_id: int
+    commune_code: str
+    sheet_no: int
+    parcel_no: int
+    land_use_code: str
+    step: CaseStep
+    recovered_area_m2: Decimal
+    approved_total_vnd: int
+    paid_vnd: int
+    outstanding_vnd: int
+    holders: list[str]
+    version: int
+
+
+class CasePageOut(BaseModel):
+    """A page of cases; ``total`` counts every match."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[CaseSummary]
+
+
+class HolderOut(BaseModel):
+    """A land user; ``citizen_id`` and ``phone`` are null unless the caller may see them."""
+
+    id: int
+    kind: LandUserKind
+    full_name: str
+    citizen_id: str | None
+    phone: str | None
+    address: str | None
+    share_pct: int
+    personal_data_redacted: bool
+
+
+class EventOut(Orm):
+    """One entry of a case's history."""
+
+    id: int
+    kind: EventKind
+    step_from: CaseStep | None
+    step_to: CaseStep | None
+    occurred_on: dt.date
+    decision_no: str | None
+    decision_date: dt.date | None
+    signer: str | None
+    note: str | None
+    rule_version: str | None
+    recorded_by: int | None
+    recorded_at: dt.datetime
+
+
+class PaymentOut(Orm):
+    """A ledger entry (negative with ``reverses_payment_id``: a reversal)."""
+
+    id: int
+    amount_vnd: int
+    reverses_payment_id: int | None
+    paid_on: dt.date
+    method: PaymentMethod
+    voucher_no: str | None
+    note: str | None
+    recorded_by: int | None
+    recorded_at: dt.datetime
+
+
+class DeadlineOut(BaseModel):
+    """What is due next and by when (``days_left`` < 0: overdue)."""
+
+    what: DeadlineKind
+    label_vi: str
+    due_date: dt.date
+    rule_version: str
+    days_left: int
+    is_overdue: bool
+
+
+class AllocationOut(Orm):
+    """A resettlement plot given to a case (``released_on`` set: taken back)."""
+
+    id: int
+    plot_id: int
+    case_id: int
+    allocated_on: dt.date
+    decision_no: str | None
+    released_on: dt.date | None
+    recorded_by: int | None
+    recorded_at: dt.datetime
+
+
+class CaseDetailOut(BaseModel):
+    """A case in full. Its ``version`` is also the ETag."""
+
+    id: int
+    project_id: int
+    project_code: str
+    parcel_id: int
+    commune_code: str
+    sheet_no: int
+    parcel_no: int
+    land_use_code: str
+    step: CaseStep
+    step_label_vi: str
+    step_changed_on: dt.date | None
+    recovered_area_m2: Decimal
+    is_whole_parcel: bool
+    approved_land_vnd: int
+    approved_structures_vnd: int
+    approved_crops_vnd: int
+    approved_support_vnd: int
+    approved_resettlement_vnd: int
+    approved_total_vnd: int
+    paid_vnd: int
+    outstanding_vnd: int
+    resettlement_needed: bool
+    complaint_open: bool
+    enforcement_stage: str | None
+    handover_date: dt.date | None
+    version: int
+    holders: list[HolderOut]
+    events: list[EventOut]
+    payments: list[PaymentOut]
+    next_deadline: DeadlineOut | None
+    allocations: list[AllocationOut]
+
+
+# -- writes -----------------------------------------------------------------------------
+
+class EventIn(BaseModel):
+    """A step (``kind="step"`` with ``to_step``) or a side event / note. ``version`` may be
+    sent here instead of ``If-Match``; it is required for steps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EventKind = EventKind.STEP
+    to_step: CaseStep | None = None
+    occurred_on: dt.date
+    decision_no: Text = Field(default=None, max_length=100, examples=["123/QĐ-UBND"])
+    decision_date: dt.date | None = None
+    signer: Text = Field(default=None, max_length=200)
+    note: Text = Field(default=None, max_length=2000)
+    at: dt.datetime | None = Field(default=None, description="start of an enforcement")
+    remote_area: bool = False
+    shortfall_reason: Text = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class EventResultOut(BaseModel):
+    """The recorded event and the case's step and version afterwards."""
+
+    event_id: int
+    case_id: int
+    kind: EventKind
+    step: CaseStep
+    version: int
+    rule_version: str | None
+
+
+class PaymentIn(BaseModel):
+    """A payment or treasury deposit, in whole VND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_vnd: Vnd = Field(gt=0, le=10**15)
+    paid_on: dt.date
+    method: PaymentMethod
+    voucher_no: Text = Field(default=None, max_length=100)
+    note: Text = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ReversalIn(BaseModel):
+    """Why a payment is reversed (and when; default today)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+    reversed_on: dt.date | None = None
+    version: int | None = Field(default=None, ge=1)
+
+
+class PaymentResultOut(BaseModel):
+    """A ledger entry and the case's money afterwards."""
+
+    payment_id: int
+    case_id: int
+    amount_vnd: int
+    paid_vnd: int
+    approved_total_vnd: int
+    outstanding_vnd: int
+    version: int
+
+
+class AmountsIn(BaseModel):
+    """Approved amounts by component, whole VND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    land: Vnd = Field(ge=0, le=10**15)
+    structures: Vnd = Field(ge=0, le=10**15)
+    crops: Vnd = Field(ge=0, le=10**15)
+    support: Vnd = Field(ge=0, le=10**15)
+    resettlement: Vnd = Field(ge=0, le=10**15)
+    note: Text = Field(default=None, max_length=2000)
+    occurred_on: dt.date | None = None
+    version: int | None = Field(default=None, ge=1)
+
+
+class BulkRowOut(Orm):
+    """A recorded row of a bulk sheet."""
+
+    row: int
+    case_id: int
+    step: CaseStep
+    event_id: int
+    version: int
+
+
+class BulkResultOut(BaseModel):
+    """Every row of the sheet was recorded."""
+
+    applied: int
+    rows: list[BulkRowOut]
+
+
+# -- resettlement, history, users ---------------------------------------------------------
+
+class AreaOut(Orm):
+    """A resettlement area with plot counts."""
+
+    id: int
+    code: str
+    name: str
+    project_id: int | None
+    commune_code: str | None
+    plots: int
+    free_plots: int
+
+
+class PlotOut(Orm):
+    """A resettlement plot and the case holding it, if any."""
+
+    id: int
+    area_id: int
+    code: str
+    area_m2: Decimal
+    price_vnd: int
+    allocated_case_id: int | None
+
+
+class AllocationIn(BaseModel):
+    """Give a plot to a case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: int = Field(ge=1)
+    plot_id: int = Field(ge=1)
+    allocated_on: dt.date
+    decision_no: Text = Field(default=None, max_length=100)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ReleaseIn(BaseModel):
+    """Take a plot back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    released_on: dt.date
+
+
+class WaitingCaseOut(Orm):
+    """A case that needs resettlement and holds no plot."""
+
+    id: int
+    project_id: int
+    parcel_id: int
+    step: CaseStep
+    version: int
+
+
+class HistoryEntryOut(Orm):
+    """One thing that happened (``before``/``after`` for audited changes)."""
+
+    at: dt.datetime
+    source: str
+    table: str
+    row_key: str
+    action: str
+    actor: str | None
+    case_id: int | None
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class HistoryPageOut(BaseModel):
+    """A page of history, newest first."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[HistoryEntryOut]
+
+
+class UserOut(Orm):
+    """An account (never its password hash)."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    is_active: bool
+    failed_logins: int
+    locked_until: dt.datetime | None
+
+
+class UserIn(BaseModel):
+    """A new account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=64)
+    role: Role
+    password: str = Field(min_length=10, max_length=1024)
+    full_name: str = Field(default="", max_length=200)
+    projects: list[str] = Field(default_factory=list)
+    communes: list[str] = Field(default_factory=list)

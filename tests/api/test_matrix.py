@@ -1,0 +1,132 @@
+"""Authorization matrix: every role (and anonymous) × every endpoint.
+
+Allowed roles must get past authentication and authorization (any status but 401/403:
+requests are built so that writes stop at a domain check and change little); refused roles
+get 403; anonymous callers get 401.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import PASSWORD, ApiWorld
+
+ALL = frozenset({"admin", "staff", "leader", "field"})
+WRITERS = frozenset({"admin", "staff"})
+_seq = itertools.count()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route, how to call it, and who may."""
+
+    method: str
+    path: str
+    allowed: frozenset[str]
+    json: dict[str, Any] | None = None
+    files: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def endpoints(w: ApiWorld) -> list[Endpoint]:
+    """Every API route of the app with a request that exercises its checks."""
+    case = w.scalar("SELECT c.id FROM clearance_cases c WHERE c.project_id = :p "
+                    "AND c.step = 'notified' ORDER BY c.id LIMIT 1", p=w.project_id)
+    parcel = w.scalar("SELECT parcel_id FROM clearance_cases WHERE id = :c", c=case)
+    sheet = w.scalar("SELECT commune_code || '/' || sheet_no || '/' || parcel_no FROM parcels "
+                     "WHERE id = :p", p=parcel)
+    commune, sheet_no, parcel_no = str(sheet).split("/")
+    alignment = w.scalar("SELECT min(id) FROM alignments")
+    area = w.scalar("SELECT min(id) FROM resettlement_areas")
+    note = {"kind": "note", "occurred_on": "2026-01-05", "note": "Ma trận quyền"}
+    pay = {"amount_vnd": 1000, "paid_on": "2026-01-05", "method": "cash"}
+    amounts = {"land": 1, "structures": 0, "crops": 0, "support": 0, "resettlement": 0,
+               "version": 1}
+    return [
+        Endpoint("GET", "/api/auth/me", ALL),
+        Endpoint("GET", "/api/projects", ALL),
+        Endpoint("GET", f"/api/projects/{w.project_id}", ALL),
+        Endpoint("GET", f"/api/projects/{w.project_id}/alignments", ALL),
+        Endpoint("GET", f"/api/alignments/{alignment}", ALL),
+        Endpoint("GET", f"/api/parcels?commune={commune}&sheet={sheet_no}&parcel={parcel_no}",
+                 ALL),
+        Endpoint("GET", f"/api/parcels/{parcel}", ALL),
+        Endpoint("GET", "/api/cases?limit=5", ALL),
+        Endpoint("GET", f"/api/cases/{case}", ALL),
+        Endpoint("GET", f"/api/cases/{case}/history", ALL),
+        Endpoint("POST", f"/api/cases/{case}/events", ALL - {"leader"}, json=note),
+        Endpoint("POST", f"/api/cases/{case}/payments", WRITERS, json=pay),
+        Endpoint("POST", "/api/payments/2147483000/reversal", WRITERS, json={"reason": "x"}),
+        Endpoint("PUT", f"/api/cases/{case}/amounts", WRITERS, json=amounts),
+        Endpoint("POST", "/api/cases/bulk-steps", WRITERS, files=True),
+        Endpoint("GET", "/api/resettlement/areas", ALL),
+        Endpoint("GET", f"/api/resettlement/areas/{area}/plots", ALL),
+        Endpoint("GET", "/api/resettlement/allocations", ALL),
+        Endpoint("GET", "/api/resettlement/waiting", ALL),
+        Endpoint("POST", "/api/resettlement/allocations", WRITERS,
+                 json={"case_id": case, "plot_id": 2147483000, "allocated_on": "2026-01-05"}),
+        Endpoint("POST", "/api/resettlement/allocations/2147483000/release", WRITERS,
+                 json={"released_on": "2026-01-05"}),
+        Endpoint("GET", "/api/users", frozenset({"admin"})),
+        Endpoint("POST", "/api/users", frozenset({"admin"}),
+                 json={"username": "", "role": "leader", "password": PASSWORD}),
+        Endpoint("GET", "/api/users/t.staff/history", ALL - {"field"}),
+        Endpoint("POST", "/api/auth/logout", ALL),
+    ]
+
+
+def _call(client: TestClient, ep: Endpoint, headers: dict[str, str]) -> int:
+    kwargs: dict[str, Any] = {"headers": {**ep.headers, **headers}}
+    if ep.json is not None:
+        body = dict(ep.json)
+        if body.get("username") == "":
+            body["username"] = f"t.matrix{next(_seq)}"
+        kwargs["json"] = body
+    if ep.files:
+        kwargs["files"] = {"file": ("x.xlsx", io.BytesIO(b"not excel"), "application/zip")}
+    return client.request(ep.method, ep.path, **kwargs).status_code
+
+
+def _token(client: TestClient, role: str) -> dict[str, str]:
+    res = client.post("/api/auth/token", json={"username": f"t.{role}", "password": PASSWORD})
+    return {"Authorization": f"Bearer {res.json()['access_token']}"}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "staff", "leader", "field"])
+def test_authorization_matrix(client: TestClient, world: ApiWorld, role: str) -> None:
+    table = endpoints(world)
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = [(m, p) for p, ops in paths.items() for m in ops
+              if p.startswith("/api/") and p not in {"/api/auth/login", "/api/auth/token"}]
+    assert len(routes) == len(table), "every API route must be in the matrix"
+    wrong = []
+    for ep in table:
+        headers = {} if role == "anonymous" else (
+            _token(client, role) if ep.path.endswith("logout") else world.auth(role))
+        status = _call(client, ep, headers)
+        if role == "anonymous":
+            expected_ok = status == 401
+        elif role in ep.allowed:
+            expected_ok = status not in (401, 403) and status < 500
+        else:
+            expected_ok = status == 403
+        if not expected_ok:
+            wrong.append((ep.method, ep.path, status))
+    assert wrong == []
+
+
+def test_field_writes_only_in_assigned_projects(client: TestClient, world: ApiWorld) -> None:
+    case = world.scalar("SELECT min(id) FROM clearance_cases WHERE project_id = :p",
+                        p=world.project_id)
+    note = {"kind": "note", "occurred_on": "2026-01-06", "note": "Ngoài địa bàn"}
+    res = client.post(f"/api/cases/{case}/events", json=note, headers=world.auth("field2"))
+    assert res.status_code == 403 and res.json()["extra"]["reason"] == "out_of_scope"
+    step = {"kind": "step", "to_step": "notified", "occurred_on": "2026-01-06", "version": 1}
+    res = client.post(f"/api/cases/{case}/events", json=step, headers=world.auth("field"))
+    assert res.status_code == 403 and res.json()["extra"]["reason"] == "role_not_allowed"
