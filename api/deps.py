@@ -22,10 +22,16 @@ from sqlalchemy.orm import Session
 
 from gis.domain import Role
 from gis.errors import AuthenticationFailed, PermissionDenied
-from gis.logins import BEARER, SESSION, LoginPolicy, csrf_matches, resolve_token
+from gis.logins import (
+    BEARER,
+    SESSION,
+    SESSION_COOKIE,
+    LoginPolicy,
+    csrf_matches,
+    resolve_token,
+)
 from gis.settings import Settings
 
-SESSION_COOKIE = "gpmb_session"
 CSRF_COOKIE = "gpmb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

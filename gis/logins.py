@@ -27,6 +27,8 @@ from gis.models import AuthToken, LoginAttempt, User
 
 SESSION = "session"
 BEARER = "bearer"
+SESSION_COOKIE = "gpmb_session"
+"""Cookie carrying a browser session token (HttpOnly)."""
 _DUMMY_HASH = hash_password("không-phải-mật-khẩu-thật")  # equal work for unknown users
 
 

@@ -42,13 +42,14 @@ fi
 [ -f "/usr/share/postgresql/$pg_major/extension/postgis.control" ] \
   || need+=("postgresql-$pg_major-postgis-3")
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then need+=(python3-venv); fi
+# PDF reports embed DejaVu (Vietnamese diacritics)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # Front-end assets (Leaflet, VectorGrid, …) come from npm at setup, never from a CDN.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$WITH_TEST" -eq 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-  fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
 fi
 apt_install "${need[@]}"
 

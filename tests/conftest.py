@@ -144,3 +144,34 @@ def live_server(demo_url: str, scratch_dir: Path) -> Iterator[str]:
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
     log.close()
+
+
+VIEWER = ("lanhdao.kiemthu", "mat-khau-lanh-dao-2026")
+"""A leader account in the demo database, for page tests (pages need a signed-in user)."""
+
+
+@pytest.fixture(scope="session")
+def viewer_account(demo_engine: Engine) -> tuple[str, str]:
+    """Create the leader account once in the demo database."""
+    from gis.accounts import create_user
+    from gis.domain import Role
+
+    with session_factory(demo_engine).begin() as s:
+        create_user(s, VIEWER[0], Role.LEADER, VIEWER[1], full_name="Lãnh đạo kiểm thử")
+    return VIEWER
+
+
+@pytest.fixture(scope="session")
+def viewer_cookies(live_server: str, viewer_account: tuple[str, str]) -> dict[str, str]:
+    """Session cookies of the leader account on the live server."""
+    res = httpx.post(live_server + "/api/auth/login", timeout=30,
+                     json={"username": viewer_account[0], "password": viewer_account[1]})
+    assert res.status_code == 200, res.text
+    return dict(res.cookies)
+
+
+@pytest.fixture
+def web(live_server: str, viewer_cookies: dict[str, str]) -> Iterator[httpx.Client]:
+    """An HTTP client signed in as the leader account."""
+    with httpx.Client(cookies=viewer_cookies, timeout=30) as client:
+        yield client

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from gis.domain import InvestmentForm
 from gis.projects import project_summaries
 from gis.tiles import install_invalidation_hooks
-from web import map_routes
+from web import dashboard_routes, map_routes
+from web.auth import install_login_redirect, require_page_user
 from web.templating import WEB_DIR, templates
 
 INVESTMENT_FORM_VI = {
@@ -37,5 +38,8 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, the map tiles and the static assets (all served locally: no CDN)."""
     install_invalidation_hooks()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    app.include_router(router)
-    app.include_router(map_routes.router)
+    install_login_redirect(app)
+    signed_in = [Depends(require_page_user)]
+    app.include_router(router, dependencies=signed_in)
+    app.include_router(map_routes.router, dependencies=signed_in)
+    app.include_router(dashboard_routes.router, dependencies=signed_in)

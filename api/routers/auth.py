@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from api.deps import (
     CSRF_COOKIE,
-    SESSION_COOKIE,
     CurrentUser,
     PolicyDep,
     SessionDep,
@@ -19,7 +18,15 @@ from api.deps import (
 from api.errors import problems
 from gis.domain import Role
 from gis.errors import AuthenticationFailed
-from gis.logins import BEARER, SESSION, IssuedToken, authenticate, issue_token, revoke_token
+from gis.logins import (
+    BEARER,
+    SESSION,
+    SESSION_COOKIE,
+    IssuedToken,
+    authenticate,
+    issue_token,
+    revoke_token,
+)
 from gis.models import User
 from gis.settings import Settings
 

@@ -48,7 +48,20 @@ def test_unknown_route_is_a_problem_json(client: TestClient) -> None:
     assert res.json()["code"] == "http_404"
 
 
-def test_overview_page_is_vietnamese(client: TestClient) -> None:
+def test_pages_need_a_signed_in_user(client: TestClient) -> None:
+    client.cookies.clear()
+    res = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/login?next=/"
+    data = client.get("/projects/CT-HNCL/map/search", params={"q": "1/1"})
+    assert data.status_code == 401
+    assert data.headers["content-type"].startswith("application/problem+json")
+
+
+def test_overview_page_is_vietnamese(client: TestClient,
+                                     viewer_account: tuple[str, str]) -> None:
+    login = client.post("/api/auth/login", json={"username": viewer_account[0],
+                                                 "password": viewer_account[1]})
+    assert login.status_code == 200
     res = client.get("/")
     assert res.status_code == 200
     assert "Tiến độ giải phóng mặt bằng" in res.text

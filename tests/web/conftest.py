@@ -29,8 +29,12 @@ def page_watch() -> PageWatch:
 
 
 @pytest.fixture
-def page(browser: Browser, page_watch: PageWatch) -> Iterator[Page]:
+def page(browser: Browser, page_watch: PageWatch, live_server: str,
+         viewer_cookies: dict[str, str]) -> Iterator[Page]:
+    """A signed-in (leader) page whose requests may not leave the machine."""
     context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 850})
+    context.add_cookies([{"name": k, "value": v, "url": live_server}
+                         for k, v in viewer_cookies.items()])
 
     def guard(route: Route) -> None:
         host = urlsplit(route.request.url).hostname or ""

@@ -35,15 +35,15 @@ def test_folium_points_only_at_local_assets() -> None:
     assert all(u.startswith("/static/") for u in urls), urls
 
 
-def test_map_page_is_small_and_uses_no_external_asset(live_server: str) -> None:
-    page = httpx.get(live_server + "/projects/CT-HNCL/map", timeout=30)
+def test_map_page_is_small_and_uses_no_external_asset(web: httpx.Client, live_server: str) -> None:
+    page = web.get(live_server + "/projects/CT-HNCL/map", timeout=30)
     assert page.status_code == 200
     assert len(page.content) < 300_000
     for _scheme, host in ANY_HTTP.findall(page.text):
         assert host in LOOPBACK, f"external asset host {host}"
     assets = ASSET_URL.findall(page.text)
     assert len(assets) >= 12
-    with httpx.Client(base_url=live_server, timeout=10) as client:
+    with httpx.Client(base_url=live_server, timeout=10, cookies=web.cookies) as client:
         for url in assets:
             assert not urlsplit(url).netloc
             assert client.get(url).status_code == 200, url
@@ -53,17 +53,18 @@ def test_map_page_is_small_and_uses_no_external_asset(live_server: str) -> None:
         assert font and client.get(f"/static/vendor/fontawesome/webfonts/{font[1]}").is_success
 
 
-def test_overview_links_each_project_to_its_map(live_server: str) -> None:
-    page = httpx.get(live_server + "/", timeout=30).text
+def test_overview_links_each_project_to_its_map(web: httpx.Client, live_server: str) -> None:
+    page = web.get(live_server + "/", timeout=30).text
     assert "/projects/CT-HNCL/map" in page and "/projects/CA-LSN/map" in page
 
 
-def test_unknown_project_map_is_404(live_server: str) -> None:
-    response = httpx.get(live_server + "/projects/NOPE/map", timeout=30)
+def test_unknown_project_map_is_404(web: httpx.Client, live_server: str) -> None:
+    response = web.get(live_server + "/projects/NOPE/map", timeout=30)
     assert response.status_code == 404
 
 
-def test_tile_endpoint_answers_mvt_with_etag(live_server: str, demo_engine: Engine) -> None:
+def test_tile_endpoint_answers_mvt_with_etag(web: httpx.Client, live_server: str,
+        demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         lon, lat = conn.execute(text("""
             SELECT ST_X(pt), ST_Y(pt) FROM (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326)
@@ -72,34 +73,36 @@ def test_tile_endpoint_answers_mvt_with_etag(live_server: str, demo_engine: Engi
             ORDER BY c.id LIMIT 1) s""")).one()
     x, y = tiles.tile_for_lonlat(15, lon, lat)
     url = f"{live_server}/tiles/parcels/15/{x}/{y}.pbf?project=CT-HNCL"
-    first = httpx.get(url, timeout=30)
+    first = web.get(url, timeout=30)
     assert first.status_code == 200
     assert first.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     assert first.headers["cache-control"] == "no-cache"
     features = mapbox_vector_tile.decode(first.content)["parcels"]["features"]
     assert features
-    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=30)
+    again = web.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=30)
     assert again.status_code == 304
-    assert httpx.get(f"{live_server}/tiles/parcels/3/9/0.pbf", timeout=30).status_code == 422
-    assert httpx.get(f"{live_server}/tiles/parcels/15/{x}/{y}.pbf?project=NOPE",
+    assert web.get(f"{live_server}/tiles/parcels/3/9/0.pbf", timeout=30).status_code == 422
+    assert web.get(f"{live_server}/tiles/parcels/15/{x}/{y}.pbf?project=NOPE",
                      timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("query", ["{sheet}/{parcel}", "tờ {sheet} thửa {parcel}"])
-def test_search_by_sheet_and_parcel(live_server: str, demo_engine: Engine, query: str) -> None:
+def test_search_by_sheet_and_parcel(web: httpx.Client, live_server: str,
+        demo_engine: Engine, query: str) -> None:
     with demo_engine.connect() as conn:
         row = conn.execute(text("""
             SELECT p.id, p.sheet_no, p.parcel_no FROM clearance_cases c
             JOIN parcels p ON p.id = c.parcel_id JOIN projects j ON j.id = c.project_id
             WHERE j.code = 'CT-HNCL' ORDER BY c.id DESC LIMIT 1""")).one()
     q = query.format(sheet=row.sheet_no, parcel=row.parcel_no)
-    hits = httpx.get(f"{live_server}/projects/CT-HNCL/map/search", params={"q": q},
+    hits = web.get(f"{live_server}/projects/CT-HNCL/map/search", params={"q": q},
                      timeout=30).json()["results"]
     assert row.id in {h["parcel_id"] for h in hits}
     assert all((h["sheet"], h["parcel"]) == (row.sheet_no, row.parcel_no) for h in hits)
 
 
-def test_search_by_name_shows_no_personal_ids(live_server: str, demo_engine: Engine) -> None:
+def test_search_by_name_shows_no_personal_ids(web: httpx.Client, live_server: str,
+        demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         user = conn.execute(text("""
             SELECT u.full_name, u.citizen_id, u.phone, pu.parcel_id FROM land_users u
@@ -108,14 +111,15 @@ def test_search_by_name_shows_no_personal_ids(live_server: str, demo_engine: Eng
             JOIN projects j ON j.id = c.project_id
             WHERE j.code = 'CT-HNCL' AND u.citizen_id IS NOT NULL AND u.phone IS NOT NULL
             ORDER BY u.id LIMIT 1""")).one()
-    response = httpx.get(f"{live_server}/projects/CT-HNCL/map/search",
+    response = web.get(f"{live_server}/projects/CT-HNCL/map/search",
                          params={"q": user.full_name.upper()}, timeout=30)
     hits = response.json()["results"]
     assert user.parcel_id in {h["parcel_id"] for h in hits}
     assert user.citizen_id not in response.text and user.phone not in response.text
 
 
-def test_parcel_panel_data_matches_the_database(live_server: str, demo_engine: Engine) -> None:
+def test_parcel_panel_data_matches_the_database(web: httpx.Client, live_server: str,
+        demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         case = conn.execute(text("""
             SELECT c.id, c.parcel_id, c.step::text AS step, c.paid_vnd, c.approved_total_vnd,
@@ -128,7 +132,7 @@ def test_parcel_panel_data_matches_the_database(live_server: str, demo_engine: E
             FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
             JOIN communes m ON m.code = p.commune_code JOIN projects j ON j.id = c.project_id
             WHERE j.code = 'CT-HNCL' AND c.paid_vnd > 0 ORDER BY c.id LIMIT 1""")).one()
-    response = httpx.get(f"{live_server}/projects/CT-HNCL/map/parcels/{case.parcel_id}",
+    response = web.get(f"{live_server}/projects/CT-HNCL/map/parcels/{case.parcel_id}",
                          timeout=30)
     body = response.json()
     assert (body["case_id"], body["step"], body["sheet"], body["parcel"], body["commune"]) == (
@@ -137,6 +141,6 @@ def test_parcel_panel_data_matches_the_database(live_server: str, demo_engine: E
     assert len(body["history"]) == case.events and len(body["payments"]) == case.payments
     for secret in (case.secrets or "").split():
         assert secret not in response.text
-    missing = httpx.get(f"{live_server}/projects/CA-LSN/map/parcels/{case.parcel_id}",
+    missing = web.get(f"{live_server}/projects/CA-LSN/map/parcels/{case.parcel_id}",
                         timeout=30)
     assert missing.status_code == 404

@@ -1,0 +1,235 @@
+"""Clearance figures per project, per commune and in total, as of any day.
+
+One query over the replayed case state (``gis.progress.state``) with grouping sets, so
+each level is exact: sums add up (the total of a column is the sum of its rows), and
+households (distinct land users of the cases' parcels) are counted without duplicates at
+every level — a household holding land in two communes is one household in the total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.domain import CaseStep
+from gis.progress.state import (
+    APPROVED,
+    COUNTED,
+    HANDED,
+    PAID,
+    case_state_sql,
+    in_list,
+    no_jit,
+)
+from gis.workflow.deadlines import DeadlineKind
+
+M2_PER_HA = Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What was true on ``as_of`` for one scope (a project × commune, a project, a commune,
+    or everything). Areas in m², money in whole VND."""
+
+    parcels: int
+    households: int
+    area_m2: Decimal
+    handed_over_m2: Decimal
+    parcels_by_step: dict[CaseStep, int]
+    households_by_step: dict[CaseStep, int]
+    parcels_counted: int
+    households_counted: int
+    parcels_approved: int
+    households_approved: int
+    parcels_paid: int
+    households_paid: int
+    parcels_handed_over: int
+    households_handed_over: int
+    approved_vnd: int
+    paid_vnd: int
+    resettlement_needed: int
+    resettlement_allocated: int
+    complaints_filed: int
+    complaints_open: int
+    enforcement_decided: int
+    enforcement_executed: int
+    overdue: dict[DeadlineKind, int]
+
+    @property
+    def area_ha(self) -> Decimal:
+        """Area to recover, in hectares."""
+        return self.area_m2 / M2_PER_HA
+
+    @property
+    def handed_over_ha(self) -> Decimal:
+        """Area handed over, in hectares."""
+        return self.handed_over_m2 / M2_PER_HA
+
+    @property
+    def remaining_m2(self) -> Decimal:
+        """Area still to hand over."""
+        return self.area_m2 - self.handed_over_m2
+
+    @property
+    def handed_over_pct(self) -> float:
+        """Share of the area handed over, 0–100."""
+        return float(self.handed_over_m2 / self.area_m2 * 100) if self.area_m2 else 0.0
+
+    @property
+    def outstanding_vnd(self) -> int:
+        """Approved but not yet paid."""
+        return self.approved_vnd - self.paid_vnd
+
+    @property
+    def overdue_total(self) -> int:
+        """Cases with an overdue obligation, of any kind."""
+        return sum(self.overdue.values())
+
+
+HOUSEHOLD_FIELDS = frozenset(f.name for f in fields(Figures) if f.name.startswith("households"))
+"""Distinct counts: a total may be less than the sum of its rows."""
+ADDITIVE_FIELDS = tuple(f.name for f in fields(Figures) if f.name not in HOUSEHOLD_FIELDS)
+"""Figures whose total is the sum of the rows (dicts add up key by key)."""
+
+
+@dataclass(frozen=True)
+class ProgressFigures:
+    """Figures as of a day: the total, per project, per commune and per project × commune."""
+
+    as_of: dt.date
+    total: Figures
+    by_project: dict[int, Figures]
+    by_commune: dict[str, Figures]
+    by_project_commune: dict[tuple[int, str], Figures]
+
+
+def _step_cols(prefix: str, expr: str) -> str:
+    return ",\n".join(expr.format(cond=f"step = '{s.value}'") + f" AS {prefix}_{s.value}"
+                       for s in CaseStep)
+
+
+_H_COLUMNS = ", ".join(["households", *(f"h_{s.value}" for s in CaseStep),
+                        "households_counted", "households_approved", "households_paid",
+                        "households_handed_over"])
+
+
+_GROUPS = "GROUPING SETS ((project_id, commune_code), (project_id), (commune_code), ())"
+
+_SQL = case_state_sql() + f""",
+a AS (
+    SELECT GROUPING(project_id, commune_code) AS gid, project_id, commune_code,
+        count(*) AS parcels,
+        COALESCE(sum(area_m2), 0) AS area_m2,
+        COALESCE(sum(area_m2) FILTER (WHERE step IN {in_list(HANDED)}), 0) AS handed_over_m2,
+        {_step_cols("p", "count(*) FILTER (WHERE {cond})")},
+        count(*) FILTER (WHERE step IN {in_list(COUNTED)}) AS parcels_counted,
+        count(*) FILTER (WHERE step IN {in_list(APPROVED)}) AS parcels_approved,
+        count(*) FILTER (WHERE step IN {in_list(PAID)}) AS parcels_paid,
+        count(*) FILTER (WHERE step IN {in_list(HANDED)}) AS parcels_handed_over,
+        COALESCE(sum(approved_total_vnd) FILTER (WHERE step IN {in_list(APPROVED)}), 0)
+            AS approved_vnd,
+        COALESCE(sum(paid_vnd), 0) AS paid_vnd,
+        count(*) FILTER (WHERE resettlement_needed AND step <> 'not_started')
+            AS resettlement_needed,
+        count(*) FILTER (WHERE plots > 0) AS resettlement_allocated,
+        COALESCE(sum(complaints_filed), 0) AS complaints_filed,
+        count(*) FILTER (WHERE complaints_filed > complaints_resolved) AS complaints_open,
+        count(*) FILTER (WHERE enforcement_decided) AS enforcement_decided,
+        count(*) FILTER (WHERE enforcement_executed) AS enforcement_executed,
+        {",".join(f"count(*) FILTER (WHERE overdue_what = '{k.value}') AS o_{k.value}"
+                  for k in DeadlineKind)}
+    FROM s GROUP BY {_GROUPS}
+), h AS (
+    SELECT GROUPING(s.project_id, s.commune_code) AS gid, s.project_id, s.commune_code,
+        count(DISTINCT u.land_user_id) AS households,
+        {_step_cols("h", "count(DISTINCT u.land_user_id) FILTER (WHERE {cond})")},
+        count(DISTINCT u.land_user_id) FILTER (WHERE step IN {in_list(COUNTED)})
+            AS households_counted,
+        count(DISTINCT u.land_user_id) FILTER (WHERE step IN {in_list(APPROVED)})
+            AS households_approved,
+        count(DISTINCT u.land_user_id) FILTER (WHERE step IN {in_list(PAID)})
+            AS households_paid,
+        count(DISTINCT u.land_user_id) FILTER (WHERE step IN {in_list(HANDED)})
+            AS households_handed_over
+    FROM s JOIN parcel_land_users u ON u.parcel_id = s.parcel_id
+    GROUP BY GROUPING SETS ((s.project_id, s.commune_code), (s.project_id),
+                            (s.commune_code), ())
+)
+SELECT a.*, {", ".join("h." + c for c in _H_COLUMNS.split(", "))}
+FROM a LEFT JOIN h ON h.gid = a.gid
+    AND h.project_id IS NOT DISTINCT FROM a.project_id
+    AND h.commune_code IS NOT DISTINCT FROM a.commune_code
+"""
+
+
+def _figures(row: dict[str, Any]) -> Figures:
+    def n(key: str) -> int:
+        value = row.get(key)
+        return int(value) if value is not None else 0
+
+    return Figures(
+        parcels=n("parcels"), households=n("households"),
+        area_m2=Decimal(row["area_m2"]), handed_over_m2=Decimal(row["handed_over_m2"]),
+        parcels_by_step={s: n(f"p_{s.value}") for s in CaseStep},
+        households_by_step={s: n(f"h_{s.value}") for s in CaseStep},
+        parcels_counted=n("parcels_counted"), households_counted=n("households_counted"),
+        parcels_approved=n("parcels_approved"), households_approved=n("households_approved"),
+        parcels_paid=n("parcels_paid"), households_paid=n("households_paid"),
+        parcels_handed_over=n("parcels_handed_over"),
+        households_handed_over=n("households_handed_over"),
+        approved_vnd=n("approved_vnd"), paid_vnd=n("paid_vnd"),
+        resettlement_needed=n("resettlement_needed"),
+        resettlement_allocated=n("resettlement_allocated"),
+        complaints_filed=n("complaints_filed"), complaints_open=n("complaints_open"),
+        enforcement_decided=n("enforcement_decided"),
+        enforcement_executed=n("enforcement_executed"),
+        overdue={k: n(f"o_{k.value}") for k in DeadlineKind},
+    )
+
+
+EMPTY = Figures(0, 0, Decimal(0), Decimal(0), dict.fromkeys(CaseStep, 0),
+                dict.fromkeys(CaseStep, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                dict.fromkeys(DeadlineKind, 0))
+"""Figures of a scope without cases."""
+
+
+def progress_figures(session: Session, as_of: dt.date, *,
+                     project_id: int | None = None) -> ProgressFigures:
+    """Figures as of the end of ``as_of`` for one project, or the whole province (None)."""
+    no_jit(session)
+    rows = session.execute(text(_SQL), {"as_of": as_of, "project_id": project_id}).mappings()
+    total = EMPTY
+    by_project: dict[int, Figures] = {}
+    by_commune: dict[str, Figures] = {}
+    by_pair: dict[tuple[int, str], Figures] = {}
+    for row in rows:
+        figures, gid = _figures(dict(row)), row["gid"]
+        project, commune = row["project_id"], row["commune_code"]
+        if gid == 0:
+            by_pair[(project, commune)] = figures
+        elif gid == 1:
+            by_project[project] = figures
+        elif gid == 2:
+            by_commune[commune] = figures
+        else:
+            total = figures
+    return ProgressFigures(as_of, total, by_project, dict(sorted(by_commune.items())),
+                           dict(sorted(by_pair.items())))
+
+
+def sum_figures(rows: list[Figures]) -> Figures:
+    """Column sums of ``rows`` (households too: an upper bound of the distinct count)."""
+    out: dict[str, Any] = {}
+    for f in fields(Figures):
+        values = [getattr(r, f.name) for r in rows]
+        if isinstance(getattr(EMPTY, f.name), dict):
+            keys = getattr(EMPTY, f.name).keys()
+            out[f.name] = {k: sum(v[k] for v in values) for k in keys}
+        else:
+            out[f.name] = sum(values, start=getattr(EMPTY, f.name))
+    return Figures(**out)

@@ -1,0 +1,123 @@
+"""Progress over time: the weekly S-curve of a project, its recent pace and a forecast.
+
+The curve is read from the same history as the figures: a case counts as handed over from
+the day of its handover event, a household as paid from the first day one of its cases
+reached a paid step. So the curve's point for a week ending on day D equals the figures
+as of D (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.progress.state import HANDED, PAID, in_list
+
+PACE_WEEKS = 8
+"""The recent pace is measured over this many weeks."""
+
+_SQL = f"""
+WITH h AS (
+    SELECT c.id, c.recovered_area_m2 AS area_m2, min(e.occurred_on) AS on_day
+    FROM clearance_cases c JOIN case_events e ON e.case_id = c.id
+    WHERE c.project_id = :project_id AND e.kind = 'step'
+      AND e.step_to IN {in_list(HANDED)} AND e.occurred_on <= :as_of
+    GROUP BY c.id, c.recovered_area_m2
+), p AS (
+    SELECT u.land_user_id, min(e.occurred_on) AS on_day
+    FROM clearance_cases c JOIN case_events e ON e.case_id = c.id
+    JOIN parcel_land_users u ON u.parcel_id = c.parcel_id
+    WHERE c.project_id = :project_id AND e.kind = 'step'
+      AND e.step_to IN {in_list(PAID)} AND e.occurred_on <= :as_of
+    GROUP BY u.land_user_id
+)
+SELECT 'area' AS what, on_day, sum(area_m2) AS amount FROM h GROUP BY on_day
+UNION ALL
+SELECT 'households', on_day, count(*) FROM p GROUP BY on_day
+UNION ALL
+SELECT 'first', min(e.occurred_on), NULL FROM case_events e
+    JOIN clearance_cases c ON c.id = e.case_id WHERE c.project_id = :project_id
+ORDER BY 2
+"""
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Cumulative progress at the end of one week."""
+
+    week_end: dt.date
+    handed_over_m2: Decimal
+    paid_households: int
+
+
+@dataclass(frozen=True)
+class SCurve:
+    """A project's weekly S-curve up to ``as_of`` (its last point is ``as_of`` itself)."""
+
+    as_of: dt.date
+    points: list[CurvePoint]
+
+    def at_or_before(self, day: dt.date) -> CurvePoint | None:
+        """The last point on or before ``day`` (None before the first)."""
+        found = [p for p in self.points if p.week_end <= day]
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Recent pace and the completion date it leads to."""
+
+    weeks: int
+    handed_over_m2_per_week: Decimal
+    paid_households_per_week: float
+    remaining_m2: Decimal
+    forecast_completion: dt.date | None
+    """None when work is left and the recent pace is zero (no forecast possible)."""
+    completed: bool
+
+
+def s_curve(session: Session, project_id: int, as_of: dt.date, *,
+            start: dt.date | None = None) -> SCurve:
+    """Weekly cumulative handed-over area and paid households, weeks ending on ``as_of``.
+
+    The curve starts with the week holding the project's first event (or ``start``).
+    """
+    rows = session.execute(text(_SQL), {"project_id": project_id, "as_of": as_of}).all()
+    first = next((r.on_day for r in rows if r.what == "first"), None)
+    begin = start or first or as_of
+    weeks = max(0, math.ceil((as_of - begin).days / 7))
+    ends = [as_of - dt.timedelta(days=7 * k) for k in range(weeks, -1, -1)]
+    area = sorted((r.on_day, Decimal(r.amount)) for r in rows if r.what == "area")
+    households = sorted((r.on_day, int(r.amount)) for r in rows if r.what == "households")
+    points: list[CurvePoint] = []
+    a_sum, h_sum, ai, hi = Decimal(0), 0, 0, 0
+    for end in ends:
+        while ai < len(area) and area[ai][0] <= end:
+            a_sum += area[ai][1]
+            ai += 1
+        while hi < len(households) and households[hi][0] <= end:
+            h_sum += households[hi][1]
+            hi += 1
+        points.append(CurvePoint(end, a_sum, h_sum))
+    return SCurve(as_of, points)
+
+
+def pace(curve: SCurve, total_area_m2: Decimal, *, weeks: int = PACE_WEEKS) -> Pace:
+    """Pace over the last ``weeks`` weeks and the forecast completion of the handover."""
+    last = curve.points[-1] if curve.points else CurvePoint(curve.as_of, Decimal(0), 0)
+    before = curve.at_or_before(curve.as_of - dt.timedelta(weeks=weeks))
+    base = before or CurvePoint(curve.as_of, Decimal(0), 0)
+    area_rate = (last.handed_over_m2 - base.handed_over_m2) / weeks
+    household_rate = (last.paid_households - base.paid_households) / weeks
+    remaining = total_area_m2 - last.handed_over_m2
+    forecast: dt.date | None = None
+    if remaining <= 0:
+        forecast = curve.as_of
+    elif area_rate > 0:
+        forecast = curve.as_of + dt.timedelta(days=math.ceil(float(remaining / area_rate) * 7))
+    return Pace(weeks, area_rate, household_rate, remaining, forecast, remaining <= 0)

@@ -1,0 +1,8 @@
+"""Reports leaders ask for: the periodic progress workbook (Excel) and a one-page PDF."""
+
+from gis.reports.excel import build_workbook, write_excel
+from gis.reports.pdf import build_pdf, write_pdf
+from gis.reports.period import Period, ReportPeriod, parse_period, report_period
+
+__all__ = ["Period", "ReportPeriod", "build_pdf", "build_workbook", "parse_period",
+           "report_period", "write_excel", "write_pdf"]

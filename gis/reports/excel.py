@@ -1,0 +1,196 @@
+"""The periodic clearance progress report (báo cáo tiến độ GPMB) as an Excel workbook.
+
+Sheet 1: one row per commune and a total row whose additive columns are ``SUM`` formulas
+over the rows (households are distinct counts, so their total is written as a value: a
+household holding land in two communes counts once). Sheet 2: milestones; sheet 3: the
+weekly S-curve. Vietnamese headings, number formats, frozen header, column widths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
+
+from gis.progress.figures import EMPTY, Figures, progress_figures
+from gis.progress.overview import ProjectProgress, project_progress
+from gis.reports.period import Period, ReportPeriod, fmt_date, report_period
+
+HA = "#,##0.00"
+INT = "#,##0"
+PCT = "0.0%"
+
+Value = Callable[[Figures, Figures], float | int | str]
+
+# (heading, number format, width, value(now, period start), summed in the total row)
+COLUMNS: list[tuple[str, str, int, Value, bool]] = [
+    ("Số hộ bị ảnh hưởng (hộ)", INT, 11, lambda f, _: f.households, False),
+    ("Số thửa đất bị thu hồi (thửa)", INT, 11, lambda f, _: f.parcels, True),
+    ("Diện tích thu hồi (ha)", HA, 12, lambda f, _: round(float(f.area_ha), 4), True),
+    ("Đã kiểm đếm (hộ)", INT, 10, lambda f, _: f.households_counted, False),
+    ("Phương án đã phê duyệt (hộ)", INT, 12, lambda f, _: f.households_approved, False),
+    ("Giá trị phương án đã phê duyệt (VNĐ)", INT, 18, lambda f, _: f.approved_vnd, True),
+    ("Đã chi trả (hộ)", INT, 10, lambda f, _: f.households_paid, False),
+    ("Đã chi trả (VNĐ)", INT, 18, lambda f, _: f.paid_vnd, True),
+    ("Còn phải chi trả (VNĐ)", INT, 17, lambda f, _: f.outstanding_vnd, True),
+    ("Đã bàn giao mặt bằng (ha)", HA, 12,
+     lambda f, _: round(float(f.handed_over_ha), 4), True),
+    ("Tỷ lệ bàn giao", PCT, 9, lambda f, _: round(f.handed_over_pct / 100, 6), False),
+    ("Bàn giao trong kỳ (ha)", HA, 11,
+     lambda f, b: round(float(f.handed_over_ha - b.handed_over_ha), 4), True),
+    ("Chi trả trong kỳ (VNĐ)", INT, 17, lambda f, b: f.paid_vnd - b.paid_vnd, True),
+    ("Diện tích còn lại (ha)", HA, 11, lambda f, _: round(float(f.remaining_m2) / 1e4, 4),
+     True),
+    ("Tái định cư cần bố trí (hồ sơ)", INT, 11, lambda f, _: f.resettlement_needed, True),
+    ("Tái định cư đã bố trí (hồ sơ)", INT, 11, lambda f, _: f.resettlement_allocated, True),
+    ("Khiếu nại chưa giải quyết", INT, 11, lambda f, _: f.complaints_open, True),
+    ("Quyết định cưỡng chế", INT, 11, lambda f, _: f.enforcement_decided, True),
+    ("Hồ sơ quá hạn", INT, 9, lambda f, _: f.overdue_total, True),
+    ("Khó khăn, vướng mắc", "@", 42, lambda f, _: obstacles_vi(f), False),
+]
+FIRST_COL = 3  # A: STT, B: Xã/phường
+HEADER_ROW = 5
+
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="DDEBE3")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+
+
+def obstacles_vi(f: Figures) -> str:
+    """What holds a commune back, in a few words ("" when nothing does)."""
+    parts = []
+    if f.parcels > f.parcels_counted:
+        parts.append(f"{f.parcels - f.parcels_counted} thửa chưa kiểm đếm")
+    if f.complaints_open:
+        parts.append(f"{f.complaints_open} hồ sơ khiếu nại")
+    if f.resettlement_needed > f.resettlement_allocated:
+        parts.append(f"{f.resettlement_needed - f.resettlement_allocated} hồ sơ chờ tái định cư")
+    if f.enforcement_decided > f.enforcement_executed:
+        parts.append(f"{f.enforcement_decided - f.enforcement_executed} hồ sơ chờ cưỡng chế")
+    if f.overdue_total:
+        parts.append(f"{f.overdue_total} hồ sơ quá hạn")
+    return "; ".join(parts)
+
+
+def _cell(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None,
+          bold: bool = False) -> None:
+    cell = ws.cell(row=row, column=col, value=value)
+    cell.border = BOX
+    if fmt:
+        cell.number_format = fmt
+    if bold:
+        cell.font = Font(bold=True)
+    if isinstance(value, str) and not value.startswith("="):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
+                before: dict[str, Figures], before_total: Figures) -> None:
+    project = progress.project
+    last_col = FIRST_COL + len(COLUMNS) - 1
+    ws.title = "Tiến độ GPMB"
+    ws["A1"] = "BÁO CÁO TIẾN ĐỘ GIẢI PHÓNG MẶT BẰNG"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"Dự án: {project.name} (mã {project.code})"
+    ws["A3"] = (f"Kỳ báo cáo: {period.label_vi} (từ {fmt_date(period.start)} đến "
+                f"{fmt_date(period.end)}); số liệu tính đến hết ngày {fmt_date(period.end)}")
+    for r in (1, 2, 3):
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+    heads = ["STT", "Xã/phường", *(c[0] for c in COLUMNS)]
+    for col, head in enumerate(heads, start=1):
+        _cell(ws, HEADER_ROW, col, head, bold=True)
+        cell = ws.cell(row=HEADER_ROW, column=col)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    ws.row_dimensions[HEADER_ROW].height = 64
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 22
+    for i, (_, _, width, _, _) in enumerate(COLUMNS):
+        ws.column_dimensions[get_column_letter(FIRST_COL + i)].width = width
+    rows = sorted(progress.communes, key=lambda r: r.name)
+    first = HEADER_ROW + 1
+    for n, row in enumerate(rows, start=1):
+        r = HEADER_ROW + n
+        _cell(ws, r, 1, n)
+        _cell(ws, r, 2, row.name)
+        base = before.get(row.code, EMPTY)
+        for i, (_, fmt, _, value, _) in enumerate(COLUMNS):
+            _cell(ws, r, FIRST_COL + i, value(row.figures, base), fmt)
+    total = HEADER_ROW + len(rows) + 1
+    _cell(ws, total, 1, None)
+    _cell(ws, total, 2, "Tổng cộng", bold=True)
+    for i, (_, fmt, _, value, summed) in enumerate(COLUMNS):
+        letter = get_column_letter(FIRST_COL + i)
+        cell_value: object = value(progress.figures, before_total)
+        if summed and rows:
+            cell_value = f"=SUM({letter}{first}:{letter}{total - 1})"
+        _cell(ws, total, FIRST_COL + i, cell_value, fmt, bold=True)
+        ws.cell(row=total, column=FIRST_COL + i).fill = TOTAL_FILL
+    ws.cell(row=total + 2, column=1, value=(
+        "Ghi chú: số hộ ở dòng Tổng cộng đếm không trùng lặp (một hộ có đất ở nhiều xã được "
+        "tính một lần); số liệu tính từ lịch sử hồ sơ đến hết ngày báo cáo."))
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=FIRST_COL)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+
+
+def _milestone_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
+    ws.title = "Mốc tiến độ"
+    heads = ["Mốc", "Hạn", "Mục tiêu", "Đạt được", "Dự báo hoàn thành", "Tình trạng"]
+    for col, head in enumerate(heads, start=1):
+        _cell(ws, 1, col, head, bold=True)
+    for r, m in enumerate(progress.milestones, start=2):
+        _cell(ws, r, 1, m.title)
+        _cell(ws, r, 2, m.due_date, "DD/MM/YYYY")
+        _cell(ws, r, 3, m.target_share, PCT)
+        _cell(ws, r, 4, round(m.share, 6), PCT)
+        _cell(ws, r, 5, m.forecast or "không xác định", "DD/MM/YYYY")
+        _cell(ws, r, 6, m.status_vi)
+    for letter, width in zip("ABCDEF", (44, 12, 10, 10, 18, 18), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def _curve_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
+    ws.title = "Tiến độ theo tuần"
+    for col, head in enumerate(["Tuần đến ngày", "Lũy kế đã bàn giao (ha)",
+                                "Lũy kế hộ đã chi trả (hộ)"], start=1):
+        _cell(ws, 1, col, head, bold=True)
+    for r, p in enumerate(progress.curve.points, start=2):
+        _cell(ws, r, 1, p.week_end, "DD/MM/YYYY")
+        _cell(ws, r, 2, round(float(p.handed_over_m2) / 1e4, 4), HA)
+        _cell(ws, r, 3, p.paid_households, INT)
+    for letter, width in zip("ABC", (14, 24, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def build_workbook(session: Session, code: str, as_of: dt.date,
+                   period: Period = Period.MONTH) -> tuple[Workbook, ProjectProgress]:
+    """The report workbook of project ``code`` for the ``period`` ending on ``as_of``."""
+    progress = project_progress(session, code, as_of)
+    span = report_period(period, as_of)
+    start = progress_figures(session, span.start - dt.timedelta(days=1),
+                             project_id=progress.project.id)
+    wb = Workbook()
+    _main_sheet(wb.active, progress, span, start.by_commune, start.total)
+    _milestone_sheet(wb.create_sheet(), progress)
+    _curve_sheet(wb.create_sheet(), progress)
+    wb.properties.title = f"Báo cáo tiến độ GPMB {progress.project.code} {as_of.isoformat()}"
+    return wb, progress
+
+
+def write_excel(session: Session, code: str, as_of: dt.date, out: Path | BytesIO,
+                period: Period = Period.MONTH) -> ProjectProgress:
+    """Write the report to ``out`` (a path or a buffer); return the figures it holds."""
+    wb, progress = build_workbook(session, code, as_of, period)
+    wb.save(out)
+    return progress

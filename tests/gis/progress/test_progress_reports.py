@@ -1,0 +1,128 @@
+"""The Excel report opens and matches the figures; the PDF renders with Vietnamese intact;
+``gpmb report`` writes the same files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from gis.errors import NotFound
+from gis.progress import progress_figures
+from gis.progress.overview import project_by_code
+from gis.reports import Period, write_excel, write_pdf
+from gis.reports.excel import COLUMNS, FIRST_COL, HEADER_ROW
+from tests.support import GPMB, gpmb_env
+
+AS_OF = dt.date(2025, 3, 31)
+EXPRESSWAY = "CT-HNCL"
+
+
+def _column(heading: str) -> int:
+    return FIRST_COL + [c[0] for c in COLUMNS].index(heading)
+
+
+def _sum_formula(ws: openpyxl.worksheet.worksheet.Worksheet, value: object) -> float:
+    match = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", str(value))
+    assert match, value
+    col = openpyxl.utils.column_index_from_string(match.group(1))
+    return sum(float(ws.cell(row=r, column=col).value or 0)
+               for r in range(int(match.group(2)), int(match.group(4)) + 1))
+
+
+def test_excel_report_matches_the_figures(demo_engine: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "bao-cao.xlsx"
+    with Session(demo_engine) as s:
+        progress = write_excel(s, EXPRESSWAY, AS_OF, out, Period.MONTH)
+        start = progress_figures(s, dt.date(2025, 2, 28), project_id=progress.project.id)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Tiến độ GPMB"]
+    assert ws["A1"].value == "BÁO CÁO TIẾN ĐỘ GIẢI PHÓNG MẶT BẰNG"
+    assert "Tháng 3/2025" in ws["A3"].value and "31/03/2025" in ws["A3"].value
+    assert ws.freeze_panes == f"C{HEADER_ROW + 1}"
+    assert ws.cell(row=HEADER_ROW, column=_column("Đã bàn giao mặt bằng (ha)")).value
+    by_name = {r.name: r.figures for r in progress.communes}
+    rows = {ws.cell(row=r, column=2).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)
+            if ws.cell(row=r, column=2).value}
+    assert set(by_name) <= set(rows)
+    for name, f in by_name.items():
+        r = rows[name]
+        assert ws.cell(row=r, column=_column("Đã chi trả (VNĐ)")).value == f.paid_vnd
+        assert ws.cell(row=r, column=_column("Số hộ bị ảnh hưởng (hộ)")).value == f.households
+        ha = ws.cell(row=r, column=_column("Đã bàn giao mặt bằng (ha)")).value
+        assert abs(ha - float(f.handed_over_ha)) < 1e-4
+    total, t = progress.figures, rows["Tổng cộng"]
+    cell = ws.cell(row=t, column=_column("Đã chi trả (VNĐ)"))
+    assert cell.number_format == "#,##0"
+    assert _sum_formula(ws, cell.value) == total.paid_vnd
+    assert _sum_formula(ws, ws.cell(row=t, column=_column("Giá trị phương án đã phê duyệt "
+                                                          "(VNĐ)")).value) == total.approved_vnd
+    assert _sum_formula(ws, ws.cell(row=t, column=_column("Số thửa đất bị thu hồi (thửa)"))
+                        .value) == total.parcels
+    area = _sum_formula(ws, ws.cell(row=t, column=_column("Diện tích thu hồi (ha)")).value)
+    assert abs(area - float(total.area_ha)) < 1e-3
+    in_period = _sum_formula(ws, ws.cell(row=t, column=_column("Chi trả trong kỳ (VNĐ)")).value)
+    assert in_period == total.paid_vnd - start.total.paid_vnd
+    assert ws.cell(row=t, column=_column("Số hộ bị ảnh hưởng (hộ)")).value == total.households
+    assert wb["Mốc tiến độ"].max_row == 1 + len(progress.milestones)
+    curve = wb["Tiến độ theo tuần"]
+    last = curve.cell(row=curve.max_row, column=2).value
+    assert abs(last - float(total.handed_over_m2 / Decimal(10_000))) < 1e-4
+
+
+def test_unknown_project_is_refused(demo_engine: Engine, tmp_path: Path) -> None:
+    with Session(demo_engine) as s, pytest.raises(NotFound):
+        write_excel(s, "KHONG-CO", AS_OF, tmp_path / "x.xlsx")
+
+
+def test_pdf_renders_with_vietnamese_intact(demo_engine: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "tom-tat.pdf"
+    with Session(demo_engine) as s:
+        progress = write_pdf(s, EXPRESSWAY, AS_OF, out)
+    assert out.read_bytes().startswith(b"%PDF")
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(out),
+                    str(tmp_path / "page")], check=True)
+    assert (tmp_path / "page.png").stat().st_size > 10_000
+    pages = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True,
+                           text=True).stdout
+    assert re.search(r"Pages:\s+1\b", pages)
+    fonts = subprocess.run(["pdffonts", str(out)], check=True, capture_output=True,
+                           text=True).stdout
+    listed = [line for line in fonts.splitlines()[2:] if line.strip()]
+    assert listed and all("DejaVuSans" in line and " yes " in line for line in listed)
+    words = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    assert "Giải phóng mặt bằng" in words
+    assert "Đã bàn giao" in words
+    assert "Số liệu tính đến hết ngày 31/03/2025" in words
+    assert progress.project.name.split(" (")[0] in words
+    assert any(r.name in words for r in progress.ranking[:3])
+
+
+def test_cli_writes_the_reports(demo_url: str, tmp_path: Path) -> None:
+    env = gpmb_env(demo_url, GPMB_DATA_DIR=str(tmp_path / "data"))
+    xlsx, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    for kind, out, extra in (("excel", xlsx, ["--period", "quarter"]), ("pdf", pdf, [])):
+        done = subprocess.run([*GPMB, "report", kind, "--project", EXPRESSWAY, "--as-of",
+                               "2025-03-31", "--out", str(out), *extra],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Đã ghi" in done.stdout
+    assert "Quý I/2025" in openpyxl.load_workbook(xlsx).active["A3"].value
+    assert pdf.read_bytes().startswith(b"%PDF")
+    bad = subprocess.run([*GPMB, "report", "excel", "--project", EXPRESSWAY, "--as-of",
+                          "31/03/2025", "--out", str(xlsx)], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "không hợp lệ" in bad.stdout
+
+
+def test_project_lookup(demo_engine: Engine) -> None:
+    with Session(demo_engine) as s:
+        assert project_by_code(s, EXPRESSWAY).code == EXPRESSWAY
