@@ -1,0 +1,189 @@
+"""Overlay a project's footprint with the parcels to create and update clearance cases, and
+chainage (lý trình) along an alignment's centreline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.crs import format_chainage
+from gis.errors import InvalidInput, NotFound
+
+WHOLE_SHARE = 0.995  # recovered ≥ 99.5 % of the parcel counts as the whole parcel
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """A case whose recovered area changed, or that no longer meets the footprint."""
+
+    case_id: int
+    parcel: str
+    old_area_m2: float
+    new_area_m2: float
+
+
+@dataclass
+class OverlayResult:
+    """What ``overlay_project`` did."""
+
+    project_code: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    kept: list[CaseChange] = field(default_factory=list)  # outside now, but with history
+    paid_changed: list[CaseChange] = field(default_factory=list)
+
+
+_HISTORY = """(EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)
+    OR EXISTS (SELECT 1 FROM payments pay WHERE pay.case_id = c.id)
+    OR EXISTS (SELECT 1 FROM resettlement_allocations r WHERE r.case_id = c.id)
+    OR c.step <> 'not_started' OR c.approved_total_vnd > 0)"""
+_IDENT = "p.commune_code || '/' || p.sheet_no || '/' || p.parcel_no"
+
+
+def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.0, *,
+                    actor: str = "overlay") -> OverlayResult:
+    """Intersect the project's alignment footprints with all parcels (set-based SQL).
+
+    Creates a case per parcel crossed by at least ``min_area_m2``, updates the recovered
+    geometry/area of existing ones (audited), deletes cases that no longer cross the
+    footprint only when they have no history; the others are reported in ``kept``.
+    """
+    if min_area_m2 < 0:
+        raise InvalidInput("min_area_m2 must be >= 0", message_vi="Ngưỡng diện tích phải ≥ 0.")
+    pid = session.execute(text("SELECT id FROM projects WHERE code = :c"),
+                          {"c": project_code}).scalar()
+    if pid is None:
+        raise NotFound(f"project {project_code}", message_vi=f"Không có dự án {project_code}.")
+    n_align = session.execute(text("SELECT count(*) FROM alignments WHERE project_id = :p"),
+                              {"p": pid}).scalar_one()
+    if not n_align:
+        raise InvalidInput(f"project {project_code} has no alignment",
+                           message_vi=f"Dự án {project_code} chưa có tuyến/phạm vi thu hồi.")
+    session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
+    # Long corridors are cut into small pieces so that each parcel meets one or two of them
+    # through the index, instead of every parcel being intersected with the whole footprint.
+    session.execute(text("DROP TABLE IF EXISTS overlay_pieces, overlay_new"))
+    session.execute(text(
+        "CREATE TEMP TABLE overlay_pieces ON COMMIT DROP AS SELECT id AS alignment_id,"
+        " ST_Subdivide(footprint, 64) AS geom FROM alignments WHERE project_id = :p"),
+        {"p": pid})
+    session.execute(text("CREATE INDEX ON overlay_pieces USING gist (geom)"))
+    session.execute(text("ANALYZE overlay_pieces"))
+    session.execute(text(f"""
+        CREATE TEMP TABLE overlay_new ON COMMIT DROP AS
+        WITH hits AS (
+            SELECT p.id AS parcel_id, q.alignment_id, ST_Area(p.geom) AS parcel_area,
+                   CASE WHEN ST_CoveredBy(p.geom, q.geom) THEN p.geom
+                        ELSE ST_Intersection(p.geom, q.geom) END AS g
+            FROM parcels p JOIN overlay_pieces q ON ST_Intersects(p.geom, q.geom)),
+        per_parcel AS (
+            SELECT parcel_id, min(parcel_area) AS parcel_area,
+                   (array_agg(alignment_id ORDER BY ST_Area(g) DESC, alignment_id))[1]
+                       AS alignment_id,
+                   CASE WHEN count(*) = 1 THEN (array_agg(g))[1] ELSE ST_Union(g) END AS g
+            FROM hits GROUP BY parcel_id),
+        clean AS (
+            SELECT parcel_id, parcel_area, alignment_id,
+                   ST_Multi(ST_CollectionExtract(ST_MakeValid(g), 3)) AS g FROM per_parcel)
+        SELECT parcel_id, g AS recovered_geom, round(ST_Area(g)::numeric, 1) AS area,
+               ST_Area(g) >= {WHOLE_SHARE} * parcel_area AS is_whole, alignment_id
+        FROM clean WHERE NOT ST_IsEmpty(g) AND ST_Area(g) >= :m
+    """), {"m": min_area_m2})
+    session.execute(text("CREATE INDEX ON overlay_new (parcel_id)"))
+    changed = ("(c.recovered_area_m2 <> n.area OR c.is_whole_parcel <> n.is_whole"
+               " OR c.alignment_id IS DISTINCT FROM n.alignment_id"
+               " OR NOT (c.recovered_geom = n.recovered_geom"
+               " OR ST_Equals(c.recovered_geom, n.recovered_geom)))")
+    paid = session.execute(text(f"""
+        SELECT c.id, {_IDENT}, c.recovered_area_m2::float, n.area::float
+        FROM clearance_cases c JOIN overlay_new n ON n.parcel_id = c.parcel_id
+        JOIN parcels p ON p.id = c.parcel_id
+        WHERE c.project_id = :p AND c.recovered_area_m2 <> n.area
+          AND EXISTS (SELECT 1 FROM payments pay WHERE pay.case_id = c.id) ORDER BY c.id
+    """), {"p": pid}).all()
+    updated = session.execute(text(f"""
+        UPDATE clearance_cases c SET recovered_geom = n.recovered_geom,
+               recovered_area_m2 = n.area, is_whole_parcel = n.is_whole,
+               alignment_id = n.alignment_id, version = c.version + 1, updated_at = now()
+        FROM overlay_new n WHERE c.project_id = :p AND c.parcel_id = n.parcel_id AND {changed}
+    """), {"p": pid})
+    created = session.execute(text("""
+        INSERT INTO clearance_cases (project_id, parcel_id, alignment_id, recovered_geom,
+                                     recovered_area_m2, is_whole_parcel)
+        SELECT :p, n.parcel_id, n.alignment_id, n.recovered_geom, n.area, n.is_whole
+        FROM overlay_new n WHERE NOT EXISTS (
+            SELECT 1 FROM clearance_cases c WHERE c.project_id = :p AND c.parcel_id = n.parcel_id)
+    """), {"p": pid})
+    gone = session.execute(text(f"""
+        SELECT c.id, {_IDENT}, c.recovered_area_m2::float, {_HISTORY}
+        FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
+        WHERE c.project_id = :p
+          AND NOT EXISTS (SELECT 1 FROM overlay_new n WHERE n.parcel_id = c.parcel_id)
+        ORDER BY c.id
+    """), {"p": pid}).all()
+    drop = [case_id for case_id, _, _, history in gone if not history]
+    if drop:
+        session.execute(text("DELETE FROM clearance_cases WHERE id = ANY(:ids)"), {"ids": drop})
+    total = session.execute(text("SELECT count(*) FROM overlay_new")).scalar_one()
+    n_created = int(getattr(created, "rowcount", 0))
+    n_updated = int(getattr(updated, "rowcount", 0))
+    return OverlayResult(
+        project_code, n_created, n_updated, int(total) - n_created - n_updated, len(drop),
+        kept=[CaseChange(i, who, area, 0.0) for i, who, area, history in gone if history],
+        paid_changed=[CaseChange(*row) for row in paid],
+    )
+
+
+@dataclass(frozen=True)
+class Chainage:
+    """Position along an alignment: chainage in metres, offset and side of the centreline."""
+
+    metres: float
+    offset_m: float
+    side: str  # "left" | "right" | "on"
+
+    @property
+    def label(self) -> str:
+        """``Km12+350``."""
+        return format_chainage(self.metres)
+
+    @property
+    def side_vi(self) -> str:
+        """Trái / phải / trên tim tuyến."""
+        return {"left": "trái", "right": "phải", "on": "trên tim tuyến"}[self.side]
+
+
+def chainage_of(session: Session, alignment_id: int, target: Point | int) -> Chainage:
+    """Chainage of a point (EPSG:9215) or of a parcel (by id; its point on surface)."""
+    row = session.execute(text(
+        "SELECT ST_AsBinary(centreline), start_chainage_m FROM alignments WHERE id = :a"),
+        {"a": alignment_id}).first()
+    if row is None or row[0] is None:
+        raise NotFound(f"alignment {alignment_id} or its centreline",
+                       message_vi="Không có tuyến này hoặc tuyến chưa có tim tuyến.")
+    line = shapely.LineString(shapely.get_coordinates(shapely.from_wkb(bytes(row[0]))))
+    start = float(Decimal(row[1]))
+    if isinstance(target, Point):
+        point = target
+    else:
+        wkb = session.execute(text("SELECT ST_AsBinary(ST_PointOnSurface(geom)) FROM parcels"
+                                   " WHERE id = :i"), {"i": target}).scalar()
+        if wkb is None:
+            raise NotFound(f"parcel {target}", message_vi=f"Không có thửa đất id {target}.")
+        point = Point(shapely.get_coordinates(shapely.from_wkb(bytes(wkb)))[0])
+    coords = np.asarray(line.coords)
+    segments = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+    k = int(np.argmin(shapely.distance(segments, point)))
+    (ax, ay), (bx, by) = coords[k][:2], coords[k + 1][:2]
+    cross = (bx - ax) * (point.y - ay) - (by - ay) * (point.x - ax)
+    offset = float(line.distance(point))
+    side = "on" if offset < 1e-6 else ("left" if cross > 0 else "right")
+    return Chainage(start + float(line.project(point)), offset, side)

@@ -1,0 +1,302 @@
+"""Check parcels before anything is written: fields, geometries, duplicates, overlaps,
+province extent, land-use codes and legal areas. Each problem names the row, the parcel
+and says, in Vietnamese, how to fix it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis.crs import STORAGE_SRID, vn2000_tm3_107_15
+from gis.ingest.fields import LABELS_VI, REQUIRED, TEXT_TARGETS
+from gis.ingest.reader import ENCODING_VI, SourceLayer
+from gis.ingest.report import Problem, Severity, ValidationReport
+from gis.landuse import normalise_land_use_code
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+GRID_M = 0.001  # stored coordinates are snapped to 1 mm
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Tolerances of the checks."""
+
+    repair_max_change: float = 0.001  # make_valid may change the area by < 0.1 %
+    overlap_m2: float = 1.0
+    area_tolerance: float = 0.05  # legal vs drawn area, relative
+    area_tolerance_m2: float = 2.0  # …and never flag less than this
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the database knows: commune codes (current and former) and the province."""
+
+    communes: Mapping[str, str]  # any known code (current or pre-2025) -> current code
+    current: frozenset[str]
+    province: shapely.Geometry | None
+
+
+def to_storage(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
+    """Geometries in EPSG:9215 (no datum shift when the source is already on VN-2000)."""
+    geo = gpd.GeoSeries(frame.geometry.values, crs=crs, index=frame.index)
+    with warnings.catch_warnings():  # PROJ-string export is lossy; only the params matter
+        warnings.simplefilter("ignore", UserWarning)
+        params = crs.to_dict()
+    same = crs.to_epsg() == STORAGE_SRID or (
+        params.get("proj") == "tmerc" and abs(float(params.get("lon_0", 0)) - 107.25) < 1e-9
+        and abs(float(params.get("k", 0)) - 0.9999) < 1e-9
+        and float(params.get("x_0", 0)) == 500000 and float(params.get("y_0", 0)) == 0)
+    if same:
+        return geo.set_crs(vn2000_tm3_107_15(), allow_override=True)
+    datum = crs.geodetic_crs.name if crs.geodetic_crs is not None else ""
+    if "VN-2000" in datum or "VN_2000" in datum:
+        return geo.to_crs(CRS.from_epsg(STORAGE_SRID)).set_crs(vn2000_tm3_107_15(),
+                                                                 allow_override=True)
+    return geo.to_crs(vn2000_tm3_107_15())
+
+
+def _blank(value: Any) -> bool:
+    """None, NaN, NA or an empty string."""
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value))) or value == ""
+
+
+def _ident(commune: Any, sheet: Any, parcel: Any) -> str:
+    return "/".join("?" if _blank(v) else str(v) for v in (commune, sheet, parcel))
+
+
+def _as_int(values: pd.Series) -> pd.Series:
+    num = pd.to_numeric(values, errors="coerce")
+    ok = num.notna() & (num > 0) & (num == np.floor(num.fillna(0)))
+    return num.where(ok).astype("Int64")
+
+
+def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
+            default_commune: str | None, report: ValidationReport) -> pd.DataFrame:
+    """Pick and normalise the mapped attributes; report missing and malformed values."""
+    n = len(src)
+    out = pd.DataFrame(index=src.index)
+    for target in REQUIRED:
+        if target not in columns and not (target == "commune_code" and default_commune):
+            report.add(Problem("missing_field", E, f"Thiếu trường {LABELS_VI[target]}. Bổ sung "
+                               f"cột này vào tệp, hoặc chỉ rõ cột bằng --map {target}=TÊN_CỘT.",
+                               field=target))
+    get = {t: src[c] if c in src else pd.Series([None] * n, index=src.index)
+           for t, c in columns.items()}
+    commune = get.get("commune_code", pd.Series([default_commune] * n, index=src.index))
+    commune = commune.map(lambda v: None if v is None or pd.isna(v) else
+                          str(int(v)) if isinstance(v, float) else str(v).strip())
+    commune = commune.map(lambda v: v.zfill(5) if v and v.isdigit() else v)
+    if default_commune:
+        commune = commune.fillna(default_commune)
+    out["commune_code"] = commune.map(lambda v: ctx.communes.get(v, v) if v else v)
+    sheet_commune = get.get("sheet_commune_code")
+    former = commune.where(commune.isin(list(ctx.communes)) & ~commune.isin(ctx.current))
+    if sheet_commune is not None:
+        sheet_commune = sheet_commune.map(lambda v: None if v is None or pd.isna(v) else
+                                          str(int(v) if isinstance(v, float) else v).zfill(5))
+    else:
+        sheet_commune = former
+    out["sheet_commune_code"] = sheet_commune.fillna(former).fillna(out["commune_code"])
+    out["sheet_no"] = _as_int(get["sheet_no"]) if "sheet_no" in get else pd.NA
+    out["parcel_no"] = _as_int(get["parcel_no"]) if "parcel_no" in get else pd.NA
+    legal = pd.to_numeric(get["legal_area_m2"], errors="coerce") if "legal_area_m2" in get \
+        else pd.Series(np.nan, index=src.index)
+    out["legal_area_m2"] = legal.where(legal > 0).round(1)
+    raw_use = get["land_use_code"] if "land_use_code" in get else pd.Series(None, index=src.index)
+    out["land_use_code_source"] = raw_use.map(lambda v: None if v is None or pd.isna(v)
+                                              else str(v).strip().upper()[:16])
+    primary = out["land_use_code_source"].map(lambda v: v.replace("+", " ").split()[0]
+                                              if v else None)
+    out["land_use_code"] = primary.map(lambda v: normalise_land_use_code(v) if v else None)
+    for target in TEXT_TARGETS:
+        out[target] = get[target].map(lambda v: None if v is None or pd.isna(v)
+                                      else str(v).strip() or None) if target in get else None
+    ident = pd.Series([_ident(c, s_, p) for c, s_, p in zip(
+        out["commune_code"].tolist(), out["sheet_no"].tolist(), out["parcel_no"].tolist(),
+        strict=True)], index=out.index)
+    out["ident"] = ident
+    col: dict[str, list[Any]] = {c: out[c].tolist() for c in out.columns}
+    raw: dict[str, list[Any]] = {t: s.tolist() for t, s in get.items()}
+    primaries: list[Any] = primary.tolist()
+    idents: list[str] = ident.tolist()
+    for i in range(n):
+        row, who = i + 1, idents[i]
+        for target in ("sheet_no", "parcel_no"):
+            if target in get and pd.isna(col[target][i]):
+                report.add(Problem("bad_value", E, f"{LABELS_VI[target].capitalize()} "
+                                   f"'{raw[target][i]}' không phải số nguyên dương. Sửa giá trị "
+                                   "trong tệp.", row, who, target))
+        code = col["commune_code"][i]
+        if _blank(code):
+            if "commune_code" in columns:
+                report.add(Problem("missing_value", E, "Thiếu mã xã. Điền mã đơn vị hành chính "
+                                   "5 chữ số, hoặc dùng --commune cho cả tệp.", row, who,
+                                   "commune_code"))
+        elif code not in ctx.current:
+            report.add(Problem("unknown_commune", E, f"Mã xã '{code}' không thuộc tỉnh Lạng Sơn"
+                               " (kể cả mã trước sáp nhập 2025). Kiểm tra lại mã xã.", row, who,
+                               "commune_code"))
+        if "legal_area_m2" in get and pd.isna(col["legal_area_m2"][i]):
+            report.add(Problem("bad_value", E, f"Diện tích pháp lý '{raw['legal_area_m2'][i]}'"
+                               " trống hoặc không phải số dương. Điền diện tích theo hồ sơ "
+                               "(m²).", row, who, "legal_area_m2"))
+        source, use = col["land_use_code_source"][i], col["land_use_code"][i]
+        if "land_use_code" not in get:
+            continue
+        if _blank(source):
+            report.add(Problem("missing_value", E, "Thiếu loại đất. Điền mã loại đất (ví dụ LUC, "
+                               "ONT, CLN).", row, who, "land_use_code"))
+        elif _blank(use):
+            report.add(Problem("unknown_land_use", E, f"Mã loại đất '{source}' không có trong "
+                               "danh mục 2024 hoặc bảng mã cũ. Sửa thành mã đúng (ví dụ LUC, ONT, "
+                               "HNK).", row, who, "land_use_code"))
+        elif use != primaries[i]:
+            report.add(Problem("land_use_mapped", INFO, f"Mã cũ '{primaries[i]}' được chuyển "
+                               f"thành '{use}' theo danh mục 2024.",
+                               row, who, "land_use_code"))
+    return out
+
+
+def _geometries(geoms: np.ndarray, out: pd.DataFrame, rules: Rules,
+                report: ValidationReport) -> np.ndarray:
+    """Type and validity checks; returns MultiPolygons snapped to 1 mm (None when rejected)."""
+    result = np.asarray(geoms, dtype=object).copy()
+    type_id = shapely.get_type_id(geoms)
+    valid = shapely.is_valid(geoms)
+    idents = out["ident"].tolist()
+    suspicious = np.flatnonzero(~valid | ~np.isin(type_id, (3, 6)) | shapely.is_empty(geoms))
+    for i in suspicious:
+        g, row, who = geoms[i], int(i) + 1, idents[i]
+        result[i] = None
+        if g is None or shapely.is_empty(g):
+            report.add(Problem("empty_geometry", E, "Thửa không có hình học. Vẽ lại ranh giới "
+                               "thửa hoặc xoá dòng này.", row, who))
+            continue
+        if type_id[i] not in (3, 6):
+            report.add(Problem("wrong_geometry_type", E, f"Hình học là {g.geom_type}, cần vùng "
+                               "(Polygon/MultiPolygon). Chuyển đối tượng đường/điểm thành vùng "
+                               "khép kín.", row, who, geometry=g))
+            continue
+        if not valid[i]:
+            fixed = shapely.make_valid(g)
+            polys = shapely.get_parts(fixed)
+            polys = polys[shapely.get_type_id(polys) == 3]
+            fixed = shapely.multipolygons(polys) if len(polys) else None
+            before = shapely.area(g)
+            change = abs(shapely.area(fixed) - before) / before if fixed is not None and before \
+                else 1.0
+            reason = shapely.is_valid_reason(g)
+            if fixed is None or change >= rules.repair_max_change:
+                report.add(Problem("invalid_geometry", E, f"Ranh giới thửa không hợp lệ ({reason});"
+                                   " tự sửa sẽ làm diện tích thay đổi "
+                                   f"{change * 100:.2f} %. Vẽ lại ranh giới (hết tự cắt, khép kín)"
+                                   " rồi nhập lại.", row, who, geometry=g))
+                continue
+            report.add(Problem("geometry_repaired", W, f"Ranh giới tự cắt/không hợp lệ ({reason})"
+                               f" đã được tự sửa (diện tích thay đổi {change * 100:.3f} %). Nên "
+                               "kiểm tra lại trên bản đồ.", row, who, geometry=g))
+            g = fixed
+        result[i] = g
+    keep = np.flatnonzero([g is not None for g in result])
+    snapped = shapely.set_precision(result[keep], GRID_M)
+    is_poly = shapely.get_type_id(snapped) == 3
+    snapped[is_poly] = shapely.multipolygons(snapped[is_poly].reshape(-1, 1))
+    result[keep] = snapped
+    for i in keep[~np.isin(shapely.get_type_id(snapped), (6,)) | shapely.is_empty(snapped)]:
+        report.add(Problem("invalid_geometry", E, "Thửa quá nhỏ hoặc quá hẹp (mất hình khi làm "
+                           "tròn toạ độ đến 1 mm). Kiểm tra lại ranh giới.", int(i) + 1,
+                           idents[i], geometry=geoms[i]))
+        result[i] = None
+    return result
+
+
+def _duplicates(out: pd.DataFrame, report: ValidationReport) -> None:
+    key = ["commune_code", "sheet_commune_code", "sheet_no", "parcel_no"]
+    dup = out[out[key].notna().all(axis=1) & out.duplicated(key, keep=False)]
+    for _, group in dup.groupby(key):
+        rows = [int(i) + 1 for i in group.index]
+        for r in rows:
+            others = ", ".join(str(o) for o in rows if o != r)
+            report.add(Problem("duplicate_parcel", E, f"Trùng xã/tờ/thửa với dòng {others}. Sửa "
+                               "số thửa hoặc bỏ dòng trùng.", r, out["ident"].iloc[r - 1]))
+
+
+def _overlaps(geoms: np.ndarray, idents: list[str], rules: Rules,
+              report: ValidationReport) -> None:
+    """Overlaps above the tolerance, found with an STRtree.
+
+    Parcels are shrunk by 1 cm before the (prepared, fast) ``intersects`` query, so that
+    neighbours sharing a boundary are not candidates; only real overlaps are intersected.
+    """
+    ok = np.flatnonzero([g is not None for g in geoms])
+    if len(ok) < 2:
+        return
+    arr = geoms[ok]
+    tree = shapely.STRtree(arr)
+    pairs = tree.query(shapely.buffer(arr, -0.01, join_style="mitre"), predicate="intersects")
+    pairs = pairs[:, pairs[0] != pairs[1]]
+    if not pairs.size:
+        return
+    pairs = np.unique(np.sort(pairs, axis=0), axis=1)
+    inter = shapely.intersection(arr[pairs[0]], arr[pairs[1]])
+    area = shapely.area(inter)
+    for k in np.flatnonzero(area > rules.overlap_m2):
+        a, b = ok[pairs[0, k]], ok[pairs[1, k]]
+        report.add(Problem("overlap", E, f"Chồng lấn {area[k]:.1f} m² với thửa {idents[a]} "
+                           f"(dòng {a + 1}). Chỉnh ranh giới chung của hai thửa.", int(b) + 1,
+                           idents[b], geometry=inter[k]))
+
+
+def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Context, *,
+             rules: Rules | None = None, default_commune: str | None = None,
+             source: str = "") -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Validate and normalise ``layer``; returns the rows to write and the report."""
+    rules = rules or Rules()
+    report = ValidationReport(source=source, features=len(layer.frame), crs=crs.name,
+                              encoding=layer.encoding, columns=dict(columns))
+    out = _fields(layer.frame, columns, ctx, default_commune, report)
+    for issue in layer.issues:
+        mapped = issue.column in {columns.get(t) for t in TEXT_TARGETS}
+        what = ("lẫn bảng mã khác với phần còn lại của tệp" if issue.kind == "mixed"
+                else "không xác định được bảng mã")
+        guess = ENCODING_VI.get(issue.guess, issue.guess)
+        report.add(Problem(f"encoding_{issue.kind}", E if mapped else W,
+                           f"Cột {issue.column} giá trị '{issue.raw}' {what} (gần nhất: {guess})."
+                           " Chuyển cả tệp sang Unicode (ví dụ bằng Unikey Toolkit) rồi nhập "
+                           "lại.", issue.index + 1, out["ident"].iloc[issue.index], issue.column))
+    geoms = _geometries(np.asarray(to_storage(layer.frame, crs).values, dtype=object), out,
+                        rules, report)
+    _duplicates(out, report)
+    _overlaps(geoms, out["ident"].tolist(), rules, report)
+    ok = np.array([g is not None for g in geoms])
+    if ctx.province is not None and ok.any():
+        pts = shapely.point_on_surface(geoms[ok])
+        inside = shapely.contains_xy(ctx.province, shapely.get_x(pts), shapely.get_y(pts))
+        hint = (" Toàn bộ tệp nằm ngoài tỉnh: có thể sai hệ toạ độ (--crs)." if not inside.any()
+                else "")
+        for i in np.flatnonzero(ok)[~inside]:
+            report.add(Problem("outside_province", E, "Thửa nằm ngoài địa giới tỉnh Lạng Sơn. "
+                               f"Kiểm tra toạ độ và hệ toạ độ của tệp.{hint}", int(i) + 1,
+                               out["ident"].iloc[i], geometry=geoms[i]))
+    drawn = np.array([shapely.area(g) if g is not None else np.nan for g in geoms])
+    legal = out["legal_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    diff = np.abs(drawn - legal)
+    bad = ok & ~np.isnan(legal) & (diff > np.maximum(rules.area_tolerance * legal,
+                                                     rules.area_tolerance_m2))
+    for i in np.flatnonzero(bad):
+        report.add(Problem("area_mismatch", W, f"Diện tích pháp lý {legal[i]:.1f} m² lệch "
+                           f"{diff[i] / legal[i] * 100:.1f} % so với diện tích theo ranh giới "
+                           f"{drawn[i]:.1f} m². Kiểm tra lại số liệu đo đạc hoặc hồ sơ.",
+                           int(i) + 1, out["ident"].iloc[i], "legal_area_m2", geoms[i]))
+    out["row_no"] = np.arange(1, len(out) + 1)
+    rows = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index),
+                            crs=vn2000_tm3_107_15())
+    return rows, report

@@ -1,0 +1,172 @@
+"""Write validated parcels: one transaction, COPY into a temporary table, then set-based
+INSERT/UPDATE. Unchanged parcels are left alone (so re-importing the same file changes
+nothing); parcels whose clearance case has payments are only changed when confirmed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from gis.crs import STORAGE_SRID
+from gis.errors import ImportRejected
+
+STAGE_COLUMNS = ("row_no", "commune_code", "sheet_commune_code", "sheet_no", "parcel_no",
+                 "land_use_code", "land_use_code_source", "legal_area_m2", "address", "geom")
+_IDENTITY = ("p.commune_code = s.commune_code AND p.sheet_commune_code = s.sheet_commune_code"
+             " AND p.sheet_no = s.sheet_no AND p.parcel_no = s.parcel_no")
+_SAME_ATTRS = ("p.land_use_code = s.land_use_code"
+               " AND p.land_use_code_source IS NOT DISTINCT FROM s.land_use_code_source"
+               " AND p.legal_area_m2 = s.legal_area_m2"
+               " AND p.address IS NOT DISTINCT FROM s.address")
+_SAME_GEOM = "(p.geom = s.geom OR ST_Equals(p.geom, s.geom))"
+
+
+@dataclass(frozen=True)
+class HeldChange:
+    """A change to a parcel with payments, waiting for a person to confirm it."""
+
+    parcel_id: int
+    parcel: str
+    row: int
+    geometry_changed: bool
+    old_legal_area_m2: float
+    new_legal_area_m2: float
+    old_area_m2: float
+    new_area_m2: float
+
+
+@dataclass
+class WriteResult:
+    """What the write did (or, for a dry run, would do)."""
+
+    survey_id: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: list[HeldChange] = field(default_factory=list)
+    not_in_file: int = 0
+
+
+def _copy(session: Session, table: str, frame: pd.DataFrame) -> None:
+    """COPY a frame into ``table`` over the session's own connection (same transaction)."""
+    raw: Any = session.connection().connection.driver_connection
+    cols = ", ".join(frame.columns)
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") \
+            as copy:
+        for start in range(0, len(frame), 50_000):
+            buf = io.StringIO()
+            frame.iloc[start:start + 50_000].to_csv(buf, header=False, index=False,
+                                                    quoting=csv.QUOTE_MINIMAL,
+                                                    lineterminator="\n")
+            copy.write(buf.getvalue())
+
+
+def survey_id_for(session: Session, name: str, source: str | None) -> int:
+    """The survey called ``name``, created when new."""
+    session.execute(text("INSERT INTO surveys (name, source) VALUES (:n, :s)"
+                         " ON CONFLICT (name) DO NOTHING"), {"n": name, "s": source})
+    return int(session.execute(text("SELECT id FROM surveys WHERE name = :n"),
+                               {"n": name}).scalar_one())
+
+
+def stage(session: Session, rows: gpd.GeoDataFrame) -> None:
+    """Load the rows into the temporary table ``import_stage`` (dropped at commit)."""
+    session.execute(text("DROP TABLE IF EXISTS import_stage"))
+    session.execute(text(
+        "CREATE TEMP TABLE import_stage (row_no integer PRIMARY KEY, commune_code varchar(5),"
+        " sheet_commune_code varchar(5), sheet_no integer, parcel_no integer,"
+        " land_use_code varchar(3), land_use_code_source varchar(16),"
+        " legal_area_m2 numeric(14, 1), address text, geom geometry(MultiPolygon, 9215))"
+        " ON COMMIT DROP"))
+    geoms = shapely.set_srid(np.asarray(rows.geometry.values, dtype=object), STORAGE_SRID)
+    frame = pd.DataFrame({c: rows[c] for c in STAGE_COLUMNS if c != "geom"})
+    frame["geom"] = shapely.to_wkb(geoms, hex=True, include_srid=True)
+    _copy(session, "import_stage", frame[list(STAGE_COLUMNS)])
+    session.execute(text("ANALYZE import_stage"))
+
+
+def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str | None,
+                  actor: str, confirm_paid: bool = False, dry_run: bool = False) -> WriteResult:
+    """Insert new parcels and update changed ones of ``survey``, atomically.
+
+    Runs inside a savepoint of the caller's transaction: on any database error nothing of
+    this import stays. With ``dry_run`` the classification is computed and then undone.
+    """
+    nested = session.begin_nested()
+    try:
+        result = _write(session, rows, survey=survey, source=source, actor=actor,
+                        confirm_paid=confirm_paid)
+    except DBAPIError as exc:
+        nested.rollback()
+        raise ImportRejected(f"database refused the import: {exc.orig}",
+                             message_vi="CSDL từ chối ghi dữ liệu nhập; chưa có gì được ghi. "
+                             f"Chi tiết: {exc.orig}", code_detail="db_refused") from exc
+    except BaseException:
+        nested.rollback()
+        raise
+    if dry_run:
+        nested.rollback()
+    else:
+        nested.commit()
+    return result
+
+
+def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str | None,
+           actor: str, confirm_paid: bool) -> WriteResult:
+    session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
+    sid = survey_id_for(session, survey, source)
+    stage(session, rows)
+    session.execute(text("DROP TABLE IF EXISTS import_diff"))
+    session.execute(text(f"""
+        CREATE TEMP TABLE import_diff ON COMMIT DROP AS
+        SELECT s.row_no, p.id AS parcel_id,
+               CASE WHEN p.id IS NULL THEN 'new'
+                    WHEN {_SAME_ATTRS} AND {_SAME_GEOM} THEN 'same'
+                    ELSE 'changed' END AS status,
+               p.id IS NOT NULL AND NOT {_SAME_GEOM} AS geom_changed,
+               p.id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM clearance_cases c JOIN payments pay ON pay.case_id = c.id
+                   WHERE c.parcel_id = p.id) AS has_payments
+        FROM import_stage s
+        LEFT JOIN parcels p ON p.survey_id = :sid AND {_IDENTITY}
+    """), {"sid": sid})
+    counts: dict[str, int] = dict(session.execute(text(
+        "SELECT status, count(*) FROM import_diff GROUP BY status")).all())
+    held_rows = session.execute(text("""
+        SELECT d.parcel_id, s.commune_code || '/' || s.sheet_no || '/' || s.parcel_no, d.row_no,
+               d.geom_changed, p.legal_area_m2::float, s.legal_area_m2::float,
+               ST_Area(p.geom), ST_Area(s.geom)
+        FROM import_diff d JOIN import_stage s USING (row_no) JOIN parcels p ON p.id = d.parcel_id
+        WHERE d.status = 'changed' AND d.has_payments ORDER BY d.row_no
+    """)).all()
+    held = [HeldChange(*r) for r in held_rows]
+    session.execute(text("""
+        INSERT INTO parcels (survey_id, commune_code, sheet_commune_code, sheet_no, parcel_no,
+                             land_use_code, land_use_code_source, legal_area_m2, address, geom)
+        SELECT :sid, s.commune_code, s.sheet_commune_code, s.sheet_no, s.parcel_no,
+               s.land_use_code, s.land_use_code_source, s.legal_area_m2, s.address, s.geom
+        FROM import_stage s JOIN import_diff d USING (row_no) WHERE d.status = 'new'
+    """), {"sid": sid})
+    updated = session.execute(text("""
+        UPDATE parcels p SET land_use_code = s.land_use_code,
+               land_use_code_source = s.land_use_code_source, legal_area_m2 = s.legal_area_m2,
+               address = s.address, geom = s.geom, version = p.version + 1, updated_at = now()
+        FROM import_stage s JOIN import_diff d USING (row_no)
+        WHERE p.id = d.parcel_id AND d.status = 'changed' AND (NOT d.has_payments OR :confirm)
+    """), {"confirm": confirm_paid})
+    not_in_file = session.execute(text(f"""
+        SELECT count(*) FROM parcels p WHERE p.survey_id = :sid
+        AND NOT EXISTS (SELECT 1 FROM import_stage s WHERE {_IDENTITY})
+    """), {"sid": sid}).scalar_one()
+    return WriteResult(sid, counts.get("new", 0), int(getattr(updated, "rowcount", 0)),
+                       counts.get("same", 0), [] if confirm_paid else held, int(not_in_file))

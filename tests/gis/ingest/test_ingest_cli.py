@@ -1,0 +1,68 @@
+"""The real ``gpmb import`` command on its own database."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from gis.db import migrate
+from gis.db.engine import make_engine, session_factory
+from gis.seed import seed_reference
+from gis.settings import Settings
+from tests.gis.ingest.helpers import parcel_frame, write
+from tests.support import GPMB, gpmb_env
+
+
+def gpmb(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GPMB, *args], capture_output=True, text=True,
+                          env=gpmb_env(url), timeout=180)
+
+
+@pytest.fixture(scope="module")
+def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tuple[str, str]:
+    url = make_database("gpmb_ingest_cli")
+    eng = make_engine(url, test_settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as s:
+        seed_reference(s)
+        code = s.execute(text(
+            "SELECT code FROM communes WHERE ST_Contains(boundary,"
+            " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one()
+    eng.dispose()
+    return url, str(code)
+
+
+def test_import_parcels_cli(cli_db: tuple[str, str], tmp_path: Path) -> None:
+    url, commune = cli_db
+    frame = parcel_frame(commune, 449000, 2417400).set_crs(None, allow_override=True)
+    path = write(frame, tmp_path / "to7.shp")
+    res = gpmb(url, "import", "parcels", str(path))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--crs EPSG:9215" in res.stdout and "Traceback" not in res.stdout + res.stderr
+    report = tmp_path / "bao_cao.xlsx"
+    res = gpmb(url, "import", "parcels", str(path), "--crs", "EPSG:9215", "--survey", "Đo 2024",
+               "--report", str(report))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "6 thêm mới, 0 cập nhật, 0 không đổi" in res.stdout
+    assert "land_use_mapped" in res.stdout and report.exists()
+    assert report.with_suffix(".geojson").exists()
+    again = gpmb(url, "import", "parcels", str(path), "--crs", "EPSG:9215", "--survey", "Đo 2024")
+    assert "0 thêm mới, 0 cập nhật, 6 không đổi" in again.stdout
+
+
+def test_rejected_file_and_unknown_project(cli_db: tuple[str, str], tmp_path: Path) -> None:
+    url, commune = cli_db
+    frame = parcel_frame(commune, 449000, 2417400)
+    frame.loc[1, "SoThua"] = 1
+    res = gpmb(url, "import", "parcels", str(write(frame, tmp_path / "dup.gpkg")), "--map",
+               "parcel_no=SoThua")
+    assert res.returncode == 2
+    assert "duplicate_parcel" in res.stdout and "chưa có dữ liệu nào được ghi" in res.stdout
+    res = gpmb(url, "import", "overlay", "KHONG-CO")
+    assert res.returncode == 2 and "Không có dự án KHONG-CO" in res.stdout
+    res = gpmb(url, "import", "parcels", str(tmp_path / "dup.gpkg"), "--map", "so_thua")
+    assert res.returncode == 2 and "trường=cột" in res.stdout
