@@ -14,6 +14,7 @@ from api.routers import (
     auth,
     case_writes,
     cases,
+    documents,
     health,
     login_page,
     parcels,
@@ -64,6 +65,7 @@ def create_app(
     app.state.settings = settings
     app.state.login_policy = LoginPolicy()
     register_error_handlers(app)
+    app.add_middleware(documents.UploadSizeGuard)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(login_page.router)
@@ -72,6 +74,7 @@ def create_app(
     # /api/cases/bulk-steps before /api/cases/{case_id}
     app.include_router(case_writes.router)
     app.include_router(cases.router)
+    app.include_router(documents.router)
     app.include_router(resettlement.router)
     app.include_router(users.router)
     _document_problems(app)

@@ -90,7 +90,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Bad request", 401: "Not signed in (or the token expired)",
             403: "Role or CSRF check refused the request", 404: "Not found",
             409: "Conflict: stale version, invalid transition or reused idempotency key",
-            412: "Precondition failed", 415: "Unsupported media type",
+            412: "Precondition failed", 413: "File too large", 415: "Unsupported media type",
             422: "Invalid input", 429: "Too many failed sign-ins",
             503: "Database unavailable"}
     return {s: problem_response(text.get(s, "Error")) for s in statuses}

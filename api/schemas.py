@@ -424,3 +424,20 @@ class UserIn(BaseModel):
     full_name: str = Field(default="", max_length=200)
     projects: list[str] = Field(default_factory=list)
     communes: list[str] = Field(default_factory=list)
+
+
+# -- scanned documents -------------------------------------------------------------------
+
+class DocumentOut(Orm):
+    """A scanned document (PDF/JPEG) attached to a case event; the file is at ``url``."""
+
+    id: int
+    case_id: int
+    event_id: int
+    filename: str
+    media_type: Literal["application/pdf", "image/jpeg"]
+    size_bytes: int
+    sha256: str
+    uploaded_by: int
+    uploaded_at: dt.datetime
+    url: str

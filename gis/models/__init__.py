@@ -3,6 +3,7 @@
 from gis.models.auth import AuthToken, LoginAttempt
 from gis.models.base import Base
 from gis.models.cases import CaseEvent, ClearanceCase, Payment
+from gis.models.documents import CaseDocument
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
 from gis.models.projects import Alignment, Project, ProjectMilestone
 from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "Base",
+    "CaseDocument",
     "CaseEvent",
     "ClearanceCase",
     "Commune",

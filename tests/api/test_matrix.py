@@ -46,6 +46,8 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
     area = w.scalar("SELECT min(id) FROM resettlement_areas")
     note = {"kind": "note", "occurred_on": "2026-01-05", "note": "Ma trận quyền"}
     pay = {"amount_vnd": 1000, "paid_on": "2026-01-05", "method": "cash"}
+    event = w.scalar("SELECT min(id) FROM case_events WHERE case_id <> :c", c=case)
+    doc = w.scalar("SELECT coalesce(min(id), 2147483000) FROM case_documents")
     amounts = {"land": 1, "structures": 0, "crops": 0, "support": 0, "resettlement": 0,
                "version": 1}
     return [
@@ -65,6 +67,10 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
         Endpoint("POST", "/api/payments/2147483000/reversal", WRITERS, json={"reason": "x"}),
         Endpoint("PUT", f"/api/cases/{case}/amounts", WRITERS, json=amounts),
         Endpoint("POST", "/api/cases/bulk-steps", WRITERS, files=True),
+        Endpoint("POST", f"/api/cases/{case}/events/{event}/documents", ALL - {"leader"},
+                 files=True),
+        Endpoint("GET", f"/api/cases/{case}/documents", ALL),
+        Endpoint("GET", f"/api/documents/{doc}", ALL),
         Endpoint("GET", "/api/resettlement/areas", ALL),
         Endpoint("GET", f"/api/resettlement/areas/{area}/plots", ALL),
         Endpoint("GET", "/api/resettlement/allocations", ALL),
