@@ -11,36 +11,23 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
+from gis.workflow import calendar
+
 Days = NDArray[np.int64]
 
 EPOCH = date(1970, 1, 1)
 
-TET: tuple[date, ...] = (date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17),
-                         date(2027, 2, 6))
-"""First day of the lunar new year."""
+# One calendar for the whole product: the demo schedules with the workflow's holiday table.
+TET_BLACKOUT_DAYS = calendar.TET_BLACKOUT_DAYS
+"""Enforcement may not take place within this many days before or after the Tết holiday."""
 
-TET_BLACKOUT_DAYS = 15
-"""Enforcement may not take place within this many days before or after Tết."""
+PUBLIC_HOLIDAYS: tuple[tuple[date, date], ...] = tuple(
+    (h.first, h.last) for h in calendar.HOLIDAYS)
+"""Days off for public servants (inclusive ranges, weekends included)."""
 
-# Days off for public servants as announced (inclusive ranges, weekends included).
-PUBLIC_HOLIDAYS: tuple[tuple[date, date], ...] = (
-    (date(2024, 1, 1), date(2024, 1, 1)),
-    (date(2024, 2, 8), date(2024, 2, 14)),
-    (date(2024, 4, 18), date(2024, 4, 18)),
-    (date(2024, 4, 27), date(2024, 5, 1)),
-    (date(2024, 8, 31), date(2024, 9, 3)),
-    (date(2025, 1, 1), date(2025, 1, 1)),
-    (date(2025, 1, 25), date(2025, 2, 2)),
-    (date(2025, 4, 7), date(2025, 4, 7)),
-    (date(2025, 4, 30), date(2025, 5, 4)),
-    (date(2025, 8, 30), date(2025, 9, 2)),
-    (date(2026, 1, 1), date(2026, 1, 1)),
-    (date(2026, 2, 14), date(2026, 2, 22)),
-    (date(2026, 4, 25), date(2026, 4, 27)),
-    (date(2026, 4, 30), date(2026, 5, 3)),
-    (date(2026, 8, 29), date(2026, 9, 2)),
-    (date(2027, 1, 1), date(2027, 1, 1)),
-)
+TET_WINDOWS: tuple[tuple[date, date], ...] = tuple(
+    calendar.tet_window(year) for year in sorted(calendar.TET))
+"""No enforcement from 15 days before to 15 days after each Tết holiday."""
 
 COMMUNE_SIGNS_FROM = date(2025, 7, 1)
 """Two-tier local government: from this day the commune chairman signs most decisions."""
@@ -71,9 +58,8 @@ def _build_tables() -> tuple[int, NDArray[np.bool_], NDArray[np.bool_]]:
         holiday[day_number(first) - start : day_number(last) - start + 1] = True
     working = (weekday < 5) & ~holiday
     near_tet = np.zeros(len(days), dtype=bool)
-    for tet in TET:
-        t = day_number(tet) - start
-        near_tet[max(t - TET_BLACKOUT_DAYS, 0) : t + TET_BLACKOUT_DAYS + 1] = True
+    for first, last in TET_WINDOWS:
+        near_tet[day_number(first) - start : day_number(last) - start + 1] = True
     return start, working, working & ~near_tet
 
 
