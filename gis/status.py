@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gis.db import migrate
@@ -18,7 +19,7 @@ def database_report(engine: Engine) -> dict[str, Any]:
     try:
         with engine.connect() as conn:
             versions = server_versions(conn)
-            revision = migrate.current_revision(engine)
+            revision = MigrationContext.configure(conn).get_current_revision()
             demo: dict[str, Any] | None = None
             try:
                 row = conn.execute(
@@ -38,7 +39,6 @@ def database_report(engine: Engine) -> dict[str, Any]:
             parcels = None
             if revision is not None:
                 parcels = conn.execute(select(func.count()).select_from(Parcel)).scalar_one()
-            conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         raise DatabaseUnavailable(str(exc.orig).splitlines()[0] if exc.orig else None) from None
     return {

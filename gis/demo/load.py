@@ -12,10 +12,12 @@ import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from psycopg import Connection as PgConnection
 from psycopg import Cursor
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,7 +27,7 @@ from sqlalchemy import Connection, Engine, text
 from gis.crs import STORAGE_SRID
 from gis.demo.communes import load_communes
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
-from gis.demo.history import generate_case_history
+from gis.demo.history import CaseHistory, generate_case_history
 from gis.demo.parcels import generate_parcels
 from gis.demo.people import generate_land_users
 from gis.demo.projects import DEMO_PROJECTS, EXPRESSWAY_CODE, POLICE_HQ_CODE, ProjectSpec
@@ -259,12 +261,10 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
     return result
 
 
-def _write_cases(conn: Connection, raw: object, cases_in: pd.DataFrame, history: object,
-                 project_ids: dict[str, int]) -> tuple[int, int]:
+def _write_cases(conn: Connection, raw: PgConnection[Any], cases_in: pd.DataFrame,
+                 history: CaseHistory, project_ids: dict[str, int]) -> tuple[int, int]:
     """Insert cases from the overlay plus generated state; then events and payments."""
-    hc: pd.DataFrame = history.cases  # type: ignore[attr-defined]
-    events: pd.DataFrame = history.events  # type: ignore[attr-defined]
-    payments: pd.DataFrame = history.payments  # type: ignore[attr-defined]
+    hc, events, payments = history.cases, history.events, history.payments
     steps = events[events["kind"] == "step"]
     last_step_on = steps.groupby("case_key")["occurred_on"].max()
     handed = steps[steps["step_to"] == CaseStep.HANDED_OVER.value].set_index("case_key")[
@@ -277,7 +277,7 @@ def _write_cases(conn: Connection, raw: object, cases_in: pd.DataFrame, history:
     for col in money:
         state[col] = state[col].astype("int64")
     state["enforcement_stage"] = state["enforcement_stage"].astype("object")
-    with raw.cursor() as cur:  # type: ignore[attr-defined]
+    with raw.cursor() as cur:
         cur.execute("CREATE TEMP TABLE demo_state (case_key bigint, parcel_id bigint,"
                     " step case_step, step_changed_on date, handover_date date,"
                     " approved_land_vnd bigint, approved_structures_vnd bigint,"
@@ -314,7 +314,7 @@ def _write_cases(conn: Connection, raw: object, cases_in: pd.DataFrame, history:
         "case_id", "amount_vnd", "paid_on", "method", "voucher_no"]]
     # The ledger trigger keeps paid_vnd; its audit copies would only repeat the demo itself.
     conn.execute(text("ALTER TABLE clearance_cases DISABLE TRIGGER tr_audit"))
-    with raw.cursor() as cur:  # type: ignore[attr-defined]
+    with raw.cursor() as cur:
         _copy_frame(cur, "case_events", ev)
         _copy_frame(cur, "payments", pay.astype({"amount_vnd": "int64"}))
     conn.execute(text("ALTER TABLE clearance_cases ENABLE TRIGGER tr_audit"))
