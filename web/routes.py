@@ -12,6 +12,7 @@ from gis.projects import project_summaries
 from gis.tiles import install_invalidation_hooks
 from web import dashboard_routes, map_routes
 from web.auth import install_login_redirect, require_page_user
+from web.i18n import install_language_switch
 from web.templating import WEB_DIR, templates
 
 INVESTMENT_FORM_VI = {
@@ -39,6 +40,7 @@ def mount_web(app: FastAPI) -> None:
     install_invalidation_hooks()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_login_redirect(app)
+    install_language_switch(app)
     signed_in = [Depends(require_page_user)]
     app.include_router(router, dependencies=signed_in)
     app.include_router(map_routes.router, dependencies=signed_in)
