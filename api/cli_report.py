@@ -1,4 +1,5 @@
-"""``gpmb report excel|pdf``: the progress report of a project, written to a file."""
+"""``gpmb report excel|pdf``: the progress report of a project, written to a file (the
+year's capital disbursement is printed alongside, as in the files)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from rich.console import Console
 
 from gis.db.engine import open_database, session_factory
 from gis.errors import InvalidInput
+from gis.progress.disbursement import disbursement_figures
 from gis.reports import parse_period, write_excel, write_pdf
+from gis.reports.pdf import disbursement_line_vi
 from gis.settings import get_settings
 from gis.workflow.calendar import local_today
 
@@ -45,8 +48,10 @@ def report_excel(
     day, kind = _as_of(as_of), parse_period(period)
     with open_database(get_settings()) as engine, session_factory(engine)() as session:
         progress = write_excel(session, project, day, out, kind)
+        money = disbursement_line_vi(disbursement_figures(session, progress.project.id, day))
     console.print(f"Đã ghi [bold]{out}[/] ({len(progress.communes)} xã/phường, "
                   f"số liệu đến {day.strftime('%d/%m/%Y')}).")
+    console.print(money, markup=False)
 
 
 @report_app.command("pdf")
@@ -54,5 +59,7 @@ def report_pdf(project: ProjectOpt, out: OutOpt, as_of: AsOfOpt = None) -> None:
     """Tóm tắt tiến độ một trang (PDF)."""
     day = _as_of(as_of)
     with open_database(get_settings()) as engine, session_factory(engine)() as session:
-        write_pdf(session, project, day, out)
+        progress = write_pdf(session, project, day, out)
+        money = disbursement_line_vi(disbursement_figures(session, progress.project.id, day))
     console.print(f"Đã ghi [bold]{out}[/] (số liệu đến {day.strftime('%d/%m/%Y')}).")
+    console.print(money, markup=False)

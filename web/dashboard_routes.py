@@ -1,22 +1,32 @@
 """Leaders' dashboards: the province (``/dashboard``) and one project
-(``/projects/{code}/dashboard``), as of today or any past day (``?as_of=YYYY-MM-DD``).
+(``/projects/{code}/dashboard``), as of today or any past day (``?as_of=YYYY-MM-DD``), and
+the project's reports as files: the Excel progress report for a period and the one-page
+PDF summary, built by ``gis.reports`` for the chosen day.
 
-Thin: parse, call ``gis.progress``, render. The S-curve is inline SVG drawn server-side
-from ``gis.reports.chart`` (no chart library, nothing from a CDN).
+Thin: parse, call ``gis.progress`` / ``gis.reports``, render. The charts are inline SVG
+drawn server-side from ``gis.reports.chart`` (no chart library, nothing from a CDN).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from gis.domain import STEP_LABELS_VI, CaseStep
 from gis.progress import project_progress, province_progress
-from gis.reports.chart import s_curve_chart
+from gis.progress.disbursement import (
+    STANDING_VS_NATIONAL_VI,
+    STANDING_VS_TARGET_VI,
+    disbursement_figures,
+)
+from gis.progress.overview import project_by_code
+from gis.reports import build_pdf, parse_period, write_excel
+from gis.reports.chart import disbursement_chart, s_curve_chart
 from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.templating import templates
@@ -24,6 +34,7 @@ from web.templating import templates
 router = APIRouter(include_in_schema=False)
 
 AsOf = Annotated[dt.date | None, Query(description="Ngày tính số liệu (YYYY-MM-DD)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> dt.date:
@@ -37,7 +48,15 @@ def _sessions(request: Request) -> Session:
 
 def _common(as_of: dt.date) -> dict[str, Any]:
     return {"as_of": as_of, "steps": list(CaseStep), "step_labels": STEP_LABELS_VI,
-            "deadline_labels": DEADLINE_LABELS_VI}
+            "deadline_labels": DEADLINE_LABELS_VI, "target_labels": STANDING_VS_TARGET_VI,
+            "national_labels": STANDING_VS_NATIONAL_VI}
+
+
+def _attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A file download (project codes are ASCII letters, digits, '-' and '_')."""
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -46,18 +65,47 @@ def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
     day = as_of or _today()
     with _sessions(request) as session:
         progress = province_progress(session, day)
-        context = {**_common(day), "progress": progress, "total": progress.figures.total}
+        disbursed = {p.id: disbursement_figures(session, p.id, day)
+                     for p, _ in progress.projects}
+        context = {**_common(day), "progress": progress, "total": progress.figures.total,
+                   "disbursed": disbursed}
         return templates.TemplateResponse(request, "dashboard.html", context)
 
 
 @router.get("/projects/{code}/dashboard", response_class=HTMLResponse)
 def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLResponse:
-    """One project's figures, S-curve, milestones and communes ranked by what is left."""
+    """One project's figures, S-curve, milestones, communes ranked by what is left, and the
+    year's capital disbursement against the investor's target and the national average."""
     day = as_of or _today()
     with _sessions(request) as session:
         p = project_progress(session, code, day)
         chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households,
                               p.milestones)
+        d = disbursement_figures(session, p.project.id, day)
         context = {**_common(day), "p": p, "f": p.figures, "chart": chart,
-                   "project": p.project}
+                   "project": p.project, "d": d, "dchart": disbursement_chart(d)}
         return templates.TemplateResponse(request, "dashboard_project.html", context)
+
+
+@router.get("/projects/{code}/reports/progress.xlsx")
+def excel_report(request: Request, code: str, as_of: AsOf = None,
+                 period: Annotated[str, Query(description="week | month | quarter")] = "month",
+                 ) -> Response:
+    """The periodic progress report (báo cáo tiến độ GPMB) of the period ending ``as_of``."""
+    day, kind = as_of or _today(), parse_period(period)
+    out = BytesIO()
+    with _sessions(request) as session:
+        project = project_by_code(session, code).code
+        write_excel(session, code, day, out, kind)
+    return _attachment(out.getvalue(), XLSX,
+                       f"bao-cao-tien-do-gpmb-{project}-{kind.value}-{day.isoformat()}.xlsx")
+
+
+@router.get("/projects/{code}/reports/summary.pdf")
+def pdf_summary(request: Request, code: str, as_of: AsOf = None) -> Response:
+    """The one-page PDF summary for meetings, as of ``as_of``."""
+    day = as_of or _today()
+    with _sessions(request) as session:
+        data, progress = build_pdf(session, code, day)
+    return _attachment(data, "application/pdf",
+                       f"tom-tat-gpmb-{progress.project.code}-{day.isoformat()}.pdf")

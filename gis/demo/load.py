@@ -25,6 +25,7 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 
 from gis.crs import STORAGE_SRID
+from gis.demo.capital import insert_capital
 from gis.demo.communes import load_communes
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
 from gis.demo.history import CaseHistory, generate_case_history
@@ -244,6 +245,7 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
             progress.advance(task)
             step("Khu tái định cư")
             _insert_resettlement(conn, project_ids)
+            insert_capital(conn, project_ids)
             conn.execute(text("UPDATE projects SET compensation_budget_vnd = b.budget"
                               " FROM (SELECT project_id, (ceil(sum(approved_total_vnd) * 1.1"
                               " / 1e9) * 1e9)::bigint AS budget FROM clearance_cases"

@@ -156,7 +156,11 @@ a AS (
             AS households_paid,
         count(DISTINCT u.land_user_id) FILTER (WHERE step IN {in_list(HANDED)})
             AS households_handed_over
-    FROM s JOIN parcel_land_users u ON u.parcel_id = s.parcel_id
+    FROM s CROSS JOIN LATERAL (
+        -- OFFSET 0 keeps this an index lookup per case: the planner cannot estimate the
+        -- replayed state's size and would otherwise hash every land user of the province.
+        SELECT pu.land_user_id FROM parcel_land_users pu WHERE pu.parcel_id = s.parcel_id
+        OFFSET 0) u
     GROUP BY GROUPING SETS ((s.project_id, s.commune_code), (s.project_id),
                             (s.commune_code), ())
 )

@@ -1,15 +1,18 @@
-"""The S-curve as plain geometry in a unit box, drawn alike by the PDF and the web page.
+"""Charts as plain geometry in a unit box, drawn alike by the PDF and the web page: the
+S-curve of clearance and the year's disbursement against its target and the country.
 
-Both series are shares of their totals (handed-over area of the area to recover, paid
+The S-curve's two series are shares of their totals (handed-over area of the area to recover, paid
 households of the households affected), so one 0–100 % axis carries them; milestones are
 markers at (due date, target share).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from gis.progress.disbursement import DisbursementFigures
 from gis.progress.milestones import MilestoneCheck
 from gis.progress.timeline import SCurve
 
@@ -82,3 +85,35 @@ def s_curve_chart(curve: SCurve, total_area_m2: float, total_households: int,
     return Chart([Series("Diện tích đã bàn giao", AREA_COLOUR, area),
                   Series("Số hộ đã chi trả", HOUSEHOLD_COLOUR, households)],
                  markers, x_ticks, y_ticks)
+
+
+DISBURSED_COLOUR = "#0b5d3b"
+TARGET_COLOUR = "#e08a00"
+NATIONAL_COLOUR = "#1f6fb2"
+MONTH_LABELS = [f"T{m}" for m in range(1, 13)]
+
+
+def disbursement_chart(figures: DisbursementFigures) -> Chart:
+    """Cumulative disbursement of the year's plan by month's end (% of the plan in force on
+    the as-of day), with the investor's target line and the national average line."""
+
+    def line(values: dict[int, float]) -> list[tuple[float, float]]:
+        pts = [(m / 12, min(max(v, 0.0), 100.0) / 100) for m, v in sorted(values.items())]
+        return [(0.0, 0.0), *pts] if pts else []
+
+    done = {p.month: p.pct for p in figures.months if p.pct is not None}
+    last = figures.months[-1] if figures.months else None
+    series = [Series("Lũy kế giải ngân", DISBURSED_COLOUR, [])]
+    if done and last is not None:  # the as-of day's point sits inside its month
+        points = line(done)
+        span = (last.day.day / calendar.monthrange(figures.year, last.month)[1]
+                if last.day.year == figures.year else 1.0)
+        points[-1] = ((last.month - 1 + span) / 12, points[-1][1])
+        series[0] = Series("Lũy kế giải ngân", DISBURSED_COLOUR, points)
+    targets = {p.month: p.target_pct for p in figures.months if p.target_pct is not None}
+    national = {p.month: p.national_pct for p in figures.months if p.national_pct is not None}
+    series.append(Series("Mục tiêu chủ đầu tư cam kết", TARGET_COLOUR, line(targets)))
+    series.append(Series("Bình quân cả nước", NATIONAL_COLOUR, line(national)))
+    x_ticks = [(m / 12, MONTH_LABELS[m - 1]) for m in range(1, 13)]
+    y_ticks = [(v / 100, f"{v} %") for v in (0, 25, 50, 75, 100)]
+    return Chart(series, [], x_ticks, y_ticks)

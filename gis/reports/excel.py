@@ -3,7 +3,9 @@
 Sheet 1: one row per commune and a total row whose additive columns are ``SUM`` formulas
 over the rows (households are distinct counts, so their total is written as a value: a
 household holding land in two communes counts once). Sheet 2: milestones; sheet 3: the
-weekly S-curve. Vietnamese headings, number formats, frozen header, column widths.
+weekly S-curve; sheet 4: the capital disbursement of the as-of year (plan revisions, disbursed
+to date against the plan, the investor's target and the national average, month by month).
+Vietnamese headings, number formats, frozen header, column widths.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from gis.progress.disbursement import (
+    STANDING_VS_NATIONAL_VI,
+    STANDING_VS_TARGET_VI,
+    DisbursementFigures,
+    disbursement_figures,
+)
 from gis.progress.figures import EMPTY, Figures, progress_figures
 from gis.progress.overview import ProjectProgress, project_progress
 from gis.reports.period import Period, ReportPeriod, fmt_date, report_period
@@ -173,6 +181,55 @@ def _curve_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
     ws.freeze_panes = "A2"
 
 
+def _pct(value: float | None) -> float | str:
+    return round(value / 100, 6) if value is not None else "—"
+
+
+def _disbursement_sheet(ws: Worksheet, f: DisbursementFigures, as_of: dt.date) -> None:
+    ws.title = "Giải ngân vốn"
+    ws["A1"] = f"TÌNH HÌNH GIẢI NGÂN KẾ HOẠCH VỐN NĂM {f.year}"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = f"Số liệu tính đến hết ngày {fmt_date(as_of)}"
+    plan = f.plan
+    rows: list[tuple[str, object, str | None]] = [
+        ("Kế hoạch vốn được giao (VNĐ)", f.plan_vnd, INT),
+        ("Quyết định giao/điều chỉnh gần nhất",
+         f"{plan.decision_no} ngày {fmt_date(plan.decision_date)} (lần {plan.revision})"
+         if plan else "Chưa giao kế hoạch vốn", None),
+        ("Lũy kế giải ngân (VNĐ)", f.disbursed_vnd, INT),
+        ("Còn lại chưa giải ngân (VNĐ)", f.remaining_vnd, INT),
+        ("Tỷ lệ giải ngân so với kế hoạch", _pct(f.pct), PCT),
+        ("Mục tiêu cam kết đến ngày báo cáo", _pct(f.target_pct), PCT),
+        ("So với mục tiêu", STANDING_VS_TARGET_VI[f.vs_target] if f.vs_target else "—", None),
+        (f"Bình quân cả nước (tháng {f.national_month})" if f.national_month
+         else "Bình quân cả nước", _pct(f.national_pct), PCT),
+        ("Tỷ lệ của dự án cùng kỳ", _pct(f.pct_at_national_month), PCT),
+        ("So với bình quân cả nước",
+         STANDING_VS_NATIONAL_VI[f.vs_national] if f.vs_national else "—", None),
+    ]
+    for r, (label, value, fmt) in enumerate(rows, start=4):
+        _cell(ws, r, 1, label, bold=True)
+        _cell(ws, r, 2, value, fmt)
+    top = 4 + len(rows) + 1
+    heads = ["Tháng", "Đến ngày", "Lũy kế giải ngân (VNĐ)", "Tỷ lệ so với kế hoạch",
+             "Mục tiêu lũy kế", "Bình quân cả nước"]
+    for col, head in enumerate(heads, start=1):
+        _cell(ws, top, col, head, bold=True)
+        ws.cell(row=top, column=col).fill = HEAD_FILL
+    for r, m in enumerate(f.months, start=top + 1):
+        _cell(ws, r, 1, f"{m.month}/{f.year}")
+        _cell(ws, r, 2, m.day, "DD/MM/YYYY")
+        _cell(ws, r, 3, m.disbursed_vnd, INT)
+        _cell(ws, r, 4, _pct(m.pct), PCT)
+        _cell(ws, r, 5, _pct(m.target_pct), PCT)
+        _cell(ws, r, 6, _pct(m.national_pct), PCT)
+    for letter, width in zip("ABCDEF", (40, 30, 22, 14, 14, 14), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.cell(row=top + len(f.months) + 2, column=1, value=(
+        "Ghi chú: tỷ lệ tính trên kế hoạch vốn có hiệu lực tại ngày báo cáo; mục tiêu theo "
+        "cam kết của chủ đầu tư, nội suy trong tháng; bình quân cả nước theo số liệu công bố."))
+
+
 def build_workbook(session: Session, code: str, as_of: dt.date,
                    period: Period = Period.MONTH) -> tuple[Workbook, ProjectProgress]:
     """The report workbook of project ``code`` for the ``period`` ending on ``as_of``."""
@@ -184,6 +241,8 @@ def build_workbook(session: Session, code: str, as_of: dt.date,
     _main_sheet(wb.active, progress, span, start.by_commune, start.total)
     _milestone_sheet(wb.create_sheet(), progress)
     _curve_sheet(wb.create_sheet(), progress)
+    _disbursement_sheet(wb.create_sheet(), disbursement_figures(
+        session, progress.project.id, as_of), as_of)
     wb.properties.title = f"Báo cáo tiến độ GPMB {progress.project.code} {as_of.isoformat()}"
     return wb, progress
 

@@ -14,6 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import ConfigurationError
+from gis.progress.disbursement import (
+    STANDING_VS_NATIONAL_VI,
+    STANDING_VS_TARGET_VI,
+    DisbursementFigures,
+    disbursement_figures,
+)
 from gis.progress.overview import ProjectProgress, project_progress
 from gis.progress.state import HANDED, PAID, case_state_sql, in_list, no_jit
 from gis.reports.chart import Chart, s_curve_chart
@@ -167,7 +173,11 @@ def build_pdf(session: Session, code: str, as_of: dt.date) -> tuple[bytes, Proje
                    f"{fmt_dec(pace.handed_over_m2_per_week / 10000)} ha/tuần, "
                    f"{fmt_dec(pace.paid_households_per_week, 1)} hộ chi trả/tuần. "
                    f"Dự báo bàn giao xong: {forecast}.")
-    y = _table(pdf, 166, "Mốc tiến độ", ["Mốc", "Hạn", "Đạt", "Dự báo", "Tình trạng"],
+    pdf.set_xy(10, pdf.get_y() + 1)
+    pdf.multi_cell(190, 4.5, disbursement_line_vi(disbursement_figures(
+        session, p.project.id, as_of)))
+    y = _table(pdf, max(171, pdf.get_y() + 5), "Mốc tiến độ",
+               ["Mốc", "Hạn", "Đạt", "Dự báo", "Tình trạng"],
                [86, 22, 18, 28, 36],
                [[m.title, fmt_date(m.due_date), f"{fmt_dec(m.share * 100, 1)} %",
                  fmt_date(m.forecast) if m.forecast else "—", m.status_vi]
@@ -183,6 +193,22 @@ def build_pdf(session: Session, code: str, as_of: dt.date) -> tuple[bytes, Proje
     pdf.text(10, 290, f"GPMB Lạng Sơn — lập ngày {fmt_date(dt.date.today())}; "
                       "số liệu tính từ lịch sử hồ sơ, chi trả theo sổ chi trả.")
     return bytes(pdf.output()), p
+
+
+def disbursement_line_vi(f: DisbursementFigures) -> str:
+    """One sentence on the year's capital disbursement, as the province reports it."""
+    if f.plan is None:
+        return f"Giải ngân vốn năm {f.year}: chưa giao kế hoạch vốn."
+    parts = [f"Giải ngân vốn năm {f.year}: {fmt_billion(f.disbursed_vnd)}/"
+             f"{fmt_billion(f.plan_vnd)} tỷ đồng, đạt {fmt_dec(f.pct or 0, 1)} % kế hoạch"]
+    if f.target_pct is not None and f.vs_target is not None:
+        parts.append(f"mục tiêu {fmt_dec(f.target_pct, 1)} % "
+                     f"({STANDING_VS_TARGET_VI[f.vs_target].lower()})")
+    if f.national_pct is not None and f.vs_national is not None:
+        parts.append(f"bình quân cả nước tháng {f.national_month}: "
+                     f"{fmt_dec(f.national_pct, 1)} % "
+                     f"({STANDING_VS_NATIONAL_VI[f.vs_national].lower()})")
+    return "; ".join(parts) + "."
 
 
 def _table(pdf: FPDF, y: float, title: str, heads: list[str], widths: list[float],

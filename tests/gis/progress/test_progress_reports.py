@@ -115,6 +115,7 @@ def test_cli_writes_the_reports(demo_url: str, tmp_path: Path) -> None:
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Đã ghi" in done.stdout
+        assert "Giải ngân vốn năm 2025:" in " ".join(done.stdout.split())
     assert "Quý I/2025" in openpyxl.load_workbook(xlsx).active["A3"].value
     assert pdf.read_bytes().startswith(b"%PDF")
     bad = subprocess.run([*GPMB, "report", "excel", "--project", EXPRESSWAY, "--as-of",
