@@ -50,6 +50,7 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$WITH_TEST" -eq 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)  # DGN-with-text test files
 fi
 apt_install "${need[@]}"
 

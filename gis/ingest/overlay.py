@@ -38,7 +38,10 @@ class OverlayResult:
     unchanged: int = 0
     removed: int = 0
     kept: list[CaseChange] = field(default_factory=list)  # outside now, but with history
-    paid_changed: list[CaseChange] = field(default_factory=list)
+    paid_changed: list[CaseChange] = field(default_factory=list)  # held unless confirmed
+    paid_confirmed: bool = False  # True: the paid_changed cases were updated
+    noted: int = 0  # history notes written on changed cases
+    case_changes: list[tuple[int, str]] = field(default_factory=list)  # (case id, I/U/D)
 
 
 _HISTORY = """(EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)
@@ -46,15 +49,44 @@ _HISTORY = """(EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)
     OR EXISTS (SELECT 1 FROM resettlement_allocations r WHERE r.case_id = c.id)
     OR c.step <> 'not_started' OR c.approved_total_vnd > 0)"""
 _IDENT = "p.commune_code || '/' || p.sheet_no || '/' || p.parcel_no"
+_SAME_PARCEL = ("{a}.commune_code = {b}.commune_code AND {a}.sheet_no = {b}.sheet_no"
+                " AND {a}.parcel_no = {b}.parcel_no"
+                " AND {a}.sheet_commune_code = {b}.sheet_commune_code")
+_SURVEY_RANK = "(COALESCE({s}.surveyed_on, {s}.created_at::date), {s}.id)"
+CURRENT_PARCEL = f"""NOT EXISTS (
+    SELECT 1 FROM parcels p2 JOIN surveys s2 ON s2.id = p2.survey_id, surveys s1
+    WHERE s1.id = p.survey_id AND p2.id <> p.id AND {_SAME_PARCEL.format(a="p2", b="p")}
+      AND {_SURVEY_RANK.format(s="s2")} > {_SURVEY_RANK.format(s="s1")})"""
+"""SQL predicate on ``parcels p``: p is the current version of its commune + sheet + parcel,
+i.e. no other survey holding the same parcel is newer (by survey date, else import date)."""
+
+
+def _note(old_area: float, new_area: float, old_whole: bool, new_whole: bool,
+          version_changed: bool, actor: str) -> str:
+    parts = []
+    if old_area != new_area:
+        parts.append(f"diện tích thu hồi {old_area:.1f} → {new_area:.1f} m²")
+    if old_whole != new_whole:
+        parts.append("thu hồi " + ("một phần → toàn bộ thửa" if new_whole
+                                   else "toàn bộ → một phần thửa"))
+    if version_changed:
+        parts.append("theo bản đo đạc mới của thửa")
+    if not parts:
+        parts.append("ranh giới phần thu hồi thay đổi, diện tích giữ nguyên")
+    return f"Chồng xếp lại phạm vi thu hồi ({actor}): " + "; ".join(parts) + "."
 
 
 def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.0, *,
-                    actor: str = "overlay") -> OverlayResult:
-    """Intersect the project's alignment footprints with all parcels (set-based SQL).
+                    actor: str = "overlay", confirm_paid: bool = False) -> OverlayResult:
+    """Intersect the project's alignment footprints with the current parcels (set-based SQL).
 
-    Creates a case per parcel crossed by at least ``min_area_m2``, updates the recovered
-    geometry/area of existing ones (audited), deletes cases that no longer cross the
-    footprint only when they have no history; the others are reported in ``kept``.
+    Only the current version of each commune + sheet + parcel is used (see
+    :data:`CURRENT_PARCEL`); a case on an older version moves to the current one. Creates a
+    case per parcel crossed by at least ``min_area_m2``, updates the recovered geometry/area
+    and whole/partial flag of existing ones (audited, and a note in each changed case's
+    history), deletes cases that no longer cross the footprint only when they have no
+    history; the others are reported in ``kept``. Changes to cases with payments are held
+    and listed in ``paid_changed`` unless ``confirm_paid``.
     """
     if min_area_m2 < 0:
         raise InvalidInput("min_area_m2 must be >= 0", message_vi="Ngưỡng diện tích phải ≥ 0.")
@@ -70,7 +102,7 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
     session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
     # Long corridors are cut into small pieces so that each parcel meets one or two of them
     # through the index, instead of every parcel being intersected with the whole footprint.
-    session.execute(text("DROP TABLE IF EXISTS overlay_pieces, overlay_new"))
+    session.execute(text("DROP TABLE IF EXISTS overlay_pieces, overlay_new, overlay_match"))
     session.execute(text(
         "CREATE TEMP TABLE overlay_pieces ON COMMIT DROP AS SELECT id AS alignment_id,"
         " ST_Subdivide(footprint, 64) AS geom FROM alignments WHERE project_id = :p"),
@@ -83,7 +115,8 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
             SELECT p.id AS parcel_id, q.alignment_id, ST_Area(p.geom) AS parcel_area,
                    CASE WHEN ST_CoveredBy(p.geom, q.geom) THEN p.geom
                         ELSE ST_Intersection(p.geom, q.geom) END AS g
-            FROM parcels p JOIN overlay_pieces q ON ST_Intersects(p.geom, q.geom)),
+            FROM parcels p JOIN overlay_pieces q ON ST_Intersects(p.geom, q.geom)
+            WHERE {CURRENT_PARCEL}),
         per_parcel AS (
             SELECT parcel_id, min(parcel_area) AS parcel_area,
                    (array_agg(alignment_id ORDER BY ST_Area(g) DESC, alignment_id))[1]
@@ -98,34 +131,63 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
         FROM clean WHERE NOT ST_IsEmpty(g) AND ST_Area(g) >= :m
     """), {"m": min_area_m2})
     session.execute(text("CREATE INDEX ON overlay_new (parcel_id)"))
+    # The project's existing case for the same commune + sheet + parcel, on this version of
+    # the parcel or an older one (this version's case first).
+    session.execute(text(f"""
+        CREATE TEMP TABLE overlay_match ON COMMIT DROP AS
+        SELECT DISTINCT ON (n.parcel_id) n.parcel_id, c.id AS case_id,
+               EXISTS (SELECT 1 FROM payments pay WHERE pay.case_id = c.id) AS has_payments
+        FROM overlay_new n JOIN parcels pn ON pn.id = n.parcel_id
+        JOIN parcels p ON {_SAME_PARCEL.format(a="p", b="pn")}
+        JOIN clearance_cases c ON c.parcel_id = p.id AND c.project_id = :p
+        ORDER BY n.parcel_id, c.parcel_id = n.parcel_id DESC, c.id
+    """), {"p": pid})
+    session.execute(text("CREATE INDEX ON overlay_match (case_id)"))
     changed = ("(c.recovered_area_m2 <> n.area OR c.is_whole_parcel <> n.is_whole"
+               " OR c.parcel_id <> n.parcel_id"
                " OR c.alignment_id IS DISTINCT FROM n.alignment_id"
                " OR NOT (c.recovered_geom = n.recovered_geom"
                " OR ST_Equals(c.recovered_geom, n.recovered_geom)))")
     paid = session.execute(text(f"""
         SELECT c.id, {_IDENT}, c.recovered_area_m2::float, n.area::float
-        FROM clearance_cases c JOIN overlay_new n ON n.parcel_id = c.parcel_id
-        JOIN parcels p ON p.id = c.parcel_id
-        WHERE c.project_id = :p AND c.recovered_area_m2 <> n.area
-          AND EXISTS (SELECT 1 FROM payments pay WHERE pay.case_id = c.id) ORDER BY c.id
-    """), {"p": pid}).all()
-    updated = session.execute(text(f"""
-        UPDATE clearance_cases c SET recovered_geom = n.recovered_geom,
+        FROM overlay_match m JOIN clearance_cases c ON c.id = m.case_id
+        JOIN overlay_new n ON n.parcel_id = m.parcel_id JOIN parcels p ON p.id = n.parcel_id
+        WHERE m.has_payments AND {changed} ORDER BY c.id
+    """)).all()
+    updates = session.execute(text(f"""
+        WITH changed AS (
+            SELECT c.id, n.parcel_id, c.recovered_area_m2::float AS old_area,
+                   n.area::float AS new_area, c.is_whole_parcel AS old_whole,
+                   n.is_whole AS new_whole, c.parcel_id <> n.parcel_id AS moved
+            FROM overlay_match m JOIN clearance_cases c ON c.id = m.case_id
+            JOIN overlay_new n ON n.parcel_id = m.parcel_id
+            WHERE {changed} AND (NOT m.has_payments OR :confirm))
+        UPDATE clearance_cases c SET parcel_id = n.parcel_id, recovered_geom = n.recovered_geom,
                recovered_area_m2 = n.area, is_whole_parcel = n.is_whole,
                alignment_id = n.alignment_id, version = c.version + 1, updated_at = now()
-        FROM overlay_new n WHERE c.project_id = :p AND c.parcel_id = n.parcel_id AND {changed}
-    """), {"p": pid})
+        FROM changed x JOIN overlay_new n ON n.parcel_id = x.parcel_id
+        WHERE c.id = x.id
+        RETURNING c.id, x.old_area, x.new_area, x.old_whole, x.new_whole, x.moved
+    """), {"confirm": confirm_paid}).all()
+    if updates:  # what changed goes into each case's (append-only) history
+        session.execute(text(
+            "INSERT INTO case_events (case_id, kind, occurred_on, note)"
+            " VALUES (:c, 'note', current_date, :n)"),
+            [{"c": case_id, "n": _note(old_area, new_area, old_whole, new_whole, moved, actor)}
+             for case_id, old_area, new_area, old_whole, new_whole, moved in updates])
     created = session.execute(text("""
         INSERT INTO clearance_cases (project_id, parcel_id, alignment_id, recovered_geom,
                                      recovered_area_m2, is_whole_parcel)
         SELECT :p, n.parcel_id, n.alignment_id, n.recovered_geom, n.area, n.is_whole
-        FROM overlay_new n WHERE NOT EXISTS (
-            SELECT 1 FROM clearance_cases c WHERE c.project_id = :p AND c.parcel_id = n.parcel_id)
-    """), {"p": pid})
+        FROM overlay_new n
+        WHERE NOT EXISTS (SELECT 1 FROM overlay_match m WHERE m.parcel_id = n.parcel_id)
+        RETURNING id
+    """), {"p": pid}).scalars().all()
     gone = session.execute(text(f"""
         SELECT c.id, {_IDENT}, c.recovered_area_m2::float, {_HISTORY}
         FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
         WHERE c.project_id = :p
+          AND NOT EXISTS (SELECT 1 FROM overlay_match m WHERE m.case_id = c.id)
           AND NOT EXISTS (SELECT 1 FROM overlay_new n WHERE n.parcel_id = c.parcel_id)
         ORDER BY c.id
     """), {"p": pid}).all()
@@ -133,12 +195,16 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
     if drop:
         session.execute(text("DELETE FROM clearance_cases WHERE id = ANY(:ids)"), {"ids": drop})
     total = session.execute(text("SELECT count(*) FROM overlay_new")).scalar_one()
-    n_created = int(getattr(created, "rowcount", 0))
-    n_updated = int(getattr(updated, "rowcount", 0))
+    n_created, n_updated = len(created), len(updates)
+    held = 0 if confirm_paid else len(paid)
     return OverlayResult(
-        project_code, n_created, n_updated, int(total) - n_created - n_updated, len(drop),
+        project_code, n_created, n_updated, int(total) - n_created - n_updated - held,
+        len(drop),
         kept=[CaseChange(i, who, area, 0.0) for i, who, area, history in gone if history],
-        paid_changed=[CaseChange(*row) for row in paid],
+        paid_changed=[CaseChange(*row) for row in paid], paid_confirmed=confirm_paid,
+        noted=len(updates),
+        case_changes=[(int(i), "I") for i in created] + [(int(u[0]), "U") for u in updates]
+        + [(int(i), "D") for i in drop],
     )
 
 

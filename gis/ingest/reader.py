@@ -17,10 +17,11 @@ import pyogrio
 from pyproj import CRS
 
 from gis.errors import ImportRejected
+from gis.ingest import guards
 from gis.ingest.encoding import TCVN3, UNICODE, UTF8, VNI, decode_value
 
 DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
-           ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
+           ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".dxf": "DXF", ".dgn": "DGN"}
 MAX_ZIP_BYTES = 2 * 1024**3
 MAX_ZIP_RATIO = 200
 MAX_ZIP_MEMBERS = 2000
@@ -75,7 +76,8 @@ def _extract_zip(path: Path, into: Path) -> Path:
     except zipfile.BadZipFile as exc:
         raise _reject(f"bad zip: {exc}", "Tệp .zip bị hỏng hoặc không phải tệp nén; "
                       "hãy nén lại và gửi lại.", "zip_corrupt") from exc
-    found = [p for p in into.rglob("*") if p.suffix.lower() in DRIVERS and p.is_file()]
+    found = [p for p in into.rglob("*") if p.suffix.lower() in DRIVERS and p.is_file()
+             and "__MACOSX" not in p.parts and not p.name.startswith("._")]  # macOS zip extras
     if len(found) != 1:
         names = ", ".join(p.name for p in found) or "không có"
         raise _reject(f"zip must hold exactly one dataset, found: {names}",
@@ -137,6 +139,7 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
     """Read the file's features (geometry in the file's CRS) and decode their text."""
     if not path.is_file():
         raise _reject(f"no such file: {path}", f"Không tìm thấy tệp {path}.", "file_missing")
+    guards.check_file(path)
     with tempfile.TemporaryDirectory(prefix="gpmb-import-") as tmp:
         target = _extract_zip(path, Path(tmp)) if path.suffix.lower() == ".zip" else path
         driver = DRIVERS.get(target.suffix.lower())
@@ -145,6 +148,11 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
                           f"Định dạng {target.suffix or '(không rõ)'} chưa được hỗ trợ. Dùng "
                           "GeoPackage, Shapefile (.shp hoặc .zip), GeoJSON hoặc FlatGeobuf.",
                           "format")
+        if driver in ("DXF", "DGN"):  # CAD: polygons numbered by their text labels
+            from gis.ingest.cad import read_cad_source
+
+            return read_cad_source(target, cad_layer=layer)
+        layer = guards.check_dataset(target, driver, layer)
         codec = _cpg_codec(target) if driver == "ESRI Shapefile" else None
         raw_bytes = driver == "ESRI Shapefile" and codec in (None, "latin-1")
         try:
@@ -163,6 +171,8 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
     if len(frame) == 0:
         raise _reject("the layer has no features", "Tệp không có thửa đất nào.", "empty")
     frame = frame.reset_index(drop=True)
+    guards.check_coordinates([float(v) for v in frame.total_bounds],
+                             None if frame.crs is None else bool(frame.crs.is_geographic))
     encoding, issues = _decode_texts(frame, from_bytes=raw_bytes)
     if codec not in (None, "latin-1") and not raw_bytes:
         encoding = codec

@@ -99,7 +99,7 @@ def test_explicit_mapping_and_bad_files(session: Session, spot: Spot, tmp_path: 
     with pytest.raises(ImportRejected) as err:
         import_parcels(session, truncated)
     assert err.value.extra["code_detail"] == "unreadable"
-    (tmp_path / "x.dxf").write_text("0\nEOF\n")
+    (tmp_path / "x.dwg").write_text("AC1032")  # DWG: save as DXF/DGN first
     with pytest.raises(ImportRejected) as err:
-        import_parcels(session, tmp_path / "x.dxf")
+        import_parcels(session, tmp_path / "x.dwg")
     assert err.value.extra["code_detail"] == "format"
