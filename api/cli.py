@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from api.cli_db import db_app, demo_app, prepare_database
+from api.cli_export import export_app
 from api.cli_import import import_app
 from api.cli_report import report_app
 from gis.db.engine import Database, open_database, session_factory
@@ -24,6 +25,7 @@ app = typer.Typer(help="GPMB — theo dõi giải phóng mặt bằng Lạng Sơ
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 user_app = typer.Typer(help="Tài khoản người dùng.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(report_app, name="report")

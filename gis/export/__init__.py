@@ -1,0 +1,32 @@
+"""Exporting filtered parcels or clearance cases: GeoPackage, Shapefile (zip), GeoJSON,
+KML (Google Earth) and Excel, in EPSG:9215 or WGS84."""
+
+from gis.export.columns import CASE_COLUMNS, PARCEL_COLUMNS, PERSONAL_FIELDS, Column, Kind
+from gis.export.formats import (
+    FORMATS,
+    MAX_FEATURES,
+    MAX_KML_FEATURES,
+    MAX_XLSX_FEATURES,
+    Format,
+)
+from gis.export.query import ExportFilters, Selection
+from gis.export.service import ExportRequest, ExportResult, ascii_fallback, export
+
+__all__ = [
+    "CASE_COLUMNS",
+    "FORMATS",
+    "MAX_FEATURES",
+    "MAX_KML_FEATURES",
+    "MAX_XLSX_FEATURES",
+    "PARCEL_COLUMNS",
+    "PERSONAL_FIELDS",
+    "Column",
+    "ExportFilters",
+    "ExportRequest",
+    "ExportResult",
+    "Format",
+    "Kind",
+    "Selection",
+    "ascii_fallback",
+    "export",
+]
