@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,9 @@ from gis.errors import NotFound
 from gis.models import (
     CaseEvent,
     ClearanceCase,
+    Commune,
     LandUser,
+    LandUseType,
     Parcel,
     ParcelLandUser,
     Payment,
@@ -43,6 +45,7 @@ class CaseFilter:
     steps: tuple[CaseStep, ...] = ()
     overdue: bool | None = None
     q: str | None = None
+    land_use: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def _conditions(session: Session, f: CaseFilter, today: dt.date) -> list[ColumnE
         conds.append(Parcel.commune_code == f.commune_code)
     if f.steps:
         conds.append(ClearanceCase.step.in_(f.steps))
+    if f.land_use is not None:
+        conds.append(Parcel.land_use_code == f.land_use)
     if f.overdue is not None:
         late = [d.case_id for d in case_deadlines(
             session, today, project_id=f.project_id, commune_code=f.commune_code,
@@ -127,9 +132,21 @@ def _holder_names() -> Any:
             .correlate(ClearanceCase).scalar_subquery())
 
 
+SORTS: dict[str, tuple[Any, ...]] = {
+    "id": (ClearanceCase.id,),
+    "parcel": (Parcel.commune_code, Parcel.sheet_no, Parcel.parcel_no, ClearanceCase.id),
+    "step": (ClearanceCase.step, ClearanceCase.id),
+    "outstanding": ((ClearanceCase.approved_total_vnd - ClearanceCase.paid_vnd).desc(),
+                    ClearanceCase.id),
+    "area": (ClearanceCase.recovered_area_m2.desc(), ClearanceCase.id),
+}
+"""Orders the case list offers (each ends on the id, so paging is stable)."""
+
+
 def search_cases(session: Session, f: CaseFilter, *, limit: int, offset: int,
-                 today: dt.date) -> CasePage:
-    """Cases matching ``f``, ordered by id, one page of them and the total."""
+                 today: dt.date, sort: str = "id") -> CasePage:
+    """Cases matching ``f`` in the order ``sort`` (a key of ``SORTS``), one page of them
+    and the total."""
     conds = _conditions(session, f, today)
     base: Select[Any] = (select(ClearanceCase.id)
                          .join(Parcel, Parcel.id == ClearanceCase.parcel_id).where(*conds))
@@ -138,12 +155,43 @@ def search_cases(session: Session, f: CaseFilter, *, limit: int, offset: int,
                    Parcel.parcel_no, Parcel.land_use_code, _holder_names())
             .join(Parcel, Parcel.id == ClearanceCase.parcel_id)
             .join(Project, Project.id == ClearanceCase.project_id)
-            .where(*conds).order_by(ClearanceCase.id).limit(limit).offset(offset))
+            .where(*conds).order_by(*SORTS.get(sort, SORTS["id"]))
+            .limit(limit).offset(offset))
     items = [CaseRow(c.id, c.project_id, code, c.parcel_id, commune, sheet, no, land_use,
                      c.step, c.recovered_area_m2, c.approved_total_vnd, c.paid_vnd,
                      c.outstanding_vnd, sorted(names or []), c.version)
              for c, code, commune, sheet, no, land_use, names in session.execute(stmt)]
     return CasePage(int(total), items)
+
+
+def step_counts(session: Session, f: CaseFilter, today: dt.date) -> dict[CaseStep, int]:
+    """How many cases match ``f`` at each step (the step condition itself left out)."""
+    conds = _conditions(session, replace(f, steps=()), today)
+    stmt = (select(ClearanceCase.step, func.count())
+            .join(Parcel, Parcel.id == ClearanceCase.parcel_id).where(*conds)
+            .group_by(ClearanceCase.step))
+    return {step: int(n) for step, n in session.execute(stmt)}
+
+
+def list_choices(session: Session, project_id: int | None
+                 ) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices for the case list's filters: projects, and the communes and
+    land-use codes that have cases (in ``project_id`` when given), in one scan."""
+    used = select(Parcel.commune_code, Parcel.land_use_code).distinct().join(
+        ClearanceCase, ClearanceCase.parcel_id == Parcel.id)
+    if project_id is not None:
+        used = used.where(ClearanceCase.project_id == project_id)
+    pairs = session.execute(used).all()
+    communes = {c for c, _ in pairs}
+    land_uses = {u for _, u in pairs}
+    names = session.execute(select(Commune.code, Commune.name)
+                            .where(Commune.code.in_(communes)).order_by(Commune.name))
+    uses = session.execute(select(LandUseType.code, LandUseType.name_vi)
+                           .where(LandUseType.code.in_(land_uses)).order_by(LandUseType.code))
+    projects = session.execute(select(Project.code, Project.name).order_by(Project.code))
+    return {"projects": [(code, f"{code} — {name}") for code, name in projects],
+            "communes": [(code, name) for code, name in names],
+            "land_uses": [(code, f"{code} — {name}") for code, name in uses]}
 
 
 def get_case(session: Session, case_id: int) -> ClearanceCase:

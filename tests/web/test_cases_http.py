@@ -1,0 +1,486 @@
+"""The staff case pages over HTTP (in-process app on a writable demo database of their own):
+the list's filters, paging and read-only view; the case page's redaction; who may post; the
+CSRF check; the stale-version message; the workflow's messages next to their fields; and
+changes that land in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.app import create_app
+from gis.accounts import create_user
+from gis.db import migrate
+from gis.db.engine import make_engine, session_factory
+from gis.domain import Role
+from gis.settings import Settings
+from gis.workflow.calendar import local_today
+
+PASSWORD = "mat-khau-ho-so-2026"
+MOVABLE = "c.step IN ('notified', 'inventoried')"
+"""Cases whose next step needs no decision and no period to have run: inventory, posting."""
+NEXT = {"notified": "inventoried", "inventoried": "plan_posted"}
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@dataclass
+class CasesWorld:
+    """A writable demo database with one account per role; cases are handed out once."""
+
+    engine: Engine
+    url: str
+    taken: set[int] = field(default_factory=set)
+
+    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a query, as dicts."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+    def value(self, sql: str, **params: Any) -> Any:
+        """One value."""
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def case(self, where: str, **params: Any) -> dict[str, Any]:
+        """A case no other test has used, matching ``where``."""
+        for row in self.rows(f"""
+                SELECT c.id, c.parcel_id, c.step::text AS step, c.version, c.paid_vnd,
+                       c.approved_total_vnd - c.paid_vnd AS outstanding, p.sheet_no,
+                       p.parcel_no, c.project_id, j.code AS project
+                FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
+                JOIN projects j ON j.id = c.project_id
+                WHERE {where} ORDER BY c.id""", **params):
+            if row["id"] not in self.taken:
+                self.taken.add(row["id"])
+                return row
+        raise LookupError(f"no free case with {where}")
+
+
+def build_world(make_database: Callable[[str], str], settings: Settings,
+                name: str) -> CasesWorld:
+    """The small demo in database ``name``, with staff, leader, field and admin accounts."""
+    from gis.demo.load import load_demo
+    from gis.seed import seed_reference
+
+    url = make_database(name)
+    eng = make_engine(url, settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as s:
+        seed_reference(s)
+    load_demo(eng, parcels=400, seed=20250331)
+    with session_factory(eng).begin() as s:
+        for role in ("staff", "leader", "field", "admin"):
+            create_user(s, f"hs.{role}", Role(role), PASSWORD, full_name=f"Cán bộ {role}",
+                        projects=["CT-HNCL"] if role == "field" else None)
+    return CasesWorld(eng, url)
+
+
+@pytest.fixture(scope="module")
+def world(make_database: Callable[[str], str], test_settings: Settings
+          ) -> Iterator[CasesWorld]:
+    w = build_world(make_database, test_settings, "gpmb_cases_http")
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app_client(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(test_settings, engine=world.engine)) as c:
+        yield c
+
+
+def sign_in(client: TestClient, role: str) -> TestClient:
+    """Sign ``client`` in as the account of ``role`` (session and CSRF cookies)."""
+    client.cookies.clear()
+    res = client.post("/api/auth/login", json={"username": f"hs.{role}", "password": PASSWORD})
+    assert res.status_code == 200, res.text
+    return client
+
+
+@pytest.fixture
+def staff(app_client: TestClient) -> TestClient:
+    return sign_in(app_client, "staff")
+
+
+@pytest.fixture
+def leader(app_client: TestClient) -> TestClient:
+    return sign_in(app_client, "leader")
+
+
+def hidden(page: str, form_id: str, name: str) -> str:
+    """A hidden field's value inside the form with ``form_id``."""
+    start = page.index(f'id="{form_id}"')
+    found = re.search(rf'name="{name}" value="([^"]*)"', page[start:])
+    assert found, f"{name} not in {form_id}"
+    return html.unescape(found[1])
+
+
+def field_error(page: str, form: str, name: str) -> str | None:
+    """The message shown next to field ``name`` of ``form`` (None when there is none)."""
+    found = re.search(rf'id="{form}-{name}-error"[^>]*>(.*?)</p>', page, re.S)
+    return html.unescape(found[1]).strip() if found else None
+
+
+def step_form(client: TestClient, case_id: int) -> dict[str, str]:
+    """The hidden fields of the case page's step form, as a staff browser would send."""
+    page = client.get(f"/cases/{case_id}").text
+    return {k: hidden(page, "step-form", k) for k in ("csrf_token", "version", "idem")}
+
+
+def events(world: CasesWorld, case_id: int) -> int:
+    return int(world.value("SELECT count(*) FROM case_events WHERE case_id = :c", c=case_id))
+
+
+# ---- the list ----------------------------------------------------------------------------
+
+def test_list_filters_counts_and_pages(leader: TestClient, world: CasesWorld) -> None:
+    total = world.value("SELECT count(*) FROM clearance_cases")
+    first = leader.get("/cases")
+    assert first.status_code == 200
+    assert f'data-total="{total}"' in first.text
+    ids_1 = re.findall(r'data-case-id="(\d+)"', first.text)
+    assert len(ids_1) == 50 and ids_1 == sorted(ids_1, key=int)
+    second = leader.get("/cases", params={"page": 2})
+    ids_2 = re.findall(r'data-case-id="(\d+)"', second.text)
+    assert ids_2 and not set(ids_1) & set(ids_2)
+    assert 'id="page-prev"' in second.text and "Trang 2 /" in second.text
+
+    step = "plan_approved"
+    n = world.value("SELECT count(*) FROM clearance_cases WHERE step = :s", s=step)
+    only = leader.get("/cases", params={"step": step, "per": 100}).text
+    assert f'data-total="{n}"' in only
+    assert set(re.findall(r'<tr data-case-id="\d+" data-step="(\w+)"', only)) == {step}
+
+    row = world.rows("""SELECT p.sheet_no, p.parcel_no, p.land_use_code, c.id FROM clearance_cases c
+                        JOIN parcels p ON p.id = c.parcel_id ORDER BY c.id DESC LIMIT 1""")[0]
+    found = leader.get("/cases", params={"q": f"{row['sheet_no']}/{row['parcel_no']}"}).text
+    assert f'data-case-id="{row["id"]}"' in found
+    lu = leader.get("/projects/CT-HNCL/cases",
+                    params={"land_use": row["land_use_code"], "sort": "area"}).text
+    n_lu = world.value("""SELECT count(*) FROM clearance_cases c
+                          JOIN parcels p ON p.id = c.parcel_id
+                          JOIN projects j ON j.id = c.project_id
+                          WHERE j.code = 'CT-HNCL' AND p.land_use_code = :lu""",
+                       lu=row["land_use_code"])
+    assert f'data-total="{n_lu}"' in lu
+    # Read-only for a leader: no form posts anywhere on the list.
+    assert 'method="post"' not in first.text and "chỉ đọc" in first.text
+
+
+def test_list_by_land_user_name_and_overdue(leader: TestClient, world: CasesWorld) -> None:
+    name = world.rows("""SELECT u.full_name FROM land_users u
+                         JOIN parcel_land_users pu ON pu.land_user_id = u.id
+                         JOIN clearance_cases c ON c.parcel_id = pu.parcel_id
+                         ORDER BY u.id LIMIT 1""")[0]["full_name"]
+    page = leader.get("/cases", params={"q": name.lower()}).text
+    assert html.escape(name) in page or name in page
+    late = leader.get("/cases", params={"overdue": "1", "per": 100}).text
+    rows = re.findall(r'<tr data-case-id="\d+" data-step="\w+"( class="late")?>', late)
+    assert rows and all(rows)
+
+
+# ---- the case page -----------------------------------------------------------------------
+
+def test_case_page_redacts_personal_data_for_a_leader(app_client: TestClient,
+                                                     world: CasesWorld) -> None:
+    holder = world.rows("""SELECT c.id AS case_id, u.citizen_id, u.phone, u.full_name
+                           FROM clearance_cases c
+                           JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id
+                           JOIN land_users u ON u.id = pu.land_user_id
+                           WHERE u.citizen_id IS NOT NULL AND u.phone IS NOT NULL
+                           ORDER BY c.id LIMIT 1""")[0]
+    read = sign_in(app_client, "leader").get(f"/cases/{holder['case_id']}")
+    assert read.status_code == 200
+    assert holder["citizen_id"] not in read.text and holder["phone"] not in read.text
+    assert holder["full_name"] in read.text and 'method="post"' not in read.text
+    full = sign_in(app_client, "staff").get(f"/cases/{holder['case_id']}").text
+    assert holder["citizen_id"] in full and holder["phone"] in full
+    assert 'id="step-form"' in full or "không còn bước nào" in full
+
+
+def test_unknown_case_is_a_404_page(staff: TestClient) -> None:
+    res = staff.get("/cases/999999999")
+    assert res.status_code == 404 and "text/html" in res.headers["content-type"]
+    assert "Không tìm thấy" in res.text
+
+
+def test_pages_need_a_sign_in(app_client: TestClient) -> None:
+    app_client.cookies.clear()
+    res = app_client.get("/cases", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"].startswith("/login")
+
+
+# ---- who may post, CSRF, versions ---------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["leader", "field"])
+def test_leader_and_field_cannot_post(app_client: TestClient, world: CasesWorld,
+                                      role: str) -> None:
+    case = world.case("c.step = 'handed_over'")
+    before = events(world, case["id"])
+    client = sign_in(app_client, role)
+    assert 'method="post"' not in client.get(f"/cases/{case['id']}").text
+    csrf = client.cookies["gpmb_csrf"]
+    res = client.post(f"/cases/{case['id']}/step", data={
+        "csrf_token": csrf, "version": case["version"], "to_step": "handed_over",
+        "occurred_on": local_today().isoformat(), "decision_no": "12/TB-UBND",
+        "decision_date": local_today().isoformat(), "signer": "Nguyễn Văn Bình"})
+    assert res.status_code == 403 and "text/html" in res.headers["content-type"]
+    assert "chỉ được xem" in res.text
+    assert events(world, case["id"]) == before
+    payment = client.post(f"/cases/{case['id']}/payments", data={
+        "csrf_token": csrf, "version": case["version"], "amount_vnd": "1000",
+        "paid_on": local_today().isoformat(), "method": "cash"})
+    assert payment.status_code == 403
+
+
+def test_csrf_is_refused(staff: TestClient, world: CasesWorld) -> None:
+    case = world.case("c.step IN ('plan_approved', 'decided', 'paid', 'decided_paid')")
+    before = events(world, case["id"])
+    form = step_form(staff, case["id"])
+    body = {"version": form["version"], "to_step": "handed_over",
+            "occurred_on": local_today().isoformat(), "decision_no": "12/TB-UBND",
+            "decision_date": local_today().isoformat(), "signer": "Nguyễn Văn Bình"}
+    missing = staff.post(f"/cases/{case['id']}/step", data=body)
+    assert missing.status_code == 403 and "CSRF" in missing.text
+    wrong = staff.post(f"/cases/{case['id']}/step", data={**body, "csrf_token": "x" * 43})
+    assert wrong.status_code == 403
+    foreign = staff.post(f"/cases/{case['id']}/step", data={**body, **form},
+                         headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "trang khác" in foreign.text
+    assert events(world, case["id"]) == before
+
+
+def test_a_valid_step_with_its_document_is_recorded(staff: TestClient,
+                                                    world: CasesWorld) -> None:
+    case = world.case(MOVABLE)
+    before = events(world, case["id"])
+    form = step_form(staff, case["id"])
+    today = local_today().isoformat()
+    res = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "15/tb-ubnd",
+        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay"},
+        files={"document": ("thong bao.pdf", PDF, "application/pdf")},
+        follow_redirects=False)
+    assert res.status_code == 303, res.text
+    assert res.headers["location"] == f"/cases/{case['id']}?saved=step#history"
+    shown = staff.get(res.headers["location"]).text
+    assert "Đã ghi nhận bước mới" in shown and f'data-step="{NEXT[case["step"]]}"' in shown
+    event = world.rows("""SELECT e.id, e.decision_no, u.username FROM case_events e
+                          JOIN users u ON u.id = e.recorded_by WHERE e.case_id = :c
+                          AND u.username = 'hs.staff'""", c=case["id"])
+    assert [(e["decision_no"], e["username"]) for e in event] == [("15/TB-UBND", "hs.staff")]
+    doc = world.rows("SELECT event_id, media_type, filename FROM case_documents "
+                     "WHERE case_id = :c", c=case["id"])
+    assert doc == [{"event_id": event[0]["id"], "media_type": "application/pdf",
+                    "filename": "thong bao.pdf"}]
+    assert "thong bao.pdf" in shown and "Hoàng Văn Đức" in shown and "Cán bộ staff" in shown
+    # The same form sent again (double click, refresh) records nothing more.
+    again = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "15/tb-ubnd",
+        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay"},
+        follow_redirects=False)
+    assert again.status_code == 303 and events(world, case["id"]) == before + 1
+
+
+def test_stale_version_shows_the_current_case(app_client: TestClient,
+                                              world: CasesWorld) -> None:
+    case = world.case(MOVABLE)
+    before = events(world, case["id"])
+    staff = sign_in(app_client, "staff")
+    mine = step_form(staff, case["id"])
+    theirs = step_form(staff, case["id"])
+    today = local_today().isoformat()
+    body = {"to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "21/TB-UBND",
+            "decision_date": today, "signer": "Lý Thị Hoa"}
+    first = staff.post(f"/cases/{case['id']}/step", data={**theirs, **body},
+                       follow_redirects=False)
+    assert first.status_code == 303
+    late = staff.post(f"/cases/{case['id']}/step",
+                      data={**mine, **body, "decision_no": "22/TB-UBND", "note": "của tôi"})
+    assert late.status_code == 409
+    assert "vừa được người khác cập nhật" in late.text
+    assert f'id="case-step" data-step="{NEXT[case["step"]]}"' in late.text  # as it now stands
+    assert 'value="22/TB-UBND"' in late.text and "của tôi" in late.text  # kept as typed
+    assert hidden(late.text, "step-form", "version") != mine["version"]
+    assert events(world, case["id"]) == before + 1
+
+
+# ---- the workflow's messages next to the field ----------------------------------------------
+
+def test_future_date_is_refused_next_to_the_field(staff: TestClient,
+                                                  world: CasesWorld) -> None:
+    case = world.case(MOVABLE)
+    before = events(world, case["id"])
+    form = step_form(staff, case["id"])
+    future = (local_today() + dt.timedelta(days=3)).isoformat()
+    res = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": future, "decision_no": "31/TB-UBND",
+        "decision_date": local_today().isoformat(), "signer": "Vi Văn Tùng"})
+    assert res.status_code == 422
+    message = field_error(res.text, "step", "occurred_on")
+    assert message and "ở tương lai" in message
+    assert field_error(res.text, "step", "decision_no") is None
+    assert f'value="{future}"' in res.text and 'value="31/TB-UBND"' in res.text
+    bad = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": "31/02/2025"})
+    assert "không hợp lệ" in (field_error(bad.text, "step", "occurred_on") or "")
+    number = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": local_today().isoformat(),
+        "decision_no": "số mười hai", "decision_date": local_today().isoformat(),
+        "signer": "Vi Văn Tùng"})
+    assert "123/QĐ-UBND" in (field_error(number.text, "step", "decision_no") or "")
+    not_a_scan = staff.post(f"/cases/{case['id']}/step", data={
+        **form, "to_step": NEXT[case["step"]], "occurred_on": local_today().isoformat()},
+        files={"document": ("quyet-dinh.pdf", b"just text, not a PDF", "application/pdf")})
+    assert not_a_scan.status_code == 422
+    assert "PDF" in (field_error(not_a_scan.text, "step", "document") or "")
+    assert events(world, case["id"]) == before  # the step went with the refused file
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(staff: TestClient,
+                                                         world: CasesWorld) -> None:
+    case = world.case("c.step = 'decided_paid'")
+    form = step_form(staff, case["id"])
+    big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 70 * 1024)
+    res = staff.post(f"/cases/{case['id']}/step", data={**form, "to_step": "handed_over"},
+                     files={"document": ("to.pdf", big, "application/pdf")})
+    assert res.status_code == 413 and "10 MB" in res.text
+
+
+def test_unknown_project_and_pages_past_the_end(leader: TestClient) -> None:
+    assert leader.get("/projects/KHONG-CO/cases").status_code == 404
+    last = leader.get("/cases", params={"page": 999, "per": 100}).text
+    assert re.findall(r'data-case-id="(\d+)"', last)
+    assert 'id="page-next"' not in last
+
+
+def test_payment_over_outstanding_is_refused_then_a_payment_and_its_reversal(
+        staff: TestClient, world: CasesWorld) -> None:
+    case = world.case("c.step = 'plan_approved' AND c.approved_total_vnd - c.paid_vnd > 1000")
+    page = staff.get(f"/cases/{case['id']}").text
+    form = {k: hidden(page, "payment-form", k) for k in ("csrf_token", "version", "idem")}
+    too_much = f"{case['outstanding'] + 1:,}".replace(",", ".")
+    res = staff.post(f"/cases/{case['id']}/payments", data={
+        **form, "amount_vnd": too_much, "paid_on": local_today().isoformat(),
+        "method": "transfer"})
+    assert res.status_code == 422
+    message = field_error(res.text, "payment", "amount_vnd")
+    assert message and "vượt số còn phải trả" in message
+    assert f'value="{too_much}"' in res.text
+    decimal = staff.post(f"/cases/{case['id']}/payments", data={
+        **form, "amount_vnd": "1000,5", "paid_on": local_today().isoformat(),
+        "method": "cash"})
+    assert "số nguyên đồng" in (field_error(decimal.text, "payment", "amount_vnd") or "")
+
+    ok = staff.post(f"/cases/{case['id']}/payments", data={
+        **form, "amount_vnd": "1.000", "paid_on": local_today().isoformat(),
+        "method": "cash", "voucher_no": "PC-01"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"].endswith("saved=payment#money")
+    paid = world.value("SELECT paid_vnd FROM clearance_cases WHERE id = :c", c=case["id"])
+    assert paid == case["paid_vnd"] + 1000
+    # An old copy of the form (browser back) sent again with another amount: refused, and
+    # the form shown again gets a fresh key so it can be sent on purpose.
+    resent = staff.post(f"/cases/{case['id']}/payments", data={
+        **form, "amount_vnd": "2.000", "paid_on": local_today().isoformat(), "method": "cash"})
+    assert resent.status_code == 409 and "đã được gửi trước đó" in resent.text
+    assert hidden(resent.text, "payment-form", "idem") != form["idem"]
+    assert world.value("SELECT paid_vnd FROM clearance_cases WHERE id = :c",
+                       c=case["id"]) == paid
+    payment_id = world.value("SELECT max(id) FROM payments WHERE case_id = :c", c=case["id"])
+    page = staff.get(f"/cases/{case['id']}").text
+    rev_id = f"reversal-{payment_id}"
+    start = page.index(f'/payments/{payment_id}/reversal"')
+    rev = {k: html.unescape(re.search(rf'name="{k}" value="([^"]*)"', page[start:])[1])
+           for k in ("csrf_token", "version", "idem")}
+    no_reason = staff.post(f"/cases/{case['id']}/payments/{payment_id}/reversal",
+                           data={**rev, "reversed_on": local_today().isoformat()})
+    assert "lý do" in (field_error(no_reason.text, rev_id, "reason") or "")
+    done = staff.post(f"/cases/{case['id']}/payments/{payment_id}/reversal",
+                      data={**rev, "reason": "Nhập nhầm", "reversed_on":
+                            local_today().isoformat()}, follow_redirects=False)
+    assert done.status_code == 303
+    assert world.value("SELECT paid_vnd FROM clearance_cases WHERE id = :c",
+                       c=case["id"]) == case["paid_vnd"]
+
+
+def test_side_event_and_resettlement_allocation(staff: TestClient, world: CasesWorld) -> None:
+    case = world.case("c.step NOT IN ('not_started', 'handed_over') AND NOT c.complaint_open")
+    page = staff.get(f"/cases/{case['id']}").text
+    form = {k: hidden(page, "side-form", k) for k in ("csrf_token", "version", "idem")}
+    res = staff.post(f"/cases/{case['id']}/side-events", data={
+        **form, "kind": "note", "occurred_on": local_today().isoformat(),
+        "note": "Hộ đề nghị gặp trực tiếp"}, follow_redirects=False)
+    assert res.status_code == 303
+    assert "Hộ đề nghị gặp trực tiếp" in staff.get(f"/cases/{case['id']}").text
+    empty = staff.post(f"/cases/{case['id']}/side-events", data={
+        **form, "idem": "khac-1", "version": str(case["version"] + 1), "kind": "note",
+        "occurred_on": local_today().isoformat()})
+    assert "không được để trống" in (field_error(empty.text, "side", "note") or "")
+
+    waiting = world.rows("""SELECT c.id FROM clearance_cases c WHERE c.resettlement_needed
+                            AND NOT EXISTS (SELECT 1 FROM resettlement_allocations a
+                                            WHERE a.case_id = c.id AND a.released_on IS NULL)
+                            ORDER BY c.id LIMIT 1""")
+    if not waiting:
+        pytest.fail("the demo has no case waiting for a resettlement plot")
+    cid = waiting[0]["id"]
+    page = staff.get(f"/cases/{cid}").text
+    assert 'id="allocation-form"' in page
+    alloc = {k: hidden(page, "allocation-form", k) for k in ("csrf_token", "version", "idem")}
+    plot = re.search(r'name="plot_id"[^>]*>\s*<optgroup[^>]*>\s*<option value="(\d+)"', page)
+    assert plot
+    future = (local_today() + dt.timedelta(days=1)).isoformat()
+    refused = staff.post(f"/cases/{cid}/allocation", data={
+        **alloc, "plot_id": plot[1], "allocated_on": future})
+    assert "tương lai" in (field_error(refused.text, "allocation", "allocated_on") or "")
+    given = staff.post(f"/cases/{cid}/allocation", data={
+        **alloc, "plot_id": plot[1], "allocated_on": local_today().isoformat(),
+        "decision_no": "45/QĐ-UBND"}, follow_redirects=False)
+    assert given.status_code == 303
+    assert world.value("""SELECT plot_id FROM resettlement_allocations WHERE case_id = :c
+                          AND released_on IS NULL""", c=cid) == int(plot[1])
+
+
+def test_approved_amounts(staff: TestClient, world: CasesWorld) -> None:
+    case = world.case("c.step = 'plan_approved' AND c.paid_vnd = 0")
+    page = staff.get(f"/cases/{case['id']}").text
+    form = {k: hidden(page, "amounts-form", k) for k in ("csrf_token", "version", "idem")}
+    parts = {"land": "120.000.000", "structures": "35.500.000", "crops": "0",
+             "support": "8.000.000", "resettlement": "0"}
+    bad = staff.post(f"/cases/{case['id']}/amounts", data={**form, **parts, "crops": "1,5"})
+    assert bad.status_code == 422
+    assert "số nguyên đồng" in (field_error(bad.text, "amounts", "crops") or "")
+    assert 'value="120.000.000"' in bad.text
+    ok = staff.post(f"/cases/{case['id']}/amounts", data={**form, **parts},
+                    follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"].endswith("saved=amounts#money")
+    assert world.value("SELECT approved_total_vnd FROM clearance_cases WHERE id = :c",
+                       c=case["id"]) == 163_500_000
+
+
+def test_pages_answer_quickly_in_both_languages(staff: TestClient, world: CasesWorld) -> None:
+    case_id = world.value("SELECT min(id) FROM clearance_cases WHERE step = 'plan_approved'")
+    timings: dict[str, list[float]] = {}
+    for name, url in (("list", "/cases"), ("filtered", "/cases?overdue=1&sort=outstanding"),
+                      ("case", f"/cases/{case_id}")):
+        for _ in range(7):
+            started = time.perf_counter()
+            assert staff.get(url).status_code == 200
+            timings.setdefault(name, []).append(time.perf_counter() - started)
+    medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
+    print("median ms:", {k: round(v, 1) for k, v in medians.items()})
+    assert all(ms < 2000 for ms in medians.values()), medians
+    english = staff.get(f"/cases/{case_id}", params={"lang": "en"}).text
+    assert "Case history" in english and "Record the next step" in english
+    assert "Lịch sử hồ sơ" not in english
+    staff.get("/cases", params={"lang": "vi"})

@@ -1,0 +1,169 @@
+"""What the case page's forms need besides the workflow: reading the posted values, the CSRF
+check, and turning a domain error into a message next to the field it names.
+
+The CSRF check is the API's double-submit mechanism (``api.deps``): the session's CSRF
+token, issued at sign-in and readable in the ``gpmb_csrf`` cookie, must come back in the
+form's ``csrf_token`` field, and an ``Origin``/``Referer``, when sent, must name this host.
+``web`` does not import ``api``, so the few lines are repeated here on ``gis.logins``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from gis.errors import GpmbError, InvalidInput
+from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
+from gis.workflow.calendar import LOCAL_TZ
+
+CSRF_COOKIE = "gpmb_csrf"
+"""The script-readable cookie holding the session's CSRF token (as in ``api.deps``)."""
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_GROUPED = re.compile(r"^\d{1,3}(?:[. ]\d{3})+$")
+
+
+@dataclass
+class Posted:
+    """A submitted form: its text values (kept to be shown again) and an uploaded file."""
+
+    values: dict[str, str]
+    filename: str | None = None
+    data: bytes | None = None
+    too_large: bool = False
+
+
+@dataclass
+class FormErrors:
+    """Why a form was refused: messages by field, and one for the form as a whole."""
+
+    form: str
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    status: int = 422
+    stale: tuple[object, object] | None = None
+    """(current, expected) version when the case changed while the form was filled in."""
+
+
+async def read_form(request: Request, file_field: str = "document") -> Posted:
+    """The posted values (text fields stripped of nothing: shown back as typed)."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    posted = Posted(values)
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if key == file_field and value.filename:
+                data = await value.read(MAX_UPLOAD_BYTES + 1)
+                if data:
+                    posted.filename, posted.data = value.filename, data
+                    posted.too_large = len(data) > MAX_UPLOAD_BYTES
+        else:
+            values[key] = value
+    return posted
+
+
+def same_origin(request: Request) -> bool:
+    """True unless an Origin (or Referer) header names another host."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True  # the token check alone decides
+    return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
+
+
+def csrf_refusal(request: Request, presented: str | None) -> str | None:
+    """Why a page form post fails the CSRF check (a Vietnamese message), or None if it
+    passes."""
+    if not same_origin(request):
+        return "Yêu cầu đến từ trang khác; đã bị chặn (CSRF)."
+    token = request.cookies.get(SESSION_COOKIE)
+    found = None
+    if token:
+        with request.app.state.sessions() as session:
+            found = resolve_token(session, token, SESSION)
+    if found is None or not csrf_matches(found[1], presented):
+        return "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi thử lại."
+    return None
+
+
+def _bad(name: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{name}: {message}", message_vi=message, reason="bad_form_value",
+                        field=name)
+
+
+def text_value(values: dict[str, str], name: str) -> str | None:
+    """A text field, None when left empty."""
+    value = values.get(name, "").strip()
+    return value or None
+
+
+def date_value(values: dict[str, str], name: str, *, required: bool = False
+               ) -> dt.date | None:
+    """A date typed as YYYY-MM-DD (the date picker) or dd/mm/yyyy."""
+    raw = values.get(name, "").strip()
+    if not raw:
+        if required:
+            raise _bad(name, "Cần nhập ngày.")
+        return None
+    try:
+        found = _DMY.match(raw)
+        if found:
+            return dt.date(int(found[3]), int(found[2]), int(found[1]))
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(name, f"Ngày '{raw}' không hợp lệ; nhập theo dạng ngày/tháng/năm, "
+                   "ví dụ 05/03/2025.") from None
+
+
+def required_date(values: dict[str, str], name: str) -> dt.date:
+    """A date that must be given."""
+    day = date_value(values, name, required=True)
+    assert day is not None
+    return day
+
+
+def datetime_value(values: dict[str, str], name: str) -> dt.datetime | None:
+    """A local date and time (``datetime-local``), in Vietnam time."""
+    raw = values.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw).replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        raise _bad(name, f"Thời điểm '{raw}' không hợp lệ.") from None
+
+
+def vnd_value(values: dict[str, str], name: str) -> int:
+    """A whole number of đồng: "15000000", "15.000.000" or "15 000 000"."""
+    raw = values.get(name, "").strip().removesuffix("đ").strip()
+    if not raw:
+        raise _bad(name, "Cần nhập số tiền.")
+    if raw.isdigit():
+        return int(raw)
+    if _GROUPED.match(raw):
+        return int(raw.replace(".", "").replace(" ", ""))
+    raise _bad(name, f"Số tiền '{raw}' không hợp lệ: nhập số nguyên đồng, ví dụ 15.000.000.")
+
+
+def int_value(values: dict[str, str], name: str, message: str) -> int:
+    """A positive whole number (an id or a version)."""
+    raw = values.get(name, "").strip()
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise _bad(name, message)
+    return int(raw)
+
+
+def form_errors(form: str, exc: GpmbError, known: frozenset[str]) -> FormErrors:
+    """A domain error as the page shows it: next to its field when the form has that field,
+    else above the form."""
+    name = exc.extra.get("field")
+    out = FormErrors(form)
+    if isinstance(name, str) and name in known:
+        out.fields[name] = exc.message_vi
+    else:
+        out.message = exc.message_vi
+    return out

@@ -1,0 +1,387 @@
+"""Staff pages for clearance cases: the list (``/cases``, ``/projects/{code}/cases``) and the
+case page (``/cases/{id}``) with its forms — the next step, a side event, a payment or its
+reversal, a resettlement plot — each posting to a route below that calls the ``gis``
+service function and redirects back (POST → redirect → GET) with a message.
+
+Everyone signed in may read (land users' ID and phone numbers only for staff and admin);
+only staff and admin may post, with the session's CSRF token and the case version the form
+was drawn from. A refused change shows the page again with the workflow's message next to
+the field it names and the values as typed; a concurrent change shows the case as it now
+stands. Included by ``web.routes.mount_web``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from gis import mapdata
+from gis.cases import SORTS, CaseFilter, case_detail, list_choices, search_cases, step_counts
+from gis.documents import list_documents
+from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep, EventKind, Role
+from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.models import (
+    Commune,
+    LandUseType,
+    Project,
+    ResettlementPlot,
+    User,
+)
+from gis.parcel_info import PAYMENT_METHODS_VI, search_parcels
+from gis.resettlement import list_areas, list_plots
+from gis.workflow.calendar import local_today
+from gis.workflow.deadlines import DEADLINE_LABELS_VI
+from gis.workflow.overdue import case_deadlines
+from gis.workflow.side_events import KIND_LABELS_VI
+from gis.workflow.transitions import ACTION_LABELS_VI, MOVES, NEEDS_DOCUMENT
+from web.case_actions import (
+    AMOUNT_PARTS,
+    Action,
+    allocate_plot_form,
+    record_payment_form,
+    record_side_event_form,
+    record_step_form,
+    release_plot_form,
+    reverse_payment_form,
+    set_amounts_form,
+)
+from web.case_forms import (
+    CSRF_COOKIE,
+    MAX_UPLOAD_BYTES,
+    FormErrors,
+    Posted,
+    csrf_refusal,
+    form_errors,
+    read_form,
+)
+from web.maps import STEP_COLOURS
+from web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+WRITERS = frozenset({Role.STAFF, Role.ADMIN})
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the form's text fields around the file
+PAGE_SIZES = (25, 50, 100)
+SORT_LABELS_VI = {
+    "id": "Mã hồ sơ",
+    "parcel": "Xã, tờ, thửa",
+    "step": "Bước GPMB",
+    "outstanding": "Còn phải chi trả (nhiều trước)",
+    "area": "Diện tích thu hồi (lớn trước)",
+}
+SIDE_KINDS = (EventKind.COMPLAINT_FILED, EventKind.COMPLAINT_RESOLVED,
+              EventKind.COMPULSORY_INVENTORY, EventKind.ENFORCEMENT_DECIDED,
+              EventKind.ENFORCEMENT_EXECUTED, EventKind.NOTE)
+SIDE_NEEDS_DOCUMENT = frozenset({EventKind.COMPULSORY_INVENTORY, EventKind.COMPLAINT_RESOLVED,
+                                 EventKind.ENFORCEMENT_DECIDED})
+FORM_FIELDS = {
+    "step": frozenset({"to_step", "occurred_on", "decision_no", "decision_date", "signer",
+                       "note", "shortfall_reason", "document"}),
+    "side": frozenset({"kind", "occurred_on", "decision_no", "decision_date", "signer", "note",
+                       "at", "document"}),
+    "payment": frozenset({"amount_vnd", "paid_on", "method", "voucher_no", "note"}),
+    "reversal": frozenset({"reason", "reversed_on"}),
+    "allocation": frozenset({"plot_id", "allocated_on", "decision_no"}),
+    "release": frozenset({"released_on"}),
+    "amounts": frozenset({*AMOUNT_PARTS, "occurred_on", "note"}),
+}
+SAVED_VI = {
+    "step": "Đã ghi nhận bước mới của hồ sơ.",
+    "side": "Đã ghi nhận sự kiện vào lịch sử hồ sơ.",
+    "payment": "Đã ghi khoản chi trả vào sổ.",
+    "reversal": "Đã đảo bút toán chi trả.",
+    "allocation": "Đã giao lô tái định cư cho hồ sơ.",
+    "release": "Đã thu hồi lô tái định cư.",
+    "amounts": "Đã cập nhật giá trị phương án được duyệt.",
+}
+RESENT_VI = ("Biểu mẫu này đã được gửi trước đó. Trang đã hiện trạng thái mới nhất của hồ sơ; "
+             "hãy kiểm tra rồi gửi lại nếu vẫn cần.")
+ANCHORS = {"step": "history", "side": "history", "payment": "money", "reversal": "money",
+           "allocation": "resettlement", "release": "resettlement", "amounts": "money"}
+
+
+def _sessions(request: Request) -> Session:
+    session: Session = request.app.state.sessions()
+    return session
+
+
+def _user(request: Request) -> User:
+    user: User = request.state.user
+    return user
+
+
+def _refused(request: Request, status: int, message: str) -> HTMLResponse:
+    return templates.TemplateResponse(request, "case_error.html",
+                                      {"status": status, "message": message},
+                                      status_code=status)
+
+
+# ---- the list ----------------------------------------------------------------------------
+
+def _list_filter(request: Request, session: Session, project: Project | None
+                 ) -> tuple[CaseFilter, dict[str, Any]]:
+    """The filter asked for in the query string; unknown values are ignored."""
+    params = request.query_params
+    if project is None and params.get("project"):
+        project = session.scalar(select(Project).where(Project.code == params["project"]))
+    commune = params.get("commune", "")
+    steps = tuple(CaseStep(s) for s in params.getlist("step") if s in CaseStep.__members__.values())
+    overdue = {"1": True, "0": False}.get(params.get("overdue", ""))
+    land_use = params.get("land_use", "").upper()
+    q = params.get("q", "").strip()[:100]
+    f = CaseFilter(project.id if project else None,
+                   commune if commune.isdigit() and len(commune) == 5 else None,
+                   steps, overdue, q or None, land_use if land_use.isalpha() else None)
+    sort = params.get("sort", "id")
+    per = int(params["per"]) if params.get("per", "").isdigit() else 50
+    page = int(params["page"]) if params.get("page", "").isdigit() else 1
+    shown = {"project": project, "commune": f.commune_code or "", "steps": set(steps),
+             "overdue": params.get("overdue", ""), "land_use": f.land_use or "", "q": q,
+             "sort": sort if sort in SORTS else "id", "per": per if per in PAGE_SIZES else 50,
+             "page": max(1, min(page, 100_000))}
+    return f, shown
+
+
+def _page_url(request: Request, page: int) -> str:
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in {"page", "lang"}]
+    return f"{request.url.path}?{urlencode([*items, ('page', str(page))])}"
+
+
+def _list_page(request: Request, code: str | None) -> HTMLResponse:
+    today = local_today()
+    with _sessions(request) as session:
+        try:
+            fixed = mapdata.project_by_code(session, code) if code else None
+        except NotFound as exc:
+            return _refused(request, 404, exc.message_vi)
+        f, shown = _list_filter(request, session, fixed)
+        per, page_no = shown["per"], shown["page"]
+        page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
+                            sort=shown["sort"])
+        if not page.items and page.total:  # past the last page: show the last one
+            page_no = -(-page.total // per)
+            page = search_cases(session, f, limit=per, offset=(page_no - 1) * per,
+                                today=today, sort=shown["sort"])
+        counts = step_counts(session, f, today)
+        choices = list_choices(session, f.project_id)
+        late = {d.case_id for d in case_deadlines(
+            session, today, project_id=f.project_id, commune_code=f.commune_code,
+            overdue_only=True)} if page.items else set()
+        communes = dict(choices["communes"])
+        pages = max(1, -(-page.total // per))
+        context = {
+            "fixed_project": fixed, "shown": shown, "page": page, "counts": counts,
+            "counted": sum(counts.values()), "choices": choices, "communes": communes,
+            "late": late, "steps": list(CaseStep), "step_labels": STEP_LABELS_VI,
+            "colours": STEP_COLOURS, "sorts": SORT_LABELS_VI, "page_sizes": PAGE_SIZES,
+            "page_no": page_no, "pages": pages, "first": (page_no - 1) * per + 1,
+            "last": (page_no - 1) * per + len(page.items),
+            "prev_url": _page_url(request, page_no - 1) if page_no > 1 else None,
+            "next_url": _page_url(request, page_no + 1) if page_no < pages else None,
+            "can_edit": _user(request).role in WRITERS,
+        }
+        return templates.TemplateResponse(request, "cases_list.html", context)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(request: Request) -> HTMLResponse:
+    """Every case, filtered (project, commune, step, overdue, land use, search), sorted, paged."""
+    return _list_page(request, None)
+
+
+@router.get("/projects/{code}/cases", response_class=HTMLResponse)
+def project_case_list(request: Request, code: str) -> HTMLResponse:
+    """The cases of one project."""
+    return _list_page(request, code)
+
+
+# ---- the case page -----------------------------------------------------------------------
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.full_name, User.username)
+                           .where(User.id.in_(wanted)))
+    return {uid: full or username for uid, full, username in rows}
+
+
+def _plots_free_for(session: Session, project_id: int) -> list[tuple[str, list[Any]]]:
+    out = []
+    for area in list_areas(session):
+        if area.free_plots and area.project_id in (None, project_id):
+            free = [p for p in list_plots(session, area.id) if p.allocated_case_id is None]
+            out.append((f"{area.code} — {area.name}", free))
+    return out
+
+
+def _new_key() -> str:
+    """A fresh idempotency key for a form: submitting it twice records once."""
+    return secrets.token_urlsafe(16)
+
+
+def _case_context(request: Request, session: Session, case_id: int, *,
+                  errors: FormErrors | None = None, posted: Posted | None = None,
+                  keep_version: bool = False) -> dict[str, Any]:
+    """Everything the case page shows, for the signed-in user."""
+    today = local_today()
+    d = case_detail(session, case_id, today)
+    c, p = d.case, d.parcel
+    user = _user(request)
+    can_edit = user.role in WRITERS
+    docs: dict[int, list[Any]] = {}
+    for doc in list_documents(session, case_id):
+        docs.setdefault(doc.event_id, []).append(doc)
+    reversed_by = {x.reverses_payment_id: x.id for x in d.payments if x.reverses_payment_id}
+    names = _names(session, {e.recorded_by for e in d.events}
+                   | {x.recorded_by for x in d.payments}
+                   | {a.recorded_by for a in d.allocations})
+    plots = {a.plot_id: session.get(ResettlementPlot, a.plot_id) for a in d.allocations}
+    active = [a for a in d.allocations if a.released_on is None]
+    land_use = session.get(LandUseType, p.land_use_code)
+    commune = session.get(Commune, p.commune_code)
+    hit = next((h for h in search_parcels(session, c.project_id, f"{p.sheet_no}/{p.parcel_no}")
+                if h["parcel_id"] == p.id), None)
+    map_url = f"/projects/{d.project_code}/map" + (
+        f"#map=18/{hit['lat']:.6f}/{hit['lon']:.6f}&p={p.id}" if hit else "")
+    kept = posted.values if posted is not None and errors is not None else {}
+    version = kept.get("version") if keep_version and kept.get("version") else str(c.version)
+    return {
+        "d": d, "c": c, "p": p, "today": today, "can_edit": can_edit,
+        "sees_personal": can_edit, "docs": docs, "reversed_by": reversed_by, "names": names,
+        "plots": plots, "active_allocation": active[0] if active else None,
+        "free_plots": _plots_free_for(session, c.project_id)
+        if can_edit and c.resettlement_needed and not active else [],
+        "land_use_name": land_use.name_vi if land_use else "",
+        "commune_name": commune.name if commune else p.commune_code,
+        "map_url": map_url, "step_labels": STEP_LABELS_VI, "colours": STEP_COLOURS,
+        "deadline_labels": DEADLINE_LABELS_VI, "kind_labels": KIND_LABELS_VI,
+        "next_steps": [(to, STEP_LABELS_VI[to], ACTION_LABELS_VI[action],
+                        action in NEEDS_DOCUMENT) for to, action in MOVES[c.step].items()],
+        "side_kinds": [(k, KIND_LABELS_VI[k], k in SIDE_NEEDS_DOCUMENT) for k in SIDE_KINDS],
+        "methods": PAYMENT_METHODS_VI, "amount_parts": AMOUNT_PARTS,
+        "can_pay": STEP_ORDER[c.step] >= STEP_ORDER[CaseStep.PLAN_APPROVED],
+        "can_set_amounts": c.step in {CaseStep.PLAN_APPROVED, CaseStep.DECIDED},
+        "csrf_token": request.cookies.get(CSRF_COOKIE, ""), "version": version,
+        "errors": errors, "kept": kept,
+        "idem": kept.get("idem") or _new_key(), "new_key": _new_key,
+    }
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLResponse:
+    """One case: parcel, land users, step and deadline, history, ledger, resettlement, and
+    (for staff) the forms."""
+    with _sessions(request) as session:
+        try:
+            context = _case_context(request, session, case_id)
+        except NotFound as exc:
+            return _refused(request, 404, exc.message_vi)
+    context["flash"] = SAVED_VI.get(saved or "")
+    return templates.TemplateResponse(request, "case_page.html", context)
+
+
+# ---- posting the forms ------------------------------------------------------------------
+
+def _apply(request: Request, case_id: int, form: str, action: Action,
+           posted: Posted) -> Response:
+    """Run ``action`` in one transaction; redirect on success, else show the page again."""
+    user = _user(request)
+    kind = form.split("-", 1)[0]
+    with _sessions(request) as session:
+        try:
+            action(session, request, case_id, user, posted)
+            session.commit()
+        except GpmbError as exc:
+            session.rollback()
+            if isinstance(exc, PermissionDenied):
+                return _refused(request, 403, exc.message_vi)
+            if isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found":
+                return _refused(request, 404, exc.message_vi)
+            errors = form_errors(form, exc, FORM_FIELDS[kind])
+            reason = exc.extra.get("reason")
+            stale = isinstance(exc, Conflict) and reason in {"stale_version",
+                                                             "idempotency_key_reused"}
+            if reason == "idempotency_key_reused":  # an old copy of a form sent already
+                posted.values.pop("idem", None)
+                errors.message = RESENT_VI
+            elif stale:
+                errors.message = None
+                errors.stale = (exc.extra.get("current_version"),
+                                exc.extra.get("expected_version"))
+            if isinstance(exc, Conflict):
+                errors.status = 409
+            context = _case_context(request, session, case_id, errors=errors, posted=posted,
+                                    keep_version=not stale)
+            return templates.TemplateResponse(request, "case_page.html", context,
+                                              status_code=errors.status)
+    return RedirectResponse(f"/cases/{case_id}?saved={kind}#{ANCHORS[kind]}", status_code=303)
+
+
+async def _post(request: Request, case_id: int, form: str, action: Action) -> Response:
+    """Who may post, the CSRF check, then the change itself (off the event loop)."""
+    if _user(request).role not in WRITERS:
+        return _refused(request, 403, "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ "
+                        "nghiệp vụ mới được ghi nhận thay đổi.")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        return _refused(request, 413, "Tệp quá lớn: tối đa 10 MB.")
+    posted = await read_form(request)
+    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
+    if why is not None:
+        return _refused(request, 403, why)
+    response: Response = await run_in_threadpool(_apply, request, case_id, form, action, posted)
+    return response
+
+
+@router.post("/cases/{case_id}/step")
+async def post_step(request: Request, case_id: Id) -> Response:
+    """Record the next step (with its decision and, optionally, the scanned document)."""
+    return await _post(request, case_id, "step", record_step_form)
+
+
+@router.post("/cases/{case_id}/side-events")
+async def post_side_event(request: Request, case_id: Id) -> Response:
+    """Record a complaint, compulsory inventory, enforcement stage or note."""
+    return await _post(request, case_id, "side", record_side_event_form)
+
+
+@router.post("/cases/{case_id}/payments")
+async def post_payment(request: Request, case_id: Id) -> Response:
+    """Add a payment to the ledger (whole VND, never above what is outstanding)."""
+    return await _post(request, case_id, "payment", record_payment_form)
+
+
+@router.post("/cases/{case_id}/amounts")
+async def post_amounts(request: Request, case_id: Id) -> Response:
+    """Set the approved amounts by component (between plan approval and payment)."""
+    return await _post(request, case_id, "amounts", set_amounts_form)
+
+
+@router.post("/cases/{case_id}/payments/{payment_id}/reversal")
+async def post_reversal(request: Request, case_id: Id, payment_id: Id) -> Response:
+    """Cancel a payment with a reversing entry."""
+    return await _post(request, case_id, f"reversal-{payment_id}",
+                       reverse_payment_form(payment_id))
+
+
+@router.post("/cases/{case_id}/allocation")
+async def post_allocation(request: Request, case_id: Id) -> Response:
+    """Give the case a free resettlement plot."""
+    return await _post(request, case_id, "allocation", allocate_plot_form)
+
+
+@router.post("/cases/{case_id}/allocations/{allocation_id}/release")
+async def post_release(request: Request, case_id: Id, allocation_id: Id) -> Response:
+    """Take the plot back (the allocation stays in the history)."""
+    return await _post(request, case_id, f"release-{allocation_id}",
+                       release_plot_form(allocation_id))
+
