@@ -9,32 +9,44 @@ without it the UI is Vietnamese, whatever the browser asks for.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from jinja2 import pass_context
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
-from web.templating import WEB_DIR, templates
+from gis.landuse import LAND_USE_TYPES
+from web.templating import WEB_DIR, number, templates, vnd
 
 LANG_COOKIE = "gpmb_lang"
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LOCALE_DIR = WEB_DIR / "locale"
+# The language of the request being served, for templates rendered without the request in
+# their context (macros imported without ``with context``).
+_CURRENT: ContextVar[str] = ContextVar("gpmb_lang", default=DEFAULT_LANGUAGE)
 
 
 @cache
 def english() -> dict[str, str]:
-    """All English translations, keyed by the Vietnamese text."""
+    """All English translations, keyed by the Vietnamese text.
+
+    The land-use names come from ``gis.landuse`` (which holds both languages); everything
+    else from the catalogue files."""
     merged: dict[str, str] = {}
-    for path in sorted((LOCALE_DIR / "en").glob("*.json")):
-        entries = json.loads(path.read_text(encoding="utf-8"))
+    sources = [("gis/landuse.py", {t.name_vi: t.name_en for t in LAND_USE_TYPES})]
+    sources += [(path.name, json.loads(path.read_text(encoding="utf-8")))
+                for path in sorted((LOCALE_DIR / "en").glob("*.json"))]
+    for name, entries in sources:
         for vi, en in entries.items():
             if vi in merged and merged[vi] != en:
-                raise ValueError(f"{path.name}: '{vi}' translated twice, differently")
+                raise ValueError(f"{name}: '{vi}' translated twice, differently")
             merged[vi] = en
     return merged
 
@@ -51,9 +63,10 @@ def _chosen(request: Request) -> str | None:
 
 
 def request_language(request: Request | None) -> str:
-    """The language of a request: ``?lang=``, then the cookie, then Vietnamese."""
+    """The language of a request: ``?lang=``, then the cookie, then Vietnamese (without a
+    request: that of the request being served)."""
     if request is None:
-        return DEFAULT_LANGUAGE
+        return _CURRENT.get()
     cached = getattr(request.state, "lang", None)
     if cached in LANGUAGES:
         return str(cached)
@@ -83,7 +96,64 @@ def _js_catalogue(context: Any) -> dict[str, str]:
     return english() if request_language(context.get("request")) == "en" else {}
 
 
+# Numbers and dates follow the language: Vietnamese 1.234,5 and 05/03/2025, English
+# 1,234.5 and 5 Mar 2025 (the month spelt out, so neither reader can mistake day for month).
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_vnd(value: int, lang: str) -> str:
+    """Whole numbers (VND, counts): "1.234.567" in Vietnamese, "1,234,567" in English."""
+    return f"{value:,}" if lang == "en" else vnd(value)
+
+
+def format_number(value: float, lang: str, digits: int = 2) -> str:
+    """Decimals: "1.234,50" in Vietnamese, "1,234.50" in English."""
+    return f"{value:,.{digits}f}" if lang == "en" else number(value, digits)
+
+
+def format_date(value: dt.date | str | None, lang: str) -> str:
+    """A day: "05/03/2025" in Vietnamese, "5 Mar 2025" in English."""
+    if value is None or value == "":
+        return ""
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if lang == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return day.strftime("%d/%m/%Y")
+
+
+@pass_context
+def _template_vnd(context: Any, value: int) -> str:
+    return format_vnd(value, request_language(context.get("request")))
+
+
+@pass_context
+def _template_number(context: Any, value: float, digits: int = 2) -> str:
+    return format_number(value, request_language(context.get("request")), digits)
+
+
+@pass_context
+def _template_date(context: Any, value: dt.date | str | None) -> str:
+    return format_date(value, request_language(context.get("request")))
+
+
+def switch_url(request: Request, lang: str) -> str:
+    """This page's path and query with only ``lang`` replaced (the hash is added in the
+    browser, which alone knows it)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*query, ("lang", lang)])
+
+
+@pass_context
+def _template_switch_url(context: Any, lang: str) -> str:
+    request = context.get("request")
+    return switch_url(request, lang) if request is not None else f"?lang={lang}"
+
+
 templates.env.globals["_"] = _template_translate
+templates.env.globals["lang_url"] = _template_switch_url
+templates.env.filters["vnd"] = _template_vnd
+templates.env.filters["num"] = _template_number
+templates.env.filters["day"] = _template_date
 templates.env.globals["current_language"] = _template_language
 templates.env.globals["js_catalogue"] = _js_catalogue
 
@@ -95,7 +165,11 @@ class LanguageSwitch(BaseHTTPMiddleware):
         chosen = _chosen(request)
         if chosen:
             request.state.lang = chosen
-        response = await call_next(request)
+        token = _CURRENT.set(request_language(request))
+        try:
+            response = await call_next(request)
+        finally:
+            _CURRENT.reset(token)
         if chosen and request.cookies.get(LANG_COOKIE) != chosen:
             response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600,
                                 httponly=False, samesite="lax")

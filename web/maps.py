@@ -22,6 +22,7 @@ from folium.utilities import JsCode
 from gis.domain import CaseStep
 from gis.tiles import DETAIL_MIN_ZOOM
 from web.assets import OWN_URL, use_local_assets
+from web.i18n import translate
 
 STEP_COLOURS: dict[CaseStep, str] = {
     CaseStep.NOT_STARTED: "#9aa5b1",
@@ -113,9 +114,12 @@ def _label(field: str, direction: str, css_class: str, every_km: int = 0) -> JsC
 
 def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: str,
                       layers: dict[str, dict[str, Any]], communes: dict[str, Any],
-                      config: dict[str, Any]) -> folium.Map:
+                      config: dict[str, Any], lang: str = "vi") -> folium.Map:
     """The project map: offline background, communes, right-of-way, centreline with Km
-    markers and the parcels from vector tiles, with a layer control."""
+    markers and the parcels from vector tiles, with a layer control (names in ``lang``)."""
+    def _(text: str) -> str:
+        return translate(text, lang)
+
     use_local_assets()
     south, west, north, east = bounds
     # gpmb-map.js fits the bounds (or restores a shared view) without animation; an
@@ -123,19 +127,20 @@ def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: st
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2],
                       zoom_start=_zoom_for(south, west, north, east), tiles=None,
                       control_scale=True, min_zoom=7, max_zoom=21)
-    folium.FeatureGroup(name="Nền trơn (không cần Internet)", overlay=False).add_to(fmap)
-    folium.TileLayer(OSM_URL, name="OpenStreetMap (cần Internet)", attr="© OpenStreetMap",
+    folium.FeatureGroup(name=_("Nền trơn (không cần Internet)"), overlay=False).add_to(fmap)
+    folium.TileLayer(OSM_URL, name=_("OpenStreetMap (cần Internet)"), attr="© OpenStreetMap",
                      overlay=False, show=False, max_zoom=21, max_native_zoom=19).add_to(fmap)
-    folium.TileLayer(SATELLITE_URL, name="Ảnh vệ tinh (cần Internet)", attr="Esri, Maxar",
+    folium.TileLayer(SATELLITE_URL, name=_("Ảnh vệ tinh (cần Internet)"), attr="Esri, Maxar",
                      overlay=False, show=False, max_zoom=21, max_native_zoom=18).add_to(fmap)
 
     folium.GeoJson(
-        communes, name="Ranh giới xã (gần đúng)", style_function=_style("#6b7280", 1.2, 0, "6 4"),
-        interactive=False, on_each_feature=_label("name", "center", "gpmb-commune-label"),
+        communes, name=_("Ranh giới xã (gần đúng)"),
+        style_function=_style("#6b7280", 1.2, 0, "6 4"), interactive=False,
+        on_each_feature=_label("name", "center", "gpmb-commune-label"),
     ).add_to(fmap)
-    folium.GeoJson(layers["footprint"], name="Phạm vi thu hồi (chỉ giới)",
+    folium.GeoJson(layers["footprint"], name=_("Phạm vi thu hồi (chỉ giới)"),
                    style_function=_style("#c2410c", 1.5, 0.06), interactive=False).add_to(fmap)
-    axis = folium.FeatureGroup(name="Tim tuyến và lý trình Km").add_to(fmap)
+    axis = folium.FeatureGroup(name=_("Tim tuyến và lý trình Km")).add_to(fmap)
     folium.GeoJson(layers["centreline"], style_function=_style("#b91c1c", 2, 0, "10 6"),
                    interactive=False).add_to(axis)
     if layers["km"]["features"]:
@@ -145,7 +150,7 @@ def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: st
             on_each_feature=_label("label", "right", "gpmb-km-label", every_km=5),
         ).add_to(axis)
 
-    grid = VectorGridProtobuf(tile_url, "Thửa đất theo bước GPMB", _GRID_OPTIONS)
+    grid = VectorGridProtobuf(tile_url, _("Thửa đất theo bước GPMB"), _GRID_OPTIONS)
     grid.add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     MapBridge(grid, {**config, "detailMinZoom": DETAIL_MIN_ZOOM,

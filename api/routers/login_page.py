@@ -1,21 +1,24 @@
-"""``/login``: the server-rendered sign-in form for the pages (Vietnamese, no script)."""
+"""``/login``: the server-rendered sign-in form for the pages (Vietnamese, or English after
+``?lang=en``; it works without script)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from api.deps import PolicyDep, SessionDep, SettingsDep, same_origin
 from api.routers.auth import Credentials, secure_cookies, set_session_cookies, sign_in
 from gis.errors import GpmbError
 from gis.logins import SESSION
+from web.i18n import request_language, translator
+from web.templating import templates
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "web" / "templates")
 router = APIRouter(include_in_schema=False)
+LOCKED_VI = ("Tài khoản tạm khoá do đăng nhập sai nhiều lần; thử lại sau {minutes} phút hoặc nhờ"
+             " quản trị đặt lại mật khẩu.")
+"""The locked-account message with its minutes left open (the catalogue's key)."""
 
 
 def safe_next(target: str | None) -> str:
@@ -27,8 +30,19 @@ def safe_next(target: str | None) -> str:
 
 def _page(request: Request, status: int, *, error: str | None = None, username: str = "",
           next_url: str = "/") -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, "login.html", {
+    return templates.TemplateResponse(request, "login.html", {
         "error": error, "username": username, "next": next_url}, status_code=status)
+
+
+def _sign_in_refused(request: Request, exc: GpmbError) -> str:
+    """Why the sign-in failed, in the page's language (the API keeps its Vietnamese)."""
+    if request_language(request) != "en":
+        return exc.message_vi
+    _ = translator(request)
+    if exc.extra.get("reason") == "account_locked":
+        minutes = max(1, -(-int(exc.extra.get("retry_after_s", 60)) // 60))
+        return str(_(LOCKED_VI, minutes=minutes))
+    return str(_(exc.message_vi))
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -44,11 +58,12 @@ def login_submit(request: Request, session: SessionDep, policy: PolicyDep,
                  next: Annotated[str, Form()] = "/") -> Response:
     """Check the form; on success set the session cookies and go to ``next``."""
     target = safe_next(next)
+    _ = translator(request)
     if not same_origin(request):  # login CSRF: a foreign page must not sign us in
-        return _page(request, 403, error="Yêu cầu đến từ trang khác; đã bị chặn.",
+        return _page(request, 403, error=_("Yêu cầu đến từ trang khác; đã bị chặn."),
                      next_url=target)
     if not username or not password:
-        return _page(request, 422, error="Nhập tên đăng nhập và mật khẩu.", username=username,
+        return _page(request, 422, error=_("Nhập tên đăng nhập và mật khẩu."), username=username,
                      next_url=target)
     try:
         _user, issued = sign_in(request, session, policy,
@@ -56,7 +71,8 @@ def login_submit(request: Request, session: SessionDep, policy: PolicyDep,
                                 SESSION)
     except GpmbError as exc:
         status = 429 if exc.code == "login_throttled" else 401
-        return _page(request, status, error=exc.message_vi, username=username, next_url=target)
+        return _page(request, status, error=_sign_in_refused(request, exc), username=username,
+                     next_url=target)
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, issued, secure_cookies(request, settings))
     return response

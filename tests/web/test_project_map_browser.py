@@ -104,6 +104,7 @@ def test_click_on_a_parcel_opens_its_panel(live_server: str, page: Page,
     paid = page.inner_text("#panel-paid").replace(".", "")
     assert int(paid) == case["paid_vnd"]
     assert page.locator("#panel-history li").count() == case["events"]
+    assert page.get_attribute("#panel-case-link", "href") == f"/cases/{case['case_id']}"
     assert f"p={case['parcel_id']}" in page.evaluate("location.hash")
     screenshot(page, "project_map_panel")
     assert page_watch.external_requests == [] and page_watch.console_errors == []

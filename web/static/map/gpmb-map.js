@@ -15,6 +15,17 @@
 
   function $(id) { return document.getElementById(id); }
 
+  /* Vietnamese first: the Vietnamese text is the key of the English catalogue the page
+   * injects (window.GPMB_EN) when English is chosen; "{name}" placeholders are filled. */
+  function _(text, values) {
+    var out = (window.GPMB_EN || {})[text] || text;
+    return values ? out.replace(/\{(\w+)\}/g, function (m, k) {
+      return values[k] !== undefined ? values[k] : m;
+    }) : out;
+  }
+  function english() { return document.documentElement.lang === "en"; }
+  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
   function matches(p) {
     if (state.steps && !state.steps.has(p.step)) { return false; }
     if (state.commune && p.commune !== state.commune) { return false; }
@@ -35,11 +46,20 @@
              weight: p.overdue ? 2.2 : 0.6, opacity: 0.9 };
   }
 
-  function format(n) { return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+  /* Numbers and days as the server formats them: 1.234 and 05/03/2025 in Vietnamese,
+   * 1,234 and 5 Mar 2025 in English. */
+  function format(n) {
+    return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, english() ? "," : ".");
+  }
+  function formatShare(n) {
+    var text = String(Math.round(n * 100) / 100);
+    return english() ? text : text.replace(".", ",");
+  }
   function formatDate(iso) {
     if (!iso) { return ""; }
-    var d = iso.split("-");
-    return d[2] + "/" + d[1] + "/" + d[0];
+    var d = iso.slice(0, 10).split("-");
+    return english() ? Number(d[2]) + " " + MONTHS_EN[Number(d[1]) - 1] + " " + d[0]
+                     : d[2] + "/" + d[1] + "/" + d[0];
   }
   function esc(text) {
     var div = document.createElement("div");
@@ -56,7 +76,8 @@
       state.grid.setFeatureStyle(p.parcel_id, parcelStyle(p));
     });
     var count = $("filter-count");
-    if (count) { count.textContent = "Đang hiện " + format(shown) + " / " + format(total) + " thửa đã tải"; }
+    if (count) { count.textContent = _("Đang hiện {shown} / {total} thửa đã tải",
+                                     { shown: format(shown), total: format(total) }); }
     writeHash();
   }
 
@@ -115,46 +136,59 @@
     return "<tr><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
   }
 
+  function sheetParcel(sheet, parcel) {
+    return esc(_("Tờ {sheet} · Thửa {parcel}", { sheet: sheet, parcel: parcel }));
+  }
+
   function renderPanel(d) {
-    var html = "<h2 id=\"panel-title\">Tờ " + d.sheet + " · Thửa " + d.parcel + "</h2>";
+    var html = "<h2 id=\"panel-title\">" + sheetParcel(d.sheet, d.parcel) + "</h2>";
     html += "<p class=\"step-badge\" style=\"background:" + (state.config.colours[d.step] || "#999") +
-            "\" id=\"panel-step\" data-step=\"" + esc(d.step) + "\">" + esc(d.step_label) + "</p>";
+            "\" id=\"panel-step\" data-step=\"" + esc(d.step) + "\">" + esc(_(d.step_label)) + "</p>";
     html += "<table class=\"kv\">";
-    html += row("Xã/phường", "<span id=\"panel-commune\">" + esc(d.commune) + "</span>");
-    html += row("Loại đất", esc(d.land_use + " — " + d.land_use_name));
-    html += row("Diện tích pháp lý", format(d.legal_area_m2) + " m²");
-    html += row("Diện tích thu hồi", format(d.recovered_area_m2) + " m²" +
-                (d.is_whole_parcel ? " (toàn bộ thửa)" : ""));
-    html += row("Người sử dụng đất", d.holders.map(function (h) {
-      return esc(h.name) + (h.share_pct < 100 ? " (" + h.share_pct + "%)" : "");
+    html += row(_("Xã/phường"), "<span id=\"panel-commune\">" + esc(d.commune) + "</span>");
+    html += row(_("Loại đất"), esc(d.land_use + " — " + _(d.land_use_name)));
+    html += row(_("Diện tích pháp lý"), format(d.legal_area_m2) + " m²");
+    html += row(_("Diện tích thu hồi"), format(d.recovered_area_m2) + " m²" +
+                (d.is_whole_parcel ? " (" + esc(_("toàn bộ thửa")) + ")" : ""));
+    html += row(_("Người sử dụng đất"), d.holders.map(function (h) {
+      return esc(h.name) + (h.share_pct < 100 ? " (" + formatShare(h.share_pct) + "%)" : "");
     }).join("<br>") || "—");
-    html += row("Phê duyệt", "<span id=\"panel-approved\">" + format(d.approved_vnd) + "</span> đ");
-    html += row("Đã chi trả", "<span id=\"panel-paid\">" + format(d.paid_vnd) + "</span> đ");
-    if (d.handover_date) { html += row("Ngày bàn giao", formatDate(d.handover_date)); }
-    if (d.complaint_open) { html += row("Khiếu nại", "Đang giải quyết"); }
+    var currency = esc(_("đ"));
+    html += row(_("Phê duyệt"), "<span id=\"panel-approved\">" + format(d.approved_vnd) + "</span> " + currency);
+    html += row(_("Đã chi trả"), "<span id=\"panel-paid\">" + format(d.paid_vnd) + "</span> " + currency);
+    if (d.handover_date) { html += row(_("Ngày bàn giao"), formatDate(d.handover_date)); }
+    if (d.complaint_open) { html += row(_("Khiếu nại"), esc(_("Đang giải quyết"))); }
     html += "</table>";
-    html += "<h3>Thời hạn tiếp theo</h3><p id=\"panel-deadline\">";
+    html += "<h3>" + esc(_("Thời hạn tiếp theo")) + "</h3><p id=\"panel-deadline\">";
     if (d.deadline) {
-      html += esc(d.deadline.label) + ": <strong>" + formatDate(d.deadline.due_date) + "</strong> " +
-        (d.deadline.overdue ? "<span class=\"overdue\">quá hạn " + (-d.deadline.days_left) + " ngày</span>"
-                            : "(còn " + d.deadline.days_left + " ngày)");
+      var days = d.deadline.days_left;
+      html += esc(_(d.deadline.label)) + ": <strong>" + formatDate(d.deadline.due_date) + "</strong> " +
+        (d.deadline.overdue ? "<span class=\"overdue\">" + esc(_("quá hạn {days} ngày", { days: -days })) + "</span>"
+                            : esc(_("(còn {days} ngày)", { days: days })));
     } else {
-      html += "Không có thời hạn đang chờ.";
+      html += esc(_("Không có thời hạn đang chờ."));
     }
     html += "</p>";
-    html += "<h3>Lịch sử hồ sơ (" + d.history.length + ")</h3><ol id=\"panel-history\" class=\"history\">";
+    html += "<h3>" + esc(_("Lịch sử hồ sơ ({n})", { n: d.history.length })) +
+            "</h3><ol id=\"panel-history\" class=\"history\">";
     d.history.forEach(function (e) {
-      var doc = e.decision_no ? " — " + esc(e.decision_no) +
-        (e.decision_date ? " ngày " + formatDate(e.decision_date) : "") : "";
-      html += "<li><time>" + formatDate(e.date) + "</time> " + esc(e.what) + doc +
+      var doc = !e.decision_no ? "" : " — " + (e.decision_date
+        ? esc(_("{number} ngày {date}", { number: e.decision_no, date: formatDate(e.decision_date) }))
+        : esc(e.decision_no));
+      html += "<li><time>" + formatDate(e.date) + "</time> " + esc(_(e.what)) + doc +
               (e.note ? "<br><span class=\"muted\">" + esc(e.note) + "</span>" : "") + "</li>";
     });
-    html += "</ol><h3>Chi trả (" + d.payments.length + ")</h3><table id=\"panel-payments\" class=\"payments\">";
+    html += "</ol><h3>" + esc(_("Chi trả ({n})", { n: d.payments.length })) +
+            "</h3><table id=\"panel-payments\" class=\"payments\">";
     d.payments.forEach(function (p) {
       html += "<tr><td>" + formatDate(p.date) + "</td><td class=\"n\">" + format(p.amount_vnd) +
-              " đ</td><td>" + esc(p.method) + "</td><td>" + esc(p.voucher_no || "") + "</td></tr>";
+              " " + currency + "</td><td>" + esc(_(p.method)) + "</td><td>" + esc(p.voucher_no || "") + "</td></tr>";
     });
     html += "</table>";
+    if (d.case_id) {
+      html += "<p class=\"panel-actions\"><a id=\"panel-case-link\" class=\"button\" href=\"/cases/" +
+              encodeURIComponent(d.case_id) + "\">" + esc(_("Mở hồ sơ GPMB")) + "</a></p>";
+    }
     $("panel-body").innerHTML = html;
     var panel = $("parcel-panel");
     panel.dataset.parcelId = d.parcel_id;
@@ -178,7 +212,11 @@
       })
       .then(renderPanel)
       .catch(function (err) {
-        $("panel-body").innerHTML = "<p class=\"error\">" + esc(err.message) + "</p>";
+        // The API's messages are Vietnamese (its machine code is for programs): in English
+        // the panel says what failed in English and keeps the message for the record.
+        var text = english() ? _("Không tải được thông tin thửa đất.") + " (" + err.message + ")"
+                             : err.message;
+        $("panel-body").innerHTML = "<p class=\"error\">" + esc(text) + "</p>";
         panel.hidden = false;
       })
       .finally(function () { delete panel.dataset.loading; });
@@ -197,13 +235,13 @@
   /* ---- search ---- */
   function search(q) {
     var list = $("search-results");
-    list.innerHTML = "<li class=\"muted\">Đang tìm…</li>";
+    list.innerHTML = "<li class=\"muted\">" + esc(_("Đang tìm…")) + "</li>";
     return fetch(state.config.searchUrl + "?q=" + encodeURIComponent(q))
       .then(function (r) { return r.json(); })
       .then(function (data) {
         list.innerHTML = "";
         if (!data.results.length) {
-          list.innerHTML = "<li class=\"muted\">Không tìm thấy thửa nào.</li>";
+          list.innerHTML = "<li class=\"muted\">" + esc(_("Không tìm thấy thửa nào.")) + "</li>";
           return;
         }
         data.results.forEach(function (hit) {
@@ -212,9 +250,9 @@
           button.type = "button";
           button.className = "search-hit";
           button.dataset.parcelId = hit.parcel_id;
-          button.innerHTML = "<strong>Tờ " + hit.sheet + " · Thửa " + hit.parcel + "</strong> " +
+          button.innerHTML = "<strong>" + sheetParcel(hit.sheet, hit.parcel) + "</strong> " +
             esc(hit.commune) + "<br><span class=\"muted\">" + esc(hit.holders) + " — " +
-            esc(hit.step_label) + "</span>";
+            esc(_(hit.step_label)) + "</span>";
           button.addEventListener("click", function () { flyTo(hit); });
           li.appendChild(button);
           list.appendChild(li);
@@ -264,6 +302,16 @@
     });
   }
 
+  /* Leaflet's own controls speak English: give them the page's language. */
+  function labelControls(map) {
+    var container = map.getContainer();
+    [[".leaflet-control-zoom-in", _("Phóng to")], [".leaflet-control-zoom-out", _("Thu nhỏ")],
+     [".leaflet-control-layers-toggle", _("Lớp bản đồ")]].forEach(function (pair) {
+      var el = container.querySelector(pair[0]);
+      if (el) { el.title = pair[1]; el.setAttribute("aria-label", pair[1]); }
+    });
+  }
+
   window.GPMB = {
     style: function (p) {
       state.props[p.parcel_id] = p;
@@ -287,6 +335,7 @@
         }
       });
       grid.on("load", function () { document.body.dataset.tilesLoaded = "1"; });
+      labelControls(map);
       map.on("moveend", writeHash);
       bindControls();
       applyHash();
