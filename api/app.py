@@ -14,8 +14,11 @@ from api.routers import (
     auth,
     case_writes,
     cases,
+    disbursement,
     documents,
+    exports,
     health,
+    imports,
     login_page,
     parcels,
     projects,
@@ -76,7 +79,10 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(documents.router)
     app.include_router(resettlement.router)
+    app.include_router(exports.router)
     app.include_router(users.router)
+    app.include_router(imports.router)
+    app.include_router(disbursement.router)
     _document_problems(app)
 
     from web.routes import mount_web  # web -> gis only; the factory mounts it

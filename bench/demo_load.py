@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-import psycopg
+from _cluster import bench_settings, create_database, throwaway_cluster
 from rich.console import Console
 from sqlalchemy import text
 
 from gis.db import migrate
-from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
 from gis.demo.load import load_demo
 from gis.seed import seed_reference
-from gis.settings import Settings
 
 
 def main() -> None:
@@ -36,20 +31,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20250331)
     args = parser.parse_args()
 
-    base = Path(tempfile.mkdtemp(prefix="gpmb-bench-"))
-    base.chmod(0o755)
-    cluster = EmbeddedCluster(base, preferred_port=free_port(0), durable=True)
-    cluster.init()
-    port = cluster.start()
-    settings = Settings(environment="test", data_dir=base)
     quiet = Console(quiet=True)
     times: list[float] = []
-    try:
+    with throwaway_cluster(durable=True) as (cluster, port, base):
+        settings = bench_settings(base)
         for run in range(args.runs):
-            name = f"bench_{run}"
-            with psycopg.connect(cluster.admin_dsn(port, "postgres"), autocommit=True) as c:
-                c.execute(f'CREATE DATABASE "{name}"')
-            url = cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+            url = create_database(cluster, port, f"bench_{run}")
             engine = make_engine(url, settings)
             migrate.upgrade(engine)
             with session_factory(engine).begin() as s:
@@ -67,9 +54,6 @@ def main() -> None:
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"demo load, {args.parcels:,} parcels: median {statistics.median(times):.1f} s "
               f"over {len(times)} run(s); peak RSS {peak_mib:,.0f} MiB")
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str | None = Field(default=None, description="signs sessions; required in prod")
+    import_max_mb: int = Field(default=200, ge=1, le=4096, description="largest import upload")
+    tile_cache_tiles: int = Field(default=4096, ge=0, description="vector tiles kept; 0 = none")
 
     # -- demo -----------------------------------------------------------------------
     demo_parcels: int = Field(default=5000, ge=100)

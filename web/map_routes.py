@@ -5,18 +5,31 @@ Thin: parse, call ``gis``, shape the response. Included by ``web.routes.mount_we
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gis import mapdata, parcel_info, tiles
 from gis.errors import NotFound
+from gis.landuse import land_use_type
+from gis.logins import SESSION, SESSION_COOKIE, resolve_token
 from gis.models import Project
 from gis.workflow.calendar import LOCAL_TZ
+from web.auth import LoginRequired
+from web.i18n import request_language, translator
 from web.maps import STEP_COLOURS, build_project_map, render_parts
 from web.templating import templates
 
@@ -31,6 +44,14 @@ def today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()
 
 
+def _land_use_name(code: str, label: str) -> str:
+    """The Vietnamese name of a land-use code (the page translates it)."""
+    try:
+        return land_use_type(code).name_vi
+    except KeyError:
+        return label.removeprefix(f"{code} — ")
+
+
 def _sessions(request: Request) -> Session:
     session: Session = request.app.state.sessions()
     return session
@@ -39,10 +60,12 @@ def _sessions(request: Request) -> Session:
 @router.get("/projects/{code}/map", response_class=HTMLResponse)
 def project_map(request: Request, code: str) -> HTMLResponse:
     """The project map: parcels by step, legend, filters, search and the parcel panel."""
+    _ = translator(request)
     with _sessions(request) as session:
         project = mapdata.project_by_code(session, code)
         figures = mapdata.step_figures(session, project.id)
         choices = mapdata.filter_choices(session, project.id)
+        choices["land_uses"] = [(c, _land_use_name(c, label)) for c, label in choices["land_uses"]]
         fmap = build_project_map(
             bounds=mapdata.project_bounds(session, project.id),
             tile_url=f"{TILE_URL}?project={project.code}",
@@ -51,7 +74,8 @@ def project_map(request: Request, code: str) -> HTMLResponse:
             config={"project": project.code,
                     "searchUrl": f"/projects/{project.code}/map/search",
                     "parcelUrl": f"/projects/{project.code}/map/parcels/",
-                    "steps": {f.step.value: f.label for f in figures}},
+                    "steps": {f.step.value: _(f.label) for f in figures}},
+            lang=request_language(request),
         )
         parts = render_parts(fmap)
         total_cases = sum(f.cases for f in figures)
@@ -64,8 +88,61 @@ def project_map(request: Request, code: str) -> HTMLResponse:
         return templates.TemplateResponse(request, "project_map.html", context)
 
 
-@router.get(TILE_URL)
-def parcel_tile(
+# ---- vector tiles ------------------------------------------------------------------------
+# A map view asks for dozens of tiles at once, so the tile endpoint is lean: it checks the
+# session cookie against a short-lived in-process cache, serves cached tiles on the event
+# loop and renders a missing tile in the threadpool with one prepared statement, no ORM.
+# ``TileFastPath`` answers the ordinary request (known session, known project, valid tile)
+# before the router and the other middleware; anything else reaches ``parcel_tile``, which
+# validates, answers errors and fills the caches the fast path reads.
+
+tile_router = APIRouter(include_in_schema=False)
+TOKEN_TTL_S = 15.0  # a signed-out session stops getting tiles within this many seconds
+_tile_tokens: dict[str, float] = {}
+_tile_projects: dict[str, int] = {}
+_TILE_PATH = re.compile(r"/tiles/parcels/(\d{1,2})/(\d{1,7})/(\d{1,7})\.pbf")
+
+
+def _token_key(token: str) -> str:
+    return hashlib.blake2b(token.encode(), digest_size=16).hexdigest()
+
+
+def _check_tile_session(request: Request, key: str) -> None:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    with _sessions(request) as session:
+        found = resolve_token(session, token, SESSION)
+    if found is None:
+        _tile_tokens.pop(key, None)
+        raise LoginRequired
+    if len(_tile_tokens) > 10_000:
+        _tile_tokens.clear()
+    _tile_tokens[key] = time.monotonic() + TOKEN_TTL_S
+
+
+def _tile_project_id(request: Request, code: str) -> int:
+    with _sessions(request) as session:
+        project_id = session.scalar(select(Project.id).where(Project.code == code))
+    if project_id is None:
+        raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
+    _tile_projects[code] = project_id
+    return project_id
+
+
+def _tile_renderer(state: Any) -> tiles.TileRenderer:
+    renderer: tiles.TileRenderer | None = getattr(state, "tile_renderer", None)
+    if renderer is None or renderer.engine is not state.engine:
+        tiles.CACHE.max_tiles = state.settings.tile_cache_tiles
+        renderer = tiles.TileRenderer(state.engine, connections=state.settings.db_pool_size)
+        state.tile_renderer = renderer
+    return renderer
+
+
+def _tile_headers(tile: tiles.Tile) -> dict[str, str]:
+    return {"ETag": tile.etag, "Cache-Control": "no-cache"}
+
+
+@tile_router.get(TILE_URL)
+async def parcel_tile(
     request: Request,
     z: Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)],
     x: Annotated[int, Path(ge=0)],
@@ -73,19 +150,96 @@ def parcel_tile(
     project: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """A Mapbox vector tile of parcels (z ≥ 13) or of per-commune figures (z < 13)."""
-    with _sessions(request) as session:
-        project_id = None
-        if project:
-            project_id = session.scalar(select(Project.id).where(Project.code == project))
-            if project_id is None:
-                raise NotFound(f"no project {project!r}",
-                               message_vi=f"Không có dự án mã {project}.")
-        tile = tiles.get_tile(session, z, x, y, project_id=project_id, today=today())
-    headers = {"ETag": tile.etag, "Cache-Control": "no-cache",
-               "Access-Control-Allow-Origin": "*"}
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired
+    key = _token_key(token)
+    if _tile_tokens.get(key, 0.0) < time.monotonic():
+        await run_in_threadpool(_check_tile_session, request, key)
+    tiles.check_tile(z, x, y)
+    project_id = None
+    if project:
+        project_id = _tile_projects.get(project)
+        if project_id is None:
+            project_id = await run_in_threadpool(_tile_project_id, request, project)
+    tile = await _tile_renderer(request.app.state).atile(z, x, y, project_id=project_id,
+                                                         today=today())
     if tile.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(tile.data, media_type=MVT_MEDIA_TYPE, headers=headers)
+        return Response(status_code=304, headers=_tile_headers(tile))
+    return Response(tile.data, media_type=MVT_MEDIA_TYPE, headers=_tile_headers(tile))
+
+
+class TileFastPath:
+    """Pure ASGI middleware: the ordinary tile request, answered before routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve ``GET /tiles/parcels/{z}/{x}/{y}.pbf`` or hand the request on."""
+        tile = None
+        if scope["type"] == "http" and scope["method"] == "GET":
+            match = _TILE_PATH.fullmatch(scope["path"])
+            if match is not None:
+                try:
+                    tile, headers = await self._tile(scope, match)
+                except Exception:  # the route below answers it, errors mapped as usual
+                    tile = None
+        if tile is None:
+            await self.app(scope, receive, send)
+            return
+        etag = tile.etag.encode()
+        fields = [(b"etag", etag), (b"cache-control", b"no-cache")]
+        if etag in headers.get(b"if-none-match", b""):
+            await send({"type": "http.response.start", "status": 304, "headers": fields})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        fields += [(b"content-type", MVT_MEDIA_TYPE.encode()),
+                   (b"content-length", str(len(tile.data)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": fields})
+        await send({"type": "http.response.body", "body": tile.data})
+
+    @staticmethod
+    async def _tile(scope: Scope, match: re.Match[str]
+                    ) -> tuple[tiles.Tile | None, dict[bytes, bytes]]:
+        headers = dict(scope["headers"])
+        token = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
+        if not token or _tile_tokens.get(_token_key(token), 0.0) < time.monotonic():
+            return None, headers
+        query = parse_qs(scope["query_string"].decode("latin-1"))
+        if set(query) - {"project"} or len(query.get("project", ())) > 1:
+            return None, headers
+        project_id = None
+        if "project" in query:
+            project_id = _tile_projects.get(query["project"][0])
+            if project_id is None:
+                return None, headers
+        z, x, y = (int(v) for v in match.groups())
+        if z > tiles.MAX_ZOOM or x >= 2**z or y >= 2**z:
+            return None, headers
+        renderer = _tile_renderer(scope["app"].state)
+        tile = await renderer.atile(z, x, y, project_id=project_id, today=today())
+        return tile, headers
+
+
+def mount_tiles(app: FastAPI) -> None:
+    """The tile endpoint (it checks the session itself), its fast path, and the closing
+    of the renderer's connections when the app stops."""
+    app.include_router(tile_router)
+    app.add_middleware(TileFastPath)
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: Any) -> AsyncIterator[Any]:
+        async with inner(app_) as state:
+            try:
+                yield state
+            finally:
+                renderer = getattr(app_.state, "tile_renderer", None)
+                if renderer is not None:
+                    await renderer.aclose()
+
+    app.router.lifespan_context = lifespan
 
 
 @router.get("/projects/{code}/map/search")

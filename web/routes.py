@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gis.domain import InvestmentForm
 from gis.projects import project_summaries
 from gis.tiles import install_invalidation_hooks
-from web import dashboard_routes, map_routes
+from web import case_routes, dashboard_routes, field_routes, import_routes, map_routes
 from web.auth import install_login_redirect, require_page_user
 from web.i18n import install_language_switch
 from web.templating import WEB_DIR, templates
@@ -44,4 +44,8 @@ def mount_web(app: FastAPI) -> None:
     signed_in = [Depends(require_page_user)]
     app.include_router(router, dependencies=signed_in)
     app.include_router(map_routes.router, dependencies=signed_in)
+    map_routes.mount_tiles(app)  # checks the session itself; fast path before routing
     app.include_router(dashboard_routes.router, dependencies=signed_in)
+    app.include_router(import_routes.router, dependencies=signed_in)
+    app.include_router(field_routes.router, dependencies=signed_in)
+    app.include_router(case_routes.router, dependencies=signed_in)

@@ -2,8 +2,16 @@
 
 from gis.models.auth import AuthToken, LoginAttempt
 from gis.models.base import Base
+from gis.models.capital import (
+    CapitalPlan,
+    Disbursement,
+    DisbursementTarget,
+    NationalDisbursementRate,
+)
 from gis.models.cases import CaseEvent, ClearanceCase, Payment
+from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
+from gis.models.imports import ImportBatch, ImportBatchChange
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
 from gis.models.projects import Alignment, Project, ProjectMilestone
 from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
@@ -16,14 +24,21 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "Base",
+    "CapitalPlan",
     "CaseDocument",
     "CaseEvent",
+    "CaseNextDeadline",
     "ClearanceCase",
     "Commune",
+    "Disbursement",
+    "DisbursementTarget",
+    "ImportBatch",
+    "ImportBatchChange",
     "LandUseLegacyCode",
     "LandUseType",
     "LandUser",
     "LoginAttempt",
+    "NationalDisbursementRate",
     "Parcel",
     "ParcelLandUser",
     "Payment",

@@ -79,11 +79,44 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
                  json={"case_id": case, "plot_id": 2147483000, "allocated_on": "2026-01-05"}),
         Endpoint("POST", "/api/resettlement/allocations/2147483000/release", WRITERS,
                  json={"released_on": "2026-01-05"}),
+        *import_endpoints(),
         Endpoint("GET", "/api/users", frozenset({"admin"})),
         Endpoint("POST", "/api/users", frozenset({"admin"}),
                  json={"username": "", "role": "leader", "password": PASSWORD}),
         Endpoint("GET", "/api/users/t.staff/history", ALL - {"field"}),
+        Endpoint("GET", f"/api/exports/parcels?format=xlsx&project={w.project_id}"
+                 "&step=handed_over", ALL),
+        Endpoint("GET", f"/api/exports/cases?format=kml&project={w.project_id}"
+                 "&step=plan_approved", ALL),
+        Endpoint("GET", f"/api/projects/{w.project_id}/disbursement?as_of=2025-12-31", ALL),
+        Endpoint("GET", f"/api/projects/{w.project_id}/disbursement/records?year=2025", ALL),
+        Endpoint("POST", f"/api/projects/{w.project_id}/disbursement/plans", WRITERS,
+                 json={"year": 2025, "amount_vnd": 1, "decision_no": "1/QĐ-UBND",
+                       "decision_date": "2025-01-02", "version": 0}),
+        Endpoint("POST", f"/api/projects/{w.project_id}/disbursement/entries", WRITERS,
+                 json={"amount_vnd": 10**15, "disbursed_on": "2025-03-02"}),
+        Endpoint("POST", "/api/disbursement/entries/2147483000/reversal", WRITERS,
+                 json={"reason": "x"}),
+        Endpoint("PUT", f"/api/projects/{w.project_id}/disbursement/targets/2025", WRITERS,
+                 json={"months": [{"month": 1, "cumulative_pct": 1}],
+                       "committed_on": "2025-01-02", "version": 0}),
+        Endpoint("GET", "/api/disbursement/national-rates?year=2025", ALL),
+        Endpoint("PUT", "/api/disbursement/national-rates/2025/1", WRITERS,
+                 json={"rate_pct": 1, "published_on": "2025-02-06", "version": 0}),
         Endpoint("POST", "/api/auth/logout", ALL),
+    ]
+
+
+def import_endpoints() -> list[Endpoint]:
+    """The staff import routes; the upload id names no upload (404 past the role check)."""
+    base = "/api/imports/" + "0" * 32
+    return [
+        Endpoint("POST", "/api/imports", WRITERS, files=True),
+        Endpoint("GET", base, WRITERS),
+        Endpoint("POST", f"{base}/check", WRITERS, json={}),
+        Endpoint("POST", f"{base}/confirm", WRITERS, json={"check_id": "x"}),
+        Endpoint("GET", f"{base}/report.xlsx", WRITERS),
+        Endpoint("GET", f"{base}/report.geojson", WRITERS),
     ]
 
 
