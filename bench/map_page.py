@@ -20,6 +20,7 @@ Prints the HTML size and the medians. Targets: HTML < 300 KB, parcels within 1.5
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -170,6 +171,7 @@ def main() -> None:
                               f"non-loopback requests blocked: {blocked}")
         finally:
             browser.close()
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

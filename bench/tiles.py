@@ -32,6 +32,7 @@ import contextlib
 import datetime as dt
 import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -452,21 +453,24 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="gpmb-bench-tiles-"))
     scratch.chmod(0o755)
-    if args.url or args.base:
-        run(args.url or persistent_url(args.base), args, scratch)
-        return
-    from gis.demo.load import load_demo
-    from gis.seed import seed_reference
+    try:
+        if args.url or args.base:
+            run(args.url or persistent_url(args.base), args, scratch)
+            return
+        from gis.demo.load import load_demo
+        from gis.seed import seed_reference
 
-    with throwaway_cluster(durable=False) as (cluster, port, _base):
-        url = create_database(cluster, port, "gpmb_bench")
-        eng = make_engine(url, bench_settings(ROOT))
-        migrate.upgrade(eng)
-        with session_factory(eng).begin() as s:
-            seed_reference(s)
-        load_demo(eng, parcels=args.parcels, seed=20250331)
-        eng.dispose()
-        run(url, args, scratch)
+        with throwaway_cluster(durable=False) as (cluster, port, _base):
+            url = create_database(cluster, port, "gpmb_bench")
+            eng = make_engine(url, bench_settings(ROOT))
+            migrate.upgrade(eng)
+            with session_factory(eng).begin() as s:
+                seed_reference(s)
+            load_demo(eng, parcels=args.parcels, seed=20250331)
+            eng.dispose()
+            run(url, args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # server logs and data dirs
 
 
 if __name__ == "__main__":

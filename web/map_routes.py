@@ -236,6 +236,7 @@ def mount_tiles(app: FastAPI) -> None:
                 yield state
             finally:
                 renderer = getattr(app_.state, "tile_renderer", None)
+                app_.state.tile_renderer = None  # a restarted app makes a new one
                 if renderer is not None:
                     await renderer.aclose()
 

@@ -4,6 +4,7 @@ the precise cache invalidation."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -311,3 +312,37 @@ def test_fast_path_answers_like_the_route(web: httpx.Client, live_server: str,
     assert web.get(other).content == b""  # an empty tile, far from the corridor
     assert web.get(f"{live_server}/tiles/parcels/3/9/0.pbf").status_code == 422
     assert web.get(url.replace("CT-HNCL", "NOPE")).status_code == 404
+
+
+def test_renderer_on_the_event_loop_matches_the_sql(demo_engine: Engine) -> None:
+    """The web endpoint's renderer (asyncio, own connections) encodes the same tile as the
+    plain query, keeps it in its cache and closes its connections."""
+    with Session(demo_engine) as session:
+        pid = _project_id(session)
+        z, x, y, _case = _parcel_tile(session)
+        expected = tiles.render_tile(session, z, x, y, project_id=pid, today=TODAY)
+    cache = tiles.TileCache()
+    renderer = tiles.TileRenderer(demo_engine, cache, connections=2)
+
+    async def run() -> list[tiles.Tile]:
+        try:
+            return list(await asyncio.gather(*(
+                renderer.atile(z, x, y, project_id=pid, today=TODAY) for _ in range(3))))
+        finally:
+            await renderer.aclose()
+
+    got = asyncio.run(run())
+    assert expected and all(t.data == expected for t in got)
+    assert cache.get((pid, TODAY, z, x, y)) is not None
+    assert renderer.tile(z, x, y, project_id=pid, today=TODAY).data == expected
+
+
+def test_a_tile_rendered_across_an_invalidation_is_not_kept() -> None:
+    cache = tiles.TileCache()
+    key = (1, TODAY, 16, 1, 1)
+    generation = cache.generation
+    cache.invalidate_bbox((0.0, 0.0, 1.0, 1.0))  # a commit lands while the tile renders
+    cache.put(key, tiles.make_tile(b"old"), generation)
+    assert cache.get(key) is None
+    cache.put(key, tiles.make_tile(b"new"), cache.generation)
+    assert cache.get(key) is not None
