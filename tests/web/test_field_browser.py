@@ -259,8 +259,9 @@ def test_photo_from_the_camera_is_downscaled_and_stored(
     page.set_input_files("#photo-input", files=[
         {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": original}])
     expect(page.locator("#card-msg")).to_contain_text("Đã lưu ảnh vào hồ sơ", timeout=30_000)
+    # the message comes first, then the card reloads with the new photo
+    page.wait_for_function("GPMB_FIELD.card().case.photos.count >= 1", timeout=15_000)
     photos = page.evaluate("GPMB_FIELD.card().case.photos")
-    assert photos["count"] >= 1
     stored = page.request.get(live_server + photos["latest"][0]["url"])
     assert stored.ok
     sent = stored.body()
