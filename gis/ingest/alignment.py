@@ -31,6 +31,7 @@ from gis.ingest.parcels import province_context
 from gis.ingest.reader import read_source
 from gis.ingest.report import Problem, Severity, ValidationReport
 from gis.ingest.validate import to_storage
+from gis.ingest.writer import import_savepoint
 
 GRID_M = 0.001
 MAX_WIDTH_M = 2000.0
@@ -389,8 +390,7 @@ def import_alignment(
             f"Tệp {path.name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. Xem báo cáo "
             "kiểm tra."), report=report)
     result = AlignmentImportResult(project, report, dry_run=dry_run)
-    nested = session.begin_nested()
-    try:
+    with import_savepoint(session, dry_run=dry_run):
         session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
         result.alignments = [_write(session, int(pid), a) for a in planned]
         if overlay:
@@ -412,11 +412,4 @@ def import_alignment(
                             for a in result.alignments if a.action != "unchanged"])
             if ov is not None:
                 record_changes(session, result.batch_id, "clearance_case", ov.case_changes)
-    except BaseException:
-        nested.rollback()
-        raise
-    if dry_run:
-        nested.rollback()
-    else:
-        nested.commit()
     return result

@@ -27,6 +27,7 @@ from gis.ingest.overlay import CURRENT_PARCEL
 from gis.ingest.parcels import province_context
 from gis.ingest.reader import ENCODING_VI, _decode_texts
 from gis.ingest.report import Problem, Severity, ValidationReport
+from gis.ingest.writer import import_savepoint
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 HEADER_SCAN_ROWS = 30
@@ -636,8 +637,7 @@ def import_households(
             "kiểm tra."), report=report)
     result = HouseholdImportResult(report, dry_run=dry_run)
     digest = file_digest(path)
-    nested = session.begin_nested()
-    try:
+    with import_savepoint(session, dry_run=dry_run):
         session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
         users, holdings = _write(session, rows, result)
         if not dry_run:
@@ -652,11 +652,4 @@ def import_households(
                       f"{result.holdings_updated} đổi tỷ lệ"))
             record_changes(session, result.batch_id, "land_user", users)
             record_changes(session, result.batch_id, "parcel_land_user", holdings)
-    except BaseException:
-        nested.rollback()
-        raise
-    if dry_run:
-        nested.rollback()
-    else:
-        nested.commit()
     return result

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,15 +104,23 @@ def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, sour
     Runs inside a savepoint of the caller's transaction: on any database error nothing of
     this import stays. With ``dry_run`` the classification is computed and then undone.
     """
-    nested = session.begin_nested()
     try:
-        result = _write(session, rows, survey=survey, source=source, actor=actor,
-                        confirm_paid=confirm_paid)
+        with import_savepoint(session, dry_run=dry_run):
+            return _write(session, rows, survey=survey, source=source, actor=actor,
+                          confirm_paid=confirm_paid)
     except DBAPIError as exc:
-        nested.rollback()
         raise ImportRejected(f"database refused the import: {exc.orig}",
                              message_vi="CSDL từ chối ghi dữ liệu nhập; chưa có gì được ghi. "
                              f"Chi tiết: {exc.orig}", code_detail="db_refused") from exc
+
+
+@contextmanager
+def import_savepoint(session: Session, *, dry_run: bool) -> Iterator[None]:
+    """The body runs in a savepoint of the caller's transaction: undone on any error (so
+    nothing of the import stays) and for a dry run, released otherwise."""
+    nested = session.begin_nested()
+    try:
+        yield
     except BaseException:
         nested.rollback()
         raise
@@ -118,7 +128,6 @@ def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, sour
         nested.rollback()
     else:
         nested.commit()
-    return result
 
 
 def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str | None,
