@@ -65,10 +65,15 @@ def _download(kind: ExportKind, settings: Settings, session: Session, personal: 
                         background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True))
 
 
+def _given(values: list[str] | None) -> tuple[str, ...]:
+    """The values filled in: an HTML form sends ``commune=`` for "all communes"."""
+    return tuple(v for v in values or () if v.strip())
+
+
 def _filters(project: str | None, commune: list[str] | None, step: list[str] | None,
              overdue: bool | None, land_use: list[str] | None) -> ExportFilters:
-    return ExportFilters(project, tuple(commune or ()), tuple(step or ()), overdue,
-                         tuple(land_use or ()))
+    return ExportFilters(project if project and project.strip() else None, _given(commune),
+                         _given(step), overdue, _given(land_use))
 
 
 @router.get("/parcels", response_class=FileResponse, responses=_FILE_RESPONSES,

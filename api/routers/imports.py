@@ -134,6 +134,7 @@ class CommittedOut(BaseModel):
     unchanged: int
     held: int
     confirm_paid: bool
+    batch_id: int | None = Field(None, description="The import batch recorded for it")
 
 
 class ImportOut(BaseModel):

@@ -215,7 +215,8 @@ def label_polygons(drawing: CadDrawing) -> gpd.GeoDataFrame:
 
 def decode_texts(drawing: CadDrawing) -> list[TextIssue]:
     """Decode legacy Vietnamese text (TCVN3/VNI fonts) in the drawing's labels, in place."""
-    _, issues = _decode_texts(drawing.texts, from_bytes=False)
+    # drawing text is 8-bit, its meaning set by the font (GDAL hands it over as cp1252)
+    _, issues = _decode_texts(drawing.texts, from_bytes=True)
     return issues
 
 

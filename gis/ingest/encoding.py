@@ -1,10 +1,11 @@
 """Legacy Vietnamese text encodings in DBF attributes: TCVN3 (ABC) and VNI-Windows.
 
 Old cadastral Shapefiles store Vietnamese with "font encodings": the bytes are read as
-Latin-1 (cp1252) but mean TCVN3 or VNI letters. Values arrive here as Latin-1 strings
-(one character per byte). :func:`decode_value` tries each candidate decoding and keeps the
-one whose words look like Vietnamese syllables; when no candidate convinces, the value is
-reported as undecodable rather than turned into mojibake.
+Latin-1 (cp1252) but mean TCVN3 or VNI letters. Values of such files arrive here as Latin-1
+strings (one character per byte). :func:`decode_value` tries each candidate decoding and keeps
+the one whose words look like Vietnamese syllables; when no candidate convinces, the value is
+reported as undecodable rather than turned into mojibake. Text from a source known to be
+Unicode is never second-guessed.
 
 The tables below were written from the published TCVN 5712:1993 (VN3) layout and the
 VNI-Windows composition rules (base letter followed by a diacritic byte).
@@ -174,16 +175,23 @@ class Decoded:
 def decode_value(raw: str, *, from_bytes: bool) -> Decoded:
     """Decode one attribute value.
 
-    ``from_bytes`` says the value is raw DBF bytes read as Latin-1; otherwise it is text
-    from a Unicode source (GeoPackage, GeoJSON…) that may still carry legacy letters.
+    ``from_bytes=False``: the value comes from a source known to be Unicode (GeoPackage,
+    GeoJSON, FlatGeobuf, a Shapefile whose .cpg names its code page): it is taken as is, even
+    when all its letters happen to lie in Latin-1 ('UBND xã Khánh Khê').
+
+    ``from_bytes=True``: the value is raw bytes of an unknown or legacy code page (a DBF
+    without a .cpg or with a Latin-1 one, a CSV that is not UTF-8, 8-bit drawing text), one
+    character per byte. Valid UTF-8 is taken as UTF-8; otherwise TCVN3, VNI and plain Latin-1
+    compete on how Vietnamese the words look, and a value none of them wins clearly is
+    reported as uncertain.
     """
-    if raw.isascii():
+    if not from_bytes or raw.isascii():
         return Decoded(raw, UNICODE, True)
-    if not from_bytes and any(ord(c) > 0xFF for c in raw):
-        return Decoded(raw, UNICODE, True)  # real Vietnamese letters beyond Latin-1
-    candidates: dict[str, str] = {}
-    if from_bytes and (utf8 := _decode_utf8(raw)) is not None:
+    if any(ord(c) > 0xFF for c in raw):
+        return Decoded(raw, UNICODE, True)  # already Unicode text, not one char per byte
+    if (utf8 := _decode_utf8(raw)) is not None:
         return Decoded(utf8, UTF8, True)
+    candidates: dict[str, str] = {}
     for name, decoder in ((TCVN3, _decode_tcvn3), (VNI, _decode_vni)):
         text = decoder(raw)
         if text is not None:

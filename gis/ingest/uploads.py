@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import Conflict, GpmbError, ImportRejected, NotFound
+from gis.ingest.batches import record_parcel_import
 from gis.ingest.crs_detect import _LABELS, candidates
 from gis.ingest.fields import KNOWN_FIELDS, resolve_columns
 from gis.ingest.guards import UploadTooLarge, inspect_zip
@@ -124,6 +125,7 @@ class Committed:
     unchanged: int
     held: int
     confirm_paid: bool
+    batch_id: int | None = None  # the import batch recorded (None in uploads made before)
 
 
 @dataclass
@@ -397,8 +399,8 @@ def known_targets() -> list[str]:
 
 def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *,
                   confirm_paid: bool, actor: str) -> Committed:
-    """Import the upload as its last dry run showed, in the caller's transaction (the caller
-    commits, then calls :func:`record_commit`).
+    """Import the upload as its last dry run showed and record its import batch, in the
+    caller's transaction (the caller commits, then calls :func:`record_commit`).
 
     Refused (``Conflict``) when ``check_id`` is not the last dry run, or when the survey's
     parcels or payments changed since that dry run; the person then checks again.
@@ -429,8 +431,10 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
                             confirm_paid=confirm_paid, actor=actor)
     write = result.write
     assert write is not None
+    batch_id = record_parcel_import(session, file_path(root, upload), result, actor=actor,
+                                    confirm_paid=confirm_paid)
     return Committed(_now(), actor, run.survey, write.inserted, write.updated, write.unchanged,
-                     len(write.held), confirm_paid)
+                     len(write.held), confirm_paid, batch_id)
 
 
 def changed_parcel_ids(session: Session, survey: str) -> list[int]:

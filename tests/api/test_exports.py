@@ -89,3 +89,19 @@ def test_bad_requests_answer_problem_json(client: TestClient, world: ApiWorld, q
     body = res.json()
     assert body["code"] == code and body["type"] == f"urn:gpmb:problem:{code}"
     assert body["title"]  # the Vietnamese message
+
+
+def test_blank_form_fields_mean_no_filter(client: TestClient, world: ApiWorld) -> None:
+    """A page's form sends ``commune=`` for "all communes": blanks filter nothing."""
+    blank = client.get("/api/exports/cases?format=geojson&project=&commune=&land_use=&step=",
+                       headers=world.auth("leader"))
+    assert blank.status_code == 200, blank.text
+    assert int(blank.headers["x-feature-count"]) == world.scalar(
+        "SELECT count(*) FROM clearance_cases")
+    commune = world.scalar("SELECT p.commune_code FROM clearance_cases c JOIN parcels p"
+                           " ON p.id = c.parcel_id GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    some = client.get(f"/api/exports/parcels?format=geojson&commune=&commune={commune}"
+                      "&land_use=", headers=world.auth("leader"))
+    assert some.status_code == 200, some.text
+    assert int(some.headers["x-feature-count"]) == world.scalar(
+        "SELECT count(*) FROM parcels WHERE commune_code = :c", c=commune)

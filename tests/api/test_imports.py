@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from gis.db.engine import session_factory
 from gis.errors import Conflict
 from gis.ingest import uploads
 from gis.settings import Settings
-from tests.api.conftest import ApiWorld, fresh_client
+from tests.api.conftest import PASSWORD, ApiWorld, fresh_client
 from tests.gis.ingest.badfiles import (
     bowties,
     duplicate_keys,
@@ -104,6 +105,59 @@ def test_upload_dry_run_confirm_and_reupload(client: TestClient, world: ApiWorld
     assert res.status_code == 200 and res.json()["committed"]["inserted"] == 0
     assert res.json()["committed"]["updated"] == 0
     assert world.scalar(COUNTS) == after, "the same file twice changes nothing"
+
+
+def _batch(world: ApiWorld, batch_id: object) -> tuple[Any, ...]:
+    with world.engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT b.kind, b.status, b.file_name, b.sha256, b.size_bytes, b.actor, b.created,"
+            " b.updated, b.unchanged, b.rejected, s.name,"
+            " (SELECT count(*) FROM import_batch_changes c WHERE c.batch_id = b.id"
+            "  AND c.entity = 'parcel' AND c.action = 'I')"
+            " FROM import_batches b JOIN surveys s ON s.id = b.survey_id WHERE b.id = :b"),
+            {"b": batch_id}).one()
+    return tuple(row)
+
+
+def test_confirm_records_an_import_batch(client: TestClient, world: ApiWorld, spot: Spot,
+                                         test_settings: Settings, tmp_path: Path) -> None:
+    path = write(parcel_frame(spot.commune, spot.x, spot.y + 3200), tmp_path / "dot-lo.gpkg")
+    body = upload(client, world, path)
+    batches = world.scalar("SELECT count(*) FROM import_batches")
+    res = confirm(client, world, body)
+    assert res.status_code == 200, res.text
+    done = res.json()["committed"]
+    assert isinstance(done["batch_id"], int)
+    assert _batch(world, done["batch_id"]) == (
+        "parcels", "applied", "dot-lo.gpkg", body["sha256"], body["size_bytes"], "web:t.staff",
+        6, 0, 0, 0, "dot-lo", 6)
+    # the same file again: a batch of its own that changed nothing
+    again = confirm(client, world, upload(client, world, path)).json()["committed"]
+    assert again["batch_id"] > done["batch_id"]
+    assert _batch(world, again["batch_id"])[6:] == (0, 0, 6, 0, "dot-lo", 0)
+    # a refused confirmation (already imported) records nothing
+    assert confirm(client, world, body).status_code == 409
+    assert world.scalar("SELECT count(*) FROM import_batches") == int(str(batches)) + 2
+
+    # the staff page: upload, confirm, and the result names the batch
+    moved = write(parcel_frame(spot.commune, spot.x, spot.y + 3400), tmp_path / "dot-trang.gpkg")
+    with fresh_client(world.engine, test_settings) as web:
+        login = web.post("/api/auth/login", json={"username": "t.staff", "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        csrf = web.cookies["gpmb_csrf"]
+        res = web.post("/imports", data={"csrf_token": csrf}, follow_redirects=False,
+                       files={"file": (moved.name, moved.read_bytes(), "application/geopackage")})
+        assert res.status_code == 303, res.text
+        page_url = res.headers["location"]
+        check_id = re.search(r'name="check_id" value="([0-9a-f]+)"', web.get(page_url).text)
+        assert check_id is not None
+        res = web.post(page_url + "/confirm", follow_redirects=False,
+                       data={"csrf_token": csrf, "check_id": check_id.group(1)})
+        assert res.status_code == 303, res.text
+        html = web.get(page_url).text
+    shown = re.search(r'class="imp-batch" data-batch="(\d+)">Ghi nhận lô nhập số (\d+)\.', html)
+    assert shown is not None and shown.group(1) == shown.group(2)
+    assert _batch(world, int(shown.group(1)))[5:] == ("web:t.staff", 6, 0, 0, 0, "dot-trang", 6)
 
 
 def test_stale_dry_run_is_refused(client: TestClient, world: ApiWorld, spot: Spot,

@@ -104,11 +104,6 @@ def test_shapefile_zip_has_utf8_cpg_and_vietnamese_text(session: Session, import
     assert "Đất ở tại nông thôn" in set(frame["TenLoaiDat"])
 
 
-# The import does not store land users, and its encoding check wrongly refuses some plain
-# Unicode names (see the xfail below), so the names column is pointed elsewhere here.
-NAMES_ASIDE = {"land_user_name": "IdThua"}
-
-
 def busiest_commune(session: Session) -> str:
     return str(session.execute(text(
         "SELECT commune_code FROM parcels GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
@@ -120,7 +115,7 @@ def test_demo_parcels_survive_shapefile_wgs84_into_a_fresh_database(
     """Real-looking parcels (Voronoi cells, many vertices, not on the 1 mm grid)."""
     commune = busiest_commune(demo_session)
     path = run(demo_session, tmp_path / "out", "shp", "EPSG:4326", communes=(commune,))
-    first = import_parcels(fresh_session, path, survey="demo", mapping=NAMES_ASIDE)
+    first = import_parcels(fresh_session, path, survey="demo")
     assert first.write is not None and not first.report.errors
     source = {tuple(r[:4]): r[4:] for r in demo_session.execute(text(
         "SELECT commune_code, sheet_commune_code, sheet_no, parcel_no, land_use_code,"
@@ -136,20 +131,23 @@ def test_demo_parcels_survive_shapefile_wgs84_into_a_fresh_database(
         assert copy_attrs == attrs, key
         a, b = shapely.from_wkb(bytes(wkb)), shapely.from_wkb(bytes(copy_wkb))
         assert shapely.hausdorff_distance(a, b) < 0.001, key  # the import snaps to 1 mm
-    again = import_parcels(fresh_session, path, survey="demo", mapping=NAMES_ASIDE)
+    again = import_parcels(fresh_session, path, survey="demo")
     assert again.write is not None and again.write.unchanged == len(source)
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "gis.ingest.encoding flags plain Unicode names made only of Latin-1 letters (e.g. 'UBND "
-    "xã Khánh Khê') as encoding_unknown even in a UTF-8 GeoPackage; remove this marker "
-    "when the import accepts them"))
 def test_exported_land_user_names_are_accepted_by_the_import(
         demo_session: Session, fresh_session: Session, tmp_path: Path) -> None:
     path = run(demo_session, tmp_path, "gpkg", "EPSG:9215",
                communes=(busiest_commune(demo_session),))
+    names = {n for n in pyogrio.read_dataframe(path, columns=["ChuSuDung"])["ChuSuDung"]
+             if isinstance(n, str)}
+    # the names that used to be refused: not ASCII, yet every letter within Latin-1
+    assert any(not n.isascii() and all(ord(c) <= 0xFF for c in n) for n in names)
     try:
-        import_parcels(fresh_session, path, survey="demo", dry_run=True)
+        result = import_parcels(fresh_session, path, survey="demo", dry_run=True)
     except ImportRejected as exc:
         pytest.fail("import refused: " + "; ".join(
             f"{p.code} {p.parcel} {p.message_vi}" for p in exc.extra["report"].errors[:3]))
+    assert not [p for p in result.report.problems if p.code.startswith("encoding")]
+    assert result.write is not None and result.write.inserted == pyogrio.read_info(path)[
+        "features"]

@@ -9,6 +9,7 @@ from gis.ingest.encoding import (
     UNICODE,
     UTF8,
     VNI,
+    Decoded,
     decode_value,
     encode_tcvn3,
     encode_vni,
@@ -51,3 +52,27 @@ def test_gibberish_is_not_certain() -> None:
 def test_syllable_score() -> None:
     assert syllable_score("Nguyễn Thị Hoa") == 1.0
     assert syllable_score("Nguyơn") == 0.0
+
+
+LATIN1_ONLY = ["UBND xã Khánh Khê", "Hoàng Thái Hà", "Thôn Nà Mò", "Lã Thanh Tùng",
+               "Hà Bá Lâm", "Tô Thúy"]
+
+
+@pytest.mark.parametrize("name", LATIN1_ONLY)
+def test_unicode_source_text_is_taken_as_is(name: str) -> None:
+    assert all(ord(c) <= 0xFF for c in name)  # the case the legacy decoders could claim
+    assert decode_value(name, from_bytes=False) == Decoded(name, UNICODE, True)
+
+
+@pytest.mark.parametrize("name", LATIN1_ONLY)
+def test_utf8_bytes_of_latin1_only_names_are_utf8(name: str) -> None:
+    d = decode_value(name.encode().decode("latin-1"), from_bytes=True)
+    assert (d.text, d.encoding, d.certain) == (name, UTF8, True)
+
+
+def test_legacy_bytes_still_compete_and_report_doubt() -> None:
+    # the same Latin-1 string is TCVN3 for 'xó Khỏnh Khơ' as much as plain Latin-1: from raw
+    # DBF bytes of unknown code page that is a doubt to report, not a guess to store
+    d = decode_value("UBND x\xe3 Kh\xe1nh Kh\xea", from_bytes=True)
+    assert not d.certain
+    assert decode_value(encode_tcvn3("Xã Khánh Khê"), from_bytes=True).encoding == TCVN3

@@ -103,3 +103,40 @@ def test_explicit_mapping_and_bad_files(session: Session, spot: Spot, tmp_path: 
     with pytest.raises(ImportRejected) as err:
         import_parcels(session, tmp_path / "x.dwg")
     assert err.value.extra["code_detail"] == "format"
+
+
+LATIN1_ONLY = ["UBND xã Khánh Khê", "Hoàng Thái Hà", "Lã Thanh Tùng", "Hà Bá Lâm",
+               "Tô Thúy", "Chi nhánh Lò Mã"]  # every letter lies in Latin-1
+
+
+@pytest.mark.parametrize(("suffix", "cpg"), [(".gpkg", None), (".geojson", None), (".fgb", None),
+                                             (".shp", "UTF-8"), (".shp", "no-cpg")])
+def test_latin1_only_unicode_names_import_as_is(session: Session, spot: Spot, tmp_path: Path,
+                                                suffix: str, cpg: str | None) -> None:
+    """Correct Unicode names whose letters happen to be Latin-1 ones are not 'unknown': from a
+    Unicode source, a .cpg saying UTF-8 or a DBF whose bytes are valid UTF-8 they are kept."""
+    frame = parcel_frame(spot.commune, spot.x, spot.y, ChuSuDung=LATIN1_ONLY,
+                         DiaChi=[f"Thôn Nà Mò {i}" for i in range(6)])
+    path = write(frame, tmp_path / f"la{suffix}", **({"encoding": "UTF-8"} if cpg else {}))
+    if suffix == ".shp":
+        path = zip_shapefile(path, drop_cpg=cpg == "no-cpg")
+    src = read_source(path)
+    names = src.frame.sort_values("SoThua")["ChuSuDung"]  # FlatGeobuf reorders by its index
+    assert list(names) == LATIN1_ONLY and not src.issues
+    result = import_parcels(session, path)
+    assert result.write is not None and result.write.inserted == 6
+    assert not [p for p in result.report.problems if p.code.startswith("encoding")]
+    assert _addresses(session, "la") == [f"Thôn Nà Mò {i}" for i in range(6)]
+
+
+def test_latin1_dbf_of_legacy_code_page_is_still_doubted(session: Session, spot: Spot,
+                                                          tmp_path: Path) -> None:
+    """The same letters as raw bytes of a DBF with no .cpg could be TCVN3 as well as Latin-1:
+    that doubt is reported, not settled by a guess."""
+    frame = parcel_frame(spot.commune, spot.x, spot.y, ChuSuDung=[
+        "UBND xã Khánh Khê", *(encode_tcvn3(n) for n in NAMES[1:])])
+    frame["DiaChi"] = frame["DiaChi"].map(encode_tcvn3)
+    path = zip_shapefile(write(frame, tmp_path / "ngo.shp", encoding="ISO-8859-1"),
+                         drop_cpg=True)
+    src = read_source(path)
+    assert [(i.index, i.column, i.kind) for i in src.issues] == [(0, "ChuSuDung", "unknown")]
