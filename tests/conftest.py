@@ -7,10 +7,7 @@ or PostGIS is missing the fixtures fail (they never skip).
 from __future__ import annotations
 
 import shutil
-import signal
-import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
 from gis.settings import Settings
-from tests.support import GPMB, fresh_database, gpmb_env
+from tests.support import fresh_database, running_server
 
 DEMO_PARCELS = 1500
 DEMO_SEED = 20250331
@@ -122,28 +119,8 @@ def demo_engine(demo_url: str, test_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def live_server(demo_url: str, scratch_dir: Path) -> Iterator[str]:
     """`gpmb serve` for real (uvicorn, lifespan, engine) on the demo database."""
-    port = free_port(0)
-    log = (scratch_dir / "serve.log").open("w")
-    proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
-                            env=gpmb_env(demo_url, GPMB_DATA_DIR=str(scratch_dir / "srv")),
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((scratch_dir / "serve.log").read_text())
-        try:
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("gpmb serve did not answer /health within 60 s")
-    yield base
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
-    log.close()
+    with running_server(demo_url, scratch_dir / "srv", scratch_dir / "serve.log") as base:
+        yield base
 
 
 VIEWER = ("lanhdao.kiemthu", "mat-khau-lanh-dao-2026")

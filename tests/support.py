@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import psycopg
 
-from gis.db.cluster import EmbeddedCluster
+from gis.db.cluster import EmbeddedCluster, free_port
 
 
 def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
@@ -30,3 +37,35 @@ def gpmb_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
 
 
 GPMB = [sys.executable, "-m", "api.cli"]
+
+
+@contextmanager
+def running_server(database_url: str, data_dir: Path, log_path: Path,
+                   **extra_env: str) -> Iterator[str]:
+    """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url``; yields its
+    base URL once ``/health`` answers, and stops it with Ctrl+C afterwards."""
+    port = free_port(0)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
+                                env=gpmb_env(database_url, GPMB_DATA_DIR=str(data_dir),
+                                             **extra_env),
+                                stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(log_path.read_text())
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("gpmb serve did not answer /health within 60 s")
+            time.sleep(0.3)
+        try:
+            yield base
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)

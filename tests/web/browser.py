@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -26,3 +28,29 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def offline_context(browser: Browser, watch: PageWatch, base_url: str,
+                    cookies: dict[str, str], **options: Any) -> BrowserContext:
+    """A Vietnamese browser context signed in with ``cookies`` whose requests may not leave
+    the machine: any non-loopback request is aborted and counted, and every page's console
+    errors are recorded in ``watch``."""
+    options.setdefault("viewport", {"width": 1366, "height": 850})
+    context = browser.new_context(locale="vi-VN", **options)
+    context.add_cookies([{"name": k, "value": v, "url": base_url} for k, v in cookies.items()])
+
+    def guard(route: Route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            watch.external_requests.append(route.request.url)
+            route.abort()
+
+    def watch_page(page: Page) -> None:
+        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+        page.on("pageerror", lambda e: watch.console_errors.append(str(e)))
+
+    context.route("**/*", guard)
+    context.on("page", watch_page)
+    return context

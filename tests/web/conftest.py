@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.web.browser import CHROMIUM, LOOPBACK, PageWatch
+from tests.web.browser import CHROMIUM, PageWatch, offline_context
 
 
 @pytest.fixture(scope="session")
@@ -32,21 +31,6 @@ def page_watch() -> PageWatch:
 def page(browser: Browser, page_watch: PageWatch, live_server: str,
          viewer_cookies: dict[str, str]) -> Iterator[Page]:
     """A signed-in (leader) page whose requests may not leave the machine."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 850})
-    context.add_cookies([{"name": k, "value": v, "url": live_server}
-                         for k, v in viewer_cookies.items()])
-
-    def guard(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            page_watch.external_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    p = context.new_page()
-    p.on("console", lambda m: m.type == "error" and page_watch.console_errors.append(m.text))
-    p.on("pageerror", lambda e: page_watch.console_errors.append(str(e)))
-    yield p
+    context = offline_context(browser, page_watch, live_server, viewer_cookies)
+    yield context.new_page()
     context.close()

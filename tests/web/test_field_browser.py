@@ -9,16 +9,15 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine, text
 
 from gis.domain import Role
-from tests.web.browser import LOOPBACK, PageWatch, screenshot
+from tests.web.browser import PageWatch, offline_context, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,
     PASSWORD,
@@ -51,41 +50,29 @@ def spot(demo_engine: Engine) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def field_cookies(live_server: str, demo_engine: Engine) -> list[dict[str, str]]:
+def field_cookies(live_server: str, demo_engine: Engine) -> dict[str, str]:
     ensure_user(demo_engine, FIELD_USER, Role.FIELD, [PROJECT])
     res = httpx.post(live_server + "/api/auth/login", timeout=30,
                      json={"username": FIELD_USER, "password": PASSWORD})
     assert res.status_code == 200, res.text
-    return [{"name": k, "value": v, "url": live_server} for k, v in res.cookies.items()]
+    return dict(res.cookies)
 
 
 @pytest.fixture
 def open_field(browser: Browser, page_watch: PageWatch, live_server: str,
-               field_cookies: list[dict[str, str]], spot: dict[str, Any]
+               field_cookies: dict[str, str], spot: dict[str, Any]
                ) -> Iterator[Callable[..., Page]]:
     """Open the field view in a touch context of a given size, GPS inside ``spot``."""
     contexts: list[BrowserContext] = []
 
-    def guard(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            page_watch.external_requests.append(route.request.url)
-            route.abort()
-
     def opener(width: int, height: int, *, service_workers: str = "block") -> Page:
-        context = browser.new_context(
-            locale="vi-VN", viewport={"width": width, "height": height}, has_touch=True,
+        context = offline_context(
+            browser, page_watch, live_server, field_cookies,
+            viewport={"width": width, "height": height}, has_touch=True,
             geolocation={"latitude": spot["lat"], "longitude": spot["lon"], "accuracy": 8},
-            permissions=["geolocation"], service_workers=service_workers)  # type: ignore[arg-type]
+            permissions=["geolocation"], service_workers=service_workers)
         contexts.append(context)
-        context.add_cookies(field_cookies)  # type: ignore[arg-type]
-        context.route("**/*", guard)
         page = context.new_page()
-        page.on("console",
-                lambda m: m.type == "error" and page_watch.console_errors.append(m.text))
-        page.on("pageerror", lambda e: page_watch.console_errors.append(str(e)))
         page.goto(live_server + FIELD)
         page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
         return page

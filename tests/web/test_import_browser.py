@@ -8,28 +8,23 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, text
 
 from gis.accounts import create_user
 from gis.db import migrate
-from gis.db.cluster import free_port
 from gis.db.engine import make_engine, session_factory
 from gis.domain import Role
 from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import GPMB, gpmb_env
-from tests.web.browser import LOOPBACK, PageWatch, screenshot
+from tests.support import running_server
+from tests.web.browser import PageWatch, offline_context, screenshot
 
 STAFF = ("canbo.nhap", "mat-khau-can-bo-2026")
 LEADER = ("lanhdao.nhap", "mat-khau-lanh-dao-2026")
@@ -75,30 +70,9 @@ def server(make_database: Callable[[str], str], test_settings: Settings,
         commune = s.execute(text(
             "SELECT code FROM communes WHERE ST_Contains(boundary,"
             " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one()
-    port = free_port(0)
-    log_path = scratch_dir / "serve-import.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
-                                env=gpmb_env(url, GPMB_DATA_DIR=str(scratch_dir / "imp-srv"),
-                                             GPMB_IMPORT_MAX_MB=str(MAX_MB)),
-                                stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(log_path.read_text())
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("gpmb serve did not answer /health within 60 s")
-            time.sleep(0.3)
+    with running_server(url, scratch_dir / "imp-srv", scratch_dir / "serve-import.log",
+                        GPMB_IMPORT_MAX_MB=str(MAX_MB)) as base:
         yield ImportServer(base, engine, str(commune), scratch_dir / "imp-srv")
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
     engine.dispose()
 
 
@@ -106,23 +80,9 @@ def server(make_database: Callable[[str], str], test_settings: Settings,
 def staff_page(browser: Browser, page_watch: PageWatch, server: ImportServer
                ) -> Iterator[Page]:
     """A page signed in as staff whose requests may not leave the machine (as `page`)."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
-    context.add_cookies([{"name": k, "value": v, "url": server.url}
-                         for k, v in server.cookies(STAFF).items()])
-
-    def guard(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            page_watch.external_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    p = context.new_page()
-    p.on("console", lambda m: m.type == "error" and page_watch.console_errors.append(m.text))
-    p.on("pageerror", lambda e: page_watch.console_errors.append(str(e)))
-    yield p
+    context = offline_context(browser, page_watch, server.url, server.cookies(STAFF),
+                              viewport={"width": 1366, "height": 900})
+    yield context.new_page()
     context.close()
 
 
