@@ -20,6 +20,7 @@ from gis.domain import CaseStep
 from gis.errors import NotFound
 from gis.models import (
     CaseEvent,
+    CaseNextDeadline,
     ClearanceCase,
     Commune,
     LandUser,
@@ -96,6 +97,16 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def overdue_among(session: Session, case_ids: Sequence[int], today: dt.date) -> set[int]:
+    """Which of ``case_ids`` have an obligation overdue on ``today``: read from the
+    trigger-kept ``case_next_deadlines`` (what ``gis.workflow.overdue`` computes; a test in
+    tests/gis/test_tiles.py holds the two together), by primary key."""
+    if not case_ids:
+        return set()
+    return set(session.scalars(select(CaseNextDeadline.case_id).where(
+        CaseNextDeadline.case_id.in_(case_ids), CaseNextDeadline.due_on < today)))
+
+
 def _conditions(session: Session, f: CaseFilter, today: dt.date) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if f.project_id is not None:
@@ -107,10 +118,9 @@ def _conditions(session: Session, f: CaseFilter, today: dt.date) -> list[ColumnE
     if f.land_use is not None:
         conds.append(Parcel.land_use_code == f.land_use)
     if f.overdue is not None:
-        late = [d.case_id for d in case_deadlines(
-            session, today, project_id=f.project_id, commune_code=f.commune_code,
-            overdue_only=True)]
-        conds.append(ClearanceCase.id.in_(late) if f.overdue else ClearanceCase.id.not_in(late))
+        late = exists().where(CaseNextDeadline.case_id == ClearanceCase.id,
+                              CaseNextDeadline.due_on < today)
+        conds.append(late if f.overdue else ~late)
     q = (f.q or "").strip()
     if q:
         sheet_parcel = SHEET_PARCEL.match(q)

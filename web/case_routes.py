@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gis import mapdata
-from gis.cases import SORTS, CaseFilter, case_detail, list_choices, search_cases, step_counts
+from gis.cases import (
+    SORTS,
+    CaseFilter,
+    case_detail,
+    list_choices,
+    overdue_among,
+    search_cases,
+    step_counts,
+)
 from gis.documents import list_documents
 from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep, EventKind, Role
 from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
@@ -38,7 +46,6 @@ from gis.parcel_info import PAYMENT_METHODS_VI, search_parcels
 from gis.resettlement import list_areas, list_plots
 from gis.workflow.calendar import local_today
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
-from gis.workflow.overdue import case_deadlines
 from gis.workflow.side_events import KIND_LABELS_VI
 from gis.workflow.transitions import ACTION_LABELS_VI, MOVES, NEEDS_DOCUMENT
 from web.case_actions import (
@@ -150,6 +157,22 @@ def _list_filter(request: Request, session: Session, project: Project | None
     return f, shown
 
 
+def _export_fields(shown: dict[str, Any]) -> list[tuple[str, str]]:
+    """The list's filters in force as query fields of ``/api/exports/…`` (the name search
+    has no export counterpart)."""
+    fields: list[tuple[str, str]] = []
+    if shown["project"] is not None:
+        fields.append(("project", shown["project"].code))
+    if shown["commune"]:
+        fields.append(("commune", shown["commune"]))
+    fields += [("step", s.value) for s in CaseStep if s in shown["steps"]]
+    if shown["overdue"] in ("1", "0"):
+        fields.append(("overdue", "true" if shown["overdue"] == "1" else "false"))
+    if shown["land_use"]:
+        fields.append(("land_use", shown["land_use"]))
+    return fields
+
+
 def _page_url(request: Request, page: int) -> str:
     items = [(k, v) for k, v in request.query_params.multi_items() if k not in {"page", "lang"}]
     return f"{request.url.path}?{urlencode([*items, ('page', str(page))])}"
@@ -172,9 +195,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
                                 today=today, sort=shown["sort"])
         counts = step_counts(session, f, today)
         choices = list_choices(session, f.project_id)
-        late = {d.case_id for d in case_deadlines(
-            session, today, project_id=f.project_id, commune_code=f.commune_code,
-            overdue_only=True)} if page.items else set()
+        late = overdue_among(session, [c.id for c in page.items], today)
         communes = dict(choices["communes"])
         pages = max(1, -(-page.total // per))
         context = {
@@ -187,6 +208,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             "prev_url": _page_url(request, page_no - 1) if page_no > 1 else None,
             "next_url": _page_url(request, page_no + 1) if page_no < pages else None,
             "can_edit": _user(request).role in WRITERS,
+            "export_fields": _export_fields(shown),
         }
         return templates.TemplateResponse(request, "cases_list.html", context)
 

@@ -6,23 +6,19 @@ recolouring its parcel on the project map without restarting the server."""
 from __future__ import annotations
 
 import datetime as dt
-import signal
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
+import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 
-from gis.db.cluster import free_port
 from gis.settings import Settings
 from gis.workflow.calendar import local_today
-from tests.support import GPMB, gpmb_env
-from tests.web.browser import LOOPBACK, PageWatch, screenshot
+from tests.support import running_server
+from tests.web.browser import PageWatch, offline_context, screenshot
 from tests.web.test_cases_http import MOVABLE, NEXT, PASSWORD, CasesWorld, build_world
 from web.maps import STEP_COLOURS
 
@@ -38,30 +34,9 @@ def world(make_database: Callable[[str], str], test_settings: Settings
 @pytest.fixture(scope="module")
 def server(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
     """`gpmb serve` for real on this module's database (one process: one tile cache)."""
-    port = free_port(0)
-    log_path = scratch_dir / "serve-cases.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
-                                env=gpmb_env(world.url,
-                                             GPMB_DATA_DIR=str(scratch_dir / "srv-cases")),
-                                stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(log_path.read_text())
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("gpmb serve did not answer /health within 60 s")
-            time.sleep(0.3)
+    with running_server(world.url, scratch_dir / "srv-cases",
+                        scratch_dir / "serve-cases.log") as base:
         yield base
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -77,22 +52,7 @@ def staff_cookies(server: str) -> dict[str, str]:
 def staff_page(browser: Browser, page_watch: PageWatch, server: str,
                staff_cookies: dict[str, str]) -> Iterator[Page]:
     """A page signed in as staff whose requests may not leave the machine (as ``page``)."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 850})
-    context.add_cookies([{"name": k, "value": v, "url": server}
-                         for k, v in staff_cookies.items()])
-
-    def guard(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            page_watch.external_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    context.on("page", lambda p: (
-        p.on("console", lambda m: m.type == "error" and page_watch.console_errors.append(m.text)),
-        p.on("pageerror", lambda e: page_watch.console_errors.append(str(e)))))
+    context = offline_context(browser, page_watch, server, staff_cookies)
     yield context.new_page()
     context.close()
 
@@ -109,7 +69,7 @@ def _clean(watch: PageWatch, *, refused_once: bool = False) -> None:
 
 
 def test_list_filters_and_paging(server: str, staff_page: Page, page_watch: PageWatch,
-                                 world: CasesWorld) -> None:
+                                 world: CasesWorld, tmp_path: Path) -> None:
     page = staff_page
     page.goto(f"{server}/cases")
     total = int(page.get_attribute("#case-total", "data-total") or 0)
@@ -130,6 +90,14 @@ def test_list_filters_and_paging(server: str, staff_page: Page, page_watch: Page
     assert second and not set(first) & set(second)
     assert page.inner_text("#page-of").startswith("Trang 2 /")
     assert page.is_checked("input[name=step][value=handed_over]")  # the filter is kept
+    # Export what the list shows: the Excel file of the handed-over cases arrives.
+    page.select_option("#case-export-format", "xlsx")
+    with page.expect_download() as caught:
+        page.click("#case-export button.export-cases")
+    download = caught.value
+    assert download.failure() is None and download.suggested_filename.endswith(".xlsx")
+    download.save_as(saved := tmp_path / download.suggested_filename)
+    assert openpyxl.load_workbook(saved)["Hồ sơ GPMB"].max_row == handed + 1
     screenshot(page, "cases_list")
     # Readable on a phone: the rows become cards, no sideways scrolling.
     page.set_viewport_size({"width": 390, "height": 844})

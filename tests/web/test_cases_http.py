@@ -12,8 +12,12 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -22,7 +26,7 @@ from api.app import create_app
 from gis.accounts import create_user
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import Role
+from gis.domain import CaseStep, Role
 from gis.settings import Settings
 from gis.workflow.calendar import local_today
 
@@ -187,6 +191,169 @@ def test_list_by_land_user_name_and_overdue(leader: TestClient, world: CasesWorl
     late = leader.get("/cases", params={"overdue": "1", "per": 100}).text
     rows = re.findall(r'<tr data-case-id="\d+" data-step="\w+"( class="late")?>', late)
     assert rows and all(rows)
+
+
+def test_overdue_filter_and_marks_equal_the_workflow_answer(leader: TestClient,
+                                                             world: CasesWorld) -> None:
+    """The list reads overdue from the trigger-kept ``case_next_deadlines``; it says what
+    ``gis.workflow.overdue`` computes from the history, for the filter both ways and the
+    page's marks."""
+    from sqlalchemy.orm import Session
+
+    from gis.cases import CaseFilter, overdue_among, search_cases
+    from gis.workflow.overdue import case_deadlines
+
+    today = local_today()
+    with Session(world.engine) as s:
+        expected = {d.case_id for d in case_deadlines(s, today, overdue_only=True,
+                                                      limit=10_000_000)}
+        every = {c.id for c in search_cases(s, CaseFilter(), limit=100_000, offset=0,
+                                            today=today).items}
+        late = {c.id for c in search_cases(s, CaseFilter(overdue=True), limit=100_000,
+                                           offset=0, today=today).items}
+        on_time = {c.id for c in search_cases(s, CaseFilter(overdue=False), limit=100_000,
+                                              offset=0, today=today).items}
+        marked = overdue_among(s, sorted(every), today)
+    assert expected, "the demo has overdue cases"
+    assert late == expected == marked
+    assert on_time == every - expected
+    page = leader.get("/cases", params={"per": 100, "sort": "id"}).text
+    rows = re.findall(r'<tr data-case-id="(\d+)" data-step="\w+"( class="late")?>', page)
+    assert rows
+    assert {int(i) for i, cls in rows if cls} == {int(i) for i, _ in rows} & expected
+
+
+# ---- export from the list and the map ------------------------------------------------------
+
+class _FormFields(HTMLParser):
+    """What a browser sends when form ``form_id`` is submitted: its fields and the controls
+    elsewhere joined to it with ``form="…"``; selects at ``choose`` (or their selection)."""
+
+    def __init__(self, form_id: str, choose: dict[str, str]) -> None:
+        super().__init__()
+        self.form_id, self.choose = form_id, choose
+        self.inside = False
+        self.select: str | None = None
+        self.fields: list[tuple[str, str]] = []
+        self.options: dict[str, list[tuple[str, bool]]] = {}
+        self.buttons: dict[str, str] = {}
+        self.action = ""
+
+    def _mine(self, a: dict[str, str | None]) -> bool:
+        return (self.inside and a.get("form") is None) or a.get("form") == self.form_id
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside, self.action = True, str(a.get("action"))
+        elif tag == "input" and self._mine(a) and a.get("name"):
+            kind = a.get("type")
+            if kind == "hidden" or (kind == "checkbox" and "checked" in a):
+                self.fields.append((str(a["name"]), str(a.get("value") or "on")))
+        elif tag == "select" and self._mine(a):
+            self.select = str(a["name"])
+            self.options[self.select] = []
+        elif tag == "option" and self.select is not None:
+            self.options[self.select].append((str(a.get("value")), "selected" in a))
+        elif tag == "button" and self.inside and a.get("formaction"):
+            self.buttons[str(a.get("class"))] = str(a["formaction"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+
+    def query(self) -> list[tuple[str, str]]:
+        chosen = []
+        for name, options in self.options.items():
+            values = [v for v, _ in options]
+            pick = self.choose.get(name, next((v for v, on in options if on), values[0]))
+            assert pick in values, (name, pick, values)
+            chosen.append((name, pick))
+        return self.fields + chosen
+
+
+def submitted(page: str, form_id: str, **choose: str) -> _FormFields:
+    found = _FormFields(form_id, choose)
+    found.feed(page)
+    assert found.action, f"no form {form_id}"
+    return found
+
+
+def test_list_export_carries_the_filters_in_force(leader: TestClient, world: CasesWorld,
+                                                  tmp_path: Path) -> None:
+    where = "j.code = 'CT-HNCL'"
+    base = """FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
+              JOIN projects j ON j.id = c.project_id WHERE """ + where
+    commune = world.value(f"SELECT p.commune_code {base} GROUP BY 1 ORDER BY count(*) DESC"
+                          " LIMIT 1")
+    base += " AND p.commune_code = :c"
+    land_use = world.value(f"SELECT p.land_use_code {base} GROUP BY 1 ORDER BY count(*) DESC"
+                           " LIMIT 1", c=commune)
+    steps = [r["step"] for r in world.rows(
+        f"SELECT c.step::text AS step {base} AND p.land_use_code = :lu GROUP BY 1"
+        " ORDER BY count(*) DESC, 1 LIMIT 2", c=commune, lu=land_use)]
+    params = [("commune", commune), ("land_use", land_use), ("overdue", "0"),
+              *(("step", s) for s in steps)]
+    page = leader.get("/projects/CT-HNCL/cases", params=params).text
+    total = int(re.findall(r'data-total="(\d+)"', page)[0])
+    assert total > 0
+    form = submitted(page, "case-export", format="xlsx")
+    order = [s.value for s in CaseStep]
+    assert form.fields == [("project", "CT-HNCL"), ("commune", commune),
+                           *(("step", s) for s in sorted(steps, key=order.index)),
+                           ("overdue", "false"), ("land_use", land_use)]
+    assert form.action == "/api/exports/cases"
+    assert form.buttons == {"export-cases": "/api/exports/cases",
+                            "export-parcels": "/api/exports/parcels"}
+    assert "không áp dụng cho tệp xuất" not in page  # no name search to leave out
+
+    res = leader.get(form.buttons["export-cases"], params=form.query())
+    assert res.status_code == 200, res.text
+    assert res.headers["content-disposition"].startswith("attachment;")
+    assert int(res.headers["x-feature-count"]) == total  # the same cases as the list
+    (xlsx := tmp_path / "ho-so.xlsx").write_bytes(res.content)
+    sheet = openpyxl.load_workbook(xlsx)["Hồ sơ GPMB"]
+    assert sheet.max_row == total + 1
+
+    form = submitted(page, "case-export", format="gpkg", crs="EPSG:4326")
+    res = leader.get(form.buttons["export-parcels"], params=form.query())
+    assert res.status_code == 200, res.text
+    (gpkg := tmp_path / "thua.gpkg").write_bytes(res.content)
+    info = pyogrio.read_info(gpkg)
+    assert info["crs"] == "EPSG:4326"
+    assert 0 < info["features"] == int(res.headers["x-feature-count"]) <= total
+
+    searched = leader.get("/cases", params={"q": "Nguyễn", "overdue": "1"}).text
+    assert submitted(searched, "case-export").fields == [("overdue", "true")]
+    assert "không áp dụng cho tệp xuất" in searched
+
+
+def test_map_export_takes_the_filters_shown_on_the_map(leader: TestClient, world: CasesWorld,
+                                                       tmp_path: Path) -> None:
+    page = leader.get("/projects/CT-HNCL/map").text
+    commune = world.value("""SELECT p.commune_code FROM clearance_cases c
+                             JOIN parcels p ON p.id = c.parcel_id
+                             JOIN projects j ON j.id = c.project_id WHERE j.code = 'CT-HNCL'
+                             GROUP BY 1 ORDER BY count(*) DESC LIMIT 1""")
+    # as the page opens (every step ticked, nothing else chosen) with a commune then picked
+    form = submitted(page, "map-export", commune=commune, format="xlsx", crs="EPSG:9215")
+    sent = form.query()
+    assert ("project", "CT-HNCL") in sent and ("commune", commune) in sent
+    assert ("land_use", "") in sent and not [v for k, v in sent if k == "overdue"]
+    assert sorted(v for k, v in sent if k == "step") == sorted(s.value for s in CaseStep)
+    res = leader.get(form.buttons["export-cases"], params=sent)
+    assert res.status_code == 200, res.text
+    (xlsx := tmp_path / "ban-do.xlsx").write_bytes(res.content)
+    expected = world.value("""SELECT count(*) FROM clearance_cases c
+                              JOIN parcels p ON p.id = c.parcel_id
+                              JOIN projects j ON j.id = c.project_id
+                              WHERE j.code = 'CT-HNCL' AND p.commune_code = :c""", c=commune)
+    assert openpyxl.load_workbook(xlsx)["Hồ sơ GPMB"].max_row == expected + 1
+    english = leader.get("/projects/CT-HNCL/map", params={"lang": "en"}).text
+    assert "Export data" in english and "Download parcels" in english
+    leader.get("/cases", params={"lang": "vi"})
 
 
 # ---- the case page -----------------------------------------------------------------------
