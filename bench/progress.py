@@ -9,7 +9,8 @@ A database given by URL is only read (nothing is written to it).
 
 Times (warm, median of N): the expressway's figures today, the province's figures today,
 the expressway's figures as of a past date, the whole project dashboard (figures, curve,
-milestones), the project's capital disbursement figures and the Excel and PDF reports.
+milestones), the project's capital disbursement figures, the staff case list's data (all
+cases, overdue only), the parcel count of /health and the Excel and PDF reports.
 Targets (issue #5): figures < 200 ms each, as-of < 1 s, Excel for the expressway < 5 s.
 """
 
@@ -32,6 +33,7 @@ from rich.console import Console
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.cases import CaseFilter, list_choices, overdue_among, search_cases, step_counts
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
@@ -42,6 +44,7 @@ from gis.progress.overview import project_by_code
 from gis.reports import Period, write_excel, write_pdf
 from gis.seed import seed_reference
 from gis.settings import Settings
+from gis.status import parcel_count
 
 PROJECT = "CT-HNCL"
 TODAY = dt.date(2026, 11, 21)
@@ -87,6 +90,13 @@ def _median(runs: int, work: Callable[[], object], pid: int) -> Timing:
                   statistics.median(client))
 
 
+def _case_list(session: Session, f: CaseFilter) -> object:
+    """What the staff case list (/cases) reads for one page of 50."""
+    page = search_cases(session, f, limit=50, offset=0, today=TODAY)
+    return (page, step_counts(session, f, TODAY), list_choices(session, f.project_id),
+            overdue_among(session, [c.id for c in page.items], TODAY))
+
+
 def measure(engine: Engine, runs: int) -> dict[str, Timing]:
     """Medians of each timed operation."""
     with Session(engine) as s:
@@ -109,6 +119,11 @@ def measure(engine: Engine, runs: int) -> dict[str, Timing]:
                 _median(runs, lambda: disbursement_figures(s, project_id, PAST), pid),
             "project dashboard (figures, S-curve, milestones)":
                 _median(runs, lambda: project_progress(s, PROJECT, TODAY), pid),
+            "case list, page 1 (rows, step counts, filters, overdue marks)":
+                _median(runs, lambda: _case_list(s, CaseFilter()), pid),
+            "case list, overdue only":
+                _median(runs, lambda: _case_list(s, CaseFilter(overdue=True)), pid),
+            "/health parcel count": _median(runs, lambda: parcel_count(s.connection()), pid),
             f"Excel report, {PROJECT} (month)": _median(few, lambda: write_excel(
                 s, PROJECT, PAST, io.BytesIO(), Period.MONTH), pid),
             f"PDF summary, {PROJECT}": _median(few, lambda: write_pdf(

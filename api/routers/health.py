@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import PROBLEM_JSON
@@ -32,6 +32,8 @@ class DatabaseHealth(BaseModel):
     schema_revision: str | None
     schema_head: str | None
     parcels: int | None
+    parcels_exact: bool = Field(True, description="False: ``parcels`` is the planner's "
+                                "estimate (databases over 200,000 parcels), not a count")
 
 
 class Health(BaseModel):
@@ -57,7 +59,7 @@ def health(engine: EngineDep, settings: SettingsDep) -> Any:
         status="ok" if ok else "degraded",
         database=DatabaseHealth(embedded=settings.uses_embedded_db, **{
             k: report[k] for k in ("postgresql", "postgis", "schema_revision", "schema_head",
-                                   "parcels")}),
+                                   "parcels", "parcels_exact")}),
         demo_project=report["demo_project"],
     )
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

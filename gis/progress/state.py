@@ -8,9 +8,18 @@ the kind of its earliest open obligation when that was overdue (the rules of
 
 Approved amounts and the ``resettlement_needed`` flag are case attributes without a
 history: they count from the day the plan was approved (resp. the case was notified).
+
+The replay reads each case's events in one hash-aggregate pass (no per-case sort) and the
+dates deadlines run from only for cases at a step that has deadlines. From the last day of
+the history on (``history_end``: the dashboard's "today"), ``case_state_sql(current=True)``
+gives the same rows from the cases' current columns and the trigger-kept
+``case_next_deadlines`` instead (tests/gis/progress hold the two and a Python replay
+together).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -29,6 +38,9 @@ DECIDED = frozenset({S.DECIDED, S.DECIDED_PAID, S.HANDED_OVER})
 """Steps with a recovery decision."""
 HANDED = frozenset({S.HANDED_OVER})
 """The site handed over."""
+WITH_DEADLINES = frozenset({S.NOTIFIED, S.INVENTORIED, S.PLAN_POSTED, S.PLAN_APPROVED,
+                            S.DECIDED, S.PAID})
+"""Steps with an open legal deadline (``gis.workflow.overdue``)."""
 
 
 def in_list(steps: frozenset[CaseStep]) -> str:
@@ -47,6 +59,25 @@ def due(key: str, start: str, rule_day: str) -> str:
 DECISION_FROM = ("greatest(s0.approved_on, CASE WHEN s0.resettlement_needed"
                  " THEN s0.ready_on END)")
 
+def step_no(step: CaseStep) -> int:
+    """The number of a step in ``STEP_ARRAY`` (from 1), the state's ``step_no`` column."""
+    return list(CaseStep).index(step) + 1
+
+
+def step_mask(steps: frozenset[CaseStep]) -> int:
+    """Bits ``1 << step_no`` of the steps: ``mask & (1 << step_no) <> 0`` tests membership."""
+    return sum(1 << step_no(s) for s in steps)
+
+
+STEP_ARRAY = "ARRAY[" + ", ".join(f"'{s.value}'" for s in CaseStep) + "]"
+"""SQL: every step name in order (``STEP_ARRAY[n]`` is the step numbered ``n``, from 1)."""
+LAST_STEP_KEY = (f"((e.occurred_on - DATE '0001-01-01')::bigint * {2 ** 40}"
+                 f" + e.id * 16 + array_position({STEP_ARRAY}::case_step[], e.step_to))")
+"""SQL: a number ordering step events as replayed (by day, then by id) whose remainder
+modulo 16 is the number of the step reached. ``max`` of it over a case's events gives its
+step in one pass of a hash aggregate, without sorting each case's events. It fits a bigint
+for any day of years 1–9999 and event ids below 2³⁶."""
+
 _STATE = f"""
 lim AS MATERIALIZED (
     SELECT t.rule_key, v.effective_from AS from_day, v.until,
@@ -61,24 +92,36 @@ lim AS MATERIALIZED (
            c.recovered_area_m2 AS area_m2, c.approved_total_vnd, c.resettlement_needed
     FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
     WHERE (CAST(:project_id AS integer) IS NULL OR c.project_id = :project_id)
-), e AS (
+), e AS MATERIALIZED (
+    -- One pass over the cases' events: the last step reached and the rare kinds.
     SELECT e.case_id,
-        (array_agg(e.step_to::text ORDER BY e.occurred_on DESC, e.id DESC)
-            FILTER (WHERE e.kind = 'step' AND e.step_to IS NOT NULL))[1] AS step,
+        (max({LAST_STEP_KEY}) FILTER (WHERE e.kind = 'step') % 16)::integer AS step_no,
         count(*) FILTER (WHERE e.kind = 'complaint_filed') AS complaints_filed,
         count(*) FILTER (WHERE e.kind = 'complaint_resolved') AS complaints_resolved,
         bool_or(e.kind = 'enforcement_decided') AS enforcement_decided,
-        bool_or(e.kind = 'enforcement_executed') AS enforcement_executed,
-        max(COALESCE(e.decision_date, e.occurred_on))
-            FILTER (WHERE e.step_from = 'not_started' AND e.step_to = 'notified') AS notice_on,
-        max(e.occurred_on)
-            FILTER (WHERE e.step_from = 'inventoried' AND e.step_to = 'plan_posted') AS posted_on,
-        max(COALESCE(e.decision_date, e.occurred_on))
-            FILTER (WHERE e.step_from = 'plan_posted' AND e.step_to = 'plan_approved')
-            AS approved_on
+        bool_or(e.kind = 'enforcement_executed') AS enforcement_executed
     FROM case_events e JOIN c ON c.id = e.case_id
-    WHERE e.occurred_on <= :as_of
+    WHERE e.kind IN ('step', 'complaint_filed', 'complaint_resolved', 'enforcement_decided',
+                     'enforcement_executed') AND e.occurred_on <= :as_of
     GROUP BY e.case_id
+), d AS (
+    -- The days deadlines run from, read by index only for cases at a step with deadlines.
+    SELECT open.case_id, t.notice_on, t.posted_on, t.approved_on
+    FROM e AS open CROSS JOIN LATERAL (
+        SELECT
+            max(COALESCE(v.decision_date, v.occurred_on))
+                FILTER (WHERE v.step_from = 'not_started' AND v.step_to = 'notified')
+                AS notice_on,
+            max(v.occurred_on)
+                FILTER (WHERE v.step_from = 'inventoried' AND v.step_to = 'plan_posted')
+                AS posted_on,
+            max(COALESCE(v.decision_date, v.occurred_on))
+                FILTER (WHERE v.step_from = 'plan_posted' AND v.step_to = 'plan_approved')
+                AS approved_on
+        FROM case_events v
+        WHERE v.case_id = open.case_id AND v.occurred_on <= :as_of AND v.kind = 'step'
+        OFFSET 0) t
+    WHERE open.step_no IN ({", ".join(str(step_no(s)) for s in WITH_DEADLINES)})
 ), pay AS (
     SELECT y.case_id, sum(y.amount_vnd) AS paid_vnd
     FROM payments y JOIN c ON c.id = y.case_id
@@ -92,42 +135,84 @@ lim AS MATERIALIZED (
 ), s0 AS (
     SELECT c.id, c.project_id, c.commune_code, c.parcel_id, c.area_m2,
         c.approved_total_vnd, c.resettlement_needed,
-        COALESCE(e.step, 'not_started') AS step,
+        COALESCE(({STEP_ARRAY})[e.step_no], 'not_started') AS step,
+        COALESCE(e.step_no, 1) AS step_no,
         COALESCE(e.complaints_filed, 0) AS complaints_filed,
         COALESCE(e.complaints_resolved, 0) AS complaints_resolved,
         COALESCE(e.enforcement_decided, false) AS enforcement_decided,
         COALESCE(e.enforcement_executed, false) AS enforcement_executed,
-        e.notice_on, e.posted_on, e.approved_on,
+        d.notice_on, d.posted_on, d.approved_on,
         COALESCE(pay.paid_vnd, 0) AS paid_vnd,
         COALESCE(r.plots, 0) AS plots, r.ready_on
-    FROM c LEFT JOIN e ON e.case_id = c.id LEFT JOIN pay ON pay.case_id = c.id
-    LEFT JOIN r ON r.case_id = c.id
-), s AS (
-    SELECT s0.*, CASE WHEN nx.due < :as_of THEN nx.what END AS overdue_what
+    FROM c LEFT JOIN e ON e.case_id = c.id LEFT JOIN d ON d.case_id = c.id
+    LEFT JOIN pay ON pay.case_id = c.id LEFT JOIN r ON r.case_id = c.id
+), s1 AS MATERIALIZED (
+    SELECT s0.*,
+        CASE WHEN s0.step IN ('notified', 'inventoried', 'plan_posted', 'plan_approved', 'paid')
+                  AND s0.notice_on IS NOT NULL
+             THEN {due('notice_validity', 's0.notice_on', 's0.notice_on')} END AS due_1,
+        CASE WHEN s0.step = 'plan_posted' AND s0.posted_on IS NOT NULL
+             THEN {due('plan_appraisal', due('plan_posting', 's0.posted_on', 's0.posted_on'),
+                       's0.posted_on')} END AS due_2,
+        CASE WHEN s0.step IN ('plan_approved', 'paid') AND s0.approved_on IS NOT NULL
+                  AND (NOT s0.resettlement_needed OR s0.ready_on IS NOT NULL)
+             THEN {due('decision_after_approval', DECISION_FROM, DECISION_FROM)} END AS due_3,
+        CASE WHEN s0.step IN ('plan_approved', 'decided') AND s0.approved_on IS NOT NULL
+             THEN {due('payment_after_approval', 's0.approved_on', 's0.approved_on')} END
+            AS due_4
     FROM s0
-    LEFT JOIN LATERAL (
-        SELECT v.what, v.due FROM (VALUES
-            (1, 'notice_expiry',
-             CASE WHEN s0.step IN ('notified', 'inventoried', 'plan_posted', 'plan_approved',
-                                   'paid') AND s0.notice_on IS NOT NULL
-                  THEN {due('notice_validity', 's0.notice_on', 's0.notice_on')} END),
-            (2, 'plan_approval',
-             CASE WHEN s0.step = 'plan_posted' AND s0.posted_on IS NOT NULL
-                  THEN {due('plan_appraisal',
-                            due('plan_posting', 's0.posted_on', 's0.posted_on'),
-                            's0.posted_on')} END),
-            (3, 'recovery_decision',
-             CASE WHEN s0.step IN ('plan_approved', 'paid') AND s0.approved_on IS NOT NULL
-                       AND (NOT s0.resettlement_needed OR s0.ready_on IS NOT NULL)
-                  THEN {due('decision_after_approval', DECISION_FROM, DECISION_FROM)} END),
-            (4, 'payment',
-             CASE WHEN s0.step IN ('plan_approved', 'decided') AND s0.approved_on IS NOT NULL
-                  THEN {due('payment_after_approval', 's0.approved_on', 's0.approved_on')} END)
-        ) AS v (ord, what, due)
-        WHERE v.due IS NOT NULL
-        ORDER BY v.due, v.ord
-        LIMIT 1
-    ) nx ON true
+), s AS (
+    -- The earliest open obligation, ties broken in DeadlineKind order; NULL unless overdue.
+    SELECT s1.*,
+        CASE WHEN least(due_1, due_2, due_3, due_4) < :as_of THEN
+            CASE least(due_1, due_2, due_3, due_4)
+                WHEN due_1 THEN 'notice_expiry' WHEN due_2 THEN 'plan_approval'
+                WHEN due_3 THEN 'recovery_decision' WHEN due_4 THEN 'payment' END
+        END AS overdue_what
+    FROM s1
+)
+"""
+
+
+HISTORY_END_SQL = """
+SELECT greatest((SELECT max(occurred_on) FROM case_events),
+                (SELECT max(paid_on) FROM payments),
+                (SELECT max(greatest(allocated_on, released_on)) FROM resettlement_allocations))
+"""
+
+_CURRENT = f"""
+c AS (
+    SELECT c.id, c.project_id, p.commune_code, c.parcel_id,
+           c.recovered_area_m2 AS area_m2, c.approved_total_vnd, c.resettlement_needed,
+           c.step::text AS step, array_position({STEP_ARRAY}::case_step[], c.step) AS step_no,
+           c.paid_vnd
+    FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
+    WHERE (CAST(:project_id AS integer) IS NULL OR c.project_id = :project_id)
+), x AS (
+    SELECT e.case_id,
+        count(*) FILTER (WHERE e.kind = 'complaint_filed') AS complaints_filed,
+        count(*) FILTER (WHERE e.kind = 'complaint_resolved') AS complaints_resolved,
+        bool_or(e.kind = 'enforcement_decided') AS enforcement_decided,
+        bool_or(e.kind = 'enforcement_executed') AS enforcement_executed
+    FROM case_events e JOIN c ON c.id = e.case_id
+    WHERE e.kind IN ('complaint_filed', 'complaint_resolved', 'enforcement_decided',
+                     'enforcement_executed')
+    GROUP BY e.case_id
+), r AS (
+    SELECT a.case_id, count(*) AS plots
+    FROM resettlement_allocations a JOIN c ON c.id = a.case_id
+    WHERE a.released_on IS NULL
+    GROUP BY a.case_id
+), s AS (
+    SELECT c.*,
+        COALESCE(x.complaints_filed, 0) AS complaints_filed,
+        COALESCE(x.complaints_resolved, 0) AS complaints_resolved,
+        COALESCE(x.enforcement_decided, false) AS enforcement_decided,
+        COALESCE(x.enforcement_executed, false) AS enforcement_executed,
+        COALESCE(r.plots, 0) AS plots,
+        CASE WHEN n.due_on < :as_of THEN n.what END AS overdue_what
+    FROM c LEFT JOIN x ON x.case_id = c.id LEFT JOIN r ON r.case_id = c.id
+    LEFT JOIN case_next_deadlines n ON n.case_id = c.id
 )
 """
 
@@ -138,9 +223,22 @@ def no_jit(session: Session) -> None:
     session.execute(text("SET LOCAL jit = off"))
 
 
-def case_state_sql() -> str:
+def history_end(session: Session) -> dt.date | None:
+    """The last day anything in the replayed history happened (None without history).
+
+    From the day after it on, replaying gives every case's current state: the step and the
+    paid sum the workflow keeps on the case (a test holds them to the replay) and the next
+    deadline kept in ``case_next_deadlines``. The workflow refuses events dated in the
+    future, so the dashboard's "today" is always past it."""
+    end: dt.date | None = session.execute(text(HISTORY_END_SQL)).scalar_one()
+    return end
+
+
+def case_state_sql(*, current: bool = False) -> str:
     """The ``WITH …`` chain (without the final SELECT) of the as-of case state ``s``.
 
     Parameters: ``:as_of`` (date) and ``:project_id`` (int or NULL for the province).
+    With ``current``, the state is read from the cases as they stand now instead of being
+    replayed: the same rows, valid only when ``:as_of`` is on or after ``history_end``.
     """
-    return "WITH " + _STATE
+    return "WITH " + (_CURRENT if current else _STATE)

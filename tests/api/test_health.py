@@ -28,10 +28,30 @@ def test_health_reports_versions_and_demo_project(client: TestClient) -> None:
     assert body.database.postgis.startswith("3.")
     assert body.database.schema_revision == body.database.schema_head
     assert body.database.parcels and body.database.parcels > 1000
+    assert body.database.parcels_exact  # the demo is small: counted, not estimated
     assert body.demo_project is not None
     assert body.demo_project.code == "CT-HNCL"
     assert "Hữu Nghị" in body.demo_project.name
     assert body.demo_project.cases > 100
+
+
+def test_large_tables_report_the_planner_estimate(demo_engine: Engine,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from gis import status
+
+    with demo_engine.connect() as conn:
+        exact = conn.execute(text("SELECT count(*) FROM parcels")).scalar_one()
+        assert status.parcel_count(conn) == (exact, True)
+        analysed = conn.execute(text("SELECT reltuples >= 0 FROM pg_class"
+                                     " WHERE oid = 'parcels'::regclass")).scalar_one()
+        monkeypatch.setattr(status, "EXACT_BELOW", 0)
+        estimate, is_exact = status.parcel_count(conn)
+    if analysed:  # else there is no estimate and it is counted
+        assert not is_exact and abs(estimate - exact) <= 0.1 * exact
+    else:
+        assert (estimate, is_exact) == (exact, True)
 
 
 def test_projects_api_needs_sign_in(client: TestClient) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gis.domain import CaseStep, EventKind
 from gis.progress import ADDITIVE_FIELDS, Figures, progress_figures
 from gis.progress.figures import sum_figures
-from gis.progress.state import APPROVED, COUNTED, HANDED, PAID
+from gis.progress.state import APPROVED, COUNTED, HANDED, PAID, history_end
 from gis.workflow.deadlines import DeadlineKind, pending_deadlines
 from gis.workflow.rules import RuleBook, load_rule_book
 
@@ -178,9 +178,36 @@ def test_today_replay_agrees_with_the_cases_current_state(demo_engine: Engine) -
         current = s.execute(text(
             "SELECT count(*) FILTER (WHERE step = 'handed_over') AS handed,"
             " sum(paid_vnd) AS paid FROM clearance_cases")).one()
-        got = progress_figures(s, dt.date(2100, 1, 1)).total
+        got = progress_figures(s, dt.date(2100, 1, 1), replay=True).total
     assert got.parcels_handed_over == current.handed
     assert got.paid_vnd == current.paid
+
+
+def test_after_the_history_the_current_state_gives_the_replayed_figures(
+        demo_engine: Engine, history: History) -> None:
+    """From the history's last day on, figures are read from the cases' current state and
+    ``case_next_deadlines``: every figure at every level equals the SQL replay, and the
+    project × commune rows equal the Python replay."""
+    with Session(demo_engine) as s:
+        end = history_end(s)
+        assert end is not None
+        days = [end - dt.timedelta(days=1), end, end + dt.timedelta(days=1),
+                end + dt.timedelta(days=45), end + dt.timedelta(days=400)]
+        for day in days:
+            for project_id in (None, *sorted({c.project_id for c in history.cases})):
+                fast = progress_figures(s, day, project_id=project_id)
+                slow = progress_figures(s, day, project_id=project_id, replay=True)
+                assert fast == slow, (day, project_id)
+            expected = replay(history, day)
+            got = progress_figures(s, day)
+            assert set(got.by_project_commune) == set(expected)
+            for key, figures in got.by_project_commune.items():
+                for name, value in _as_dict(figures).items():
+                    want = expected[key].get(name, 0)
+                    assert value == (Decimal(want) if isinstance(value, Decimal) else want), (
+                        key, name, day)
+        overdue = sum(progress_figures(s, days[-1]).total.overdue.values())
+    assert overdue > 0, "the demo has overdue cases after its history"
 
 
 def test_nothing_before_the_history_starts(demo_engine: Engine) -> None:
@@ -190,3 +217,20 @@ def test_nothing_before_the_history_starts(demo_engine: Engine) -> None:
     assert got.parcels_by_step[CaseStep.NOT_STARTED] == got.parcels
     assert got.paid_vnd == 0 and got.handed_over_m2 == 0
     assert got.overdue == dict.fromkeys(DeadlineKind, 0)
+
+
+def test_history_written_after_the_check_is_replayed(demo_engine: Engine,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The current-state query reads the history's end again in its own snapshot: when the
+    history reaches past the day asked (as if an event was back-dated between the check and
+    the query), the figures are replayed, not read from the current state."""
+    import gis.progress.figures as figures_module
+
+    with Session(demo_engine) as s:
+        end = history_end(s)
+        assert end is not None
+        day = end - dt.timedelta(days=30)
+        monkeypatch.setattr(figures_module, "history_end", lambda session: day)
+        got = progress_figures(s, day)
+        assert got == progress_figures(s, day, replay=True)
+        assert got.total != progress_figures(s, end).total  # the current state differs
