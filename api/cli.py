@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import getpass
 import logging
 import socket
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +30,31 @@ app.add_typer(export_app, name="export")
 user_app = typer.Typer(help="Tài khoản người dùng.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(report_app, name="report")
+
+
+class QuietTileRequests(logging.Filter):
+    """Leaves successful parcel-tile requests out of uvicorn's access log: a map view asks
+    for dozens of tiles, and formatting and writing a line for each costs the tile time.
+    Failed tile requests (status ≥ 400) are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for ``GET /tiles/…`` answered with a status below 400."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 5:
+            path, status = args[2], args[4]
+            if isinstance(path, str) and path.startswith("/tiles/") and isinstance(status, int):
+                return status >= 400
+        return True
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with tile requests left out of the access log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"quiet_tiles": {"()": QuietTileRequests}}
+    config["loggers"]["uvicorn.access"]["filters"] = ["quiet_tiles"]
+    return config
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -81,7 +107,8 @@ def serve(
             console.print("Đăng nhập bằng tài khoản đã tạo; quên mật khẩu: "
                           "[bold]gpmb user reset-password admin[/]")
         console.print("Dừng: Ctrl+C (CSDL nội bộ sẽ được tắt an toàn).")
-        uvicorn.run(create_app(settings, database=db), host=host, port=chosen, log_level="info")
+        uvicorn.run(create_app(settings, database=db), host=host, port=chosen, log_level="info",
+                    log_config=_log_config())
     finally:
         db.close()
 

@@ -30,7 +30,7 @@ from gis.models import Project
 from gis.workflow.calendar import LOCAL_TZ
 from web.auth import LoginRequired
 from web.i18n import request_language, translator
-from web.maps import STEP_COLOURS, build_project_map, render_parts
+from web.maps import STEP_COLOURS, project_map_parts
 from web.templating import templates
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -64,20 +64,20 @@ def project_map(request: Request, code: str) -> HTMLResponse:
     with _sessions(request) as session:
         project = mapdata.project_by_code(session, code)
         figures = mapdata.step_figures(session, project.id)
-        choices = mapdata.filter_choices(session, project.id)
+        codes = mapdata.used_codes(session, project.id)
+        choices = mapdata.filter_choices(session, project.id, codes)
         choices["land_uses"] = [(c, _land_use_name(c, label)) for c, label in choices["land_uses"]]
-        fmap = build_project_map(
+        parts = project_map_parts(
             bounds=mapdata.project_bounds(session, project.id),
             tile_url=f"{TILE_URL}?project={project.code}",
             layers=mapdata.alignment_layers(session, project.id),
-            communes=mapdata.commune_layer(session, project.id),
+            communes=mapdata.commune_layer(session, project.id, codes[0]),
             config={"project": project.code,
                     "searchUrl": f"/projects/{project.code}/map/search",
                     "parcelUrl": f"/projects/{project.code}/map/parcels/",
                     "steps": {f.step.value: _(f.label) for f in figures}},
             lang=request_language(request),
         )
-        parts = render_parts(fmap)
         total_cases = sum(f.cases for f in figures)
         total_area = sum(f.area_m2 for f in figures)
         context: dict[str, Any] = {

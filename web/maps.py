@@ -8,7 +8,10 @@ plain offline background, so opening a map sends no request off the machine.
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +21,11 @@ from folium.elements import JSCSSMixin
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 from folium.utilities import JsCode
+from xyzservices import TileProvider
 
 from gis.domain import CaseStep
 from gis.tiles import DETAIL_MIN_ZOOM
-from web.assets import OWN_URL, use_local_assets
+from web.assets import LOCAL_CSS, LOCAL_JS, OWN_URL, use_local_assets
 from web.i18n import translate
 
 STEP_COLOURS: dict[CaseStep, str] = {
@@ -93,16 +97,6 @@ def _style(colour: str, weight: float, fill: float, dash: str | None = None) -> 
     return lambda _feature: style
 
 
-def _zoom_for(south: float, west: float, north: float, east: float,
-              pixels: int = 800) -> int:
-    """A zoom showing the box in about ``pixels`` (the first view, before the page fits)."""
-    def merc_y(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    span = max((east - west) / 360, (merc_y(north) - merc_y(south)) / (2 * math.pi), 1e-9)
-    return max(7, min(18, int(math.log2(pixels / 256 / span))))
-
-
 def _label(field: str, direction: str, css_class: str, every_km: int = 0) -> JsCode:
     """A tooltip per feature (permanent; for Km markers only every ``every_km`` km)."""
     permanent = f"f.properties.km % {every_km} === 0" if every_km else "true"
@@ -122,15 +116,25 @@ def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: st
 
     use_local_assets()
     south, west, north, east = bounds
-    # gpmb-map.js fits the bounds (or restores a shared view) without animation; an
-    # animated fitBounds here would finish after, and undo, the view of a shared link.
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2],
-                      zoom_start=_zoom_for(south, west, north, east), tiles=None,
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None,
                       control_scale=True, min_zoom=7, max_zoom=21)
+    # No initial zoom: Leaflet then adds no layer (and asks for no tile) until a view is
+    # set, which gpmb-map.js does once, from a shared link's #map=z/lat/lon or by fitting
+    # the project's bounds to the map's real size, so the first tiles are the right ones.
+    del fmap.options["zoom"]
+    # Only Leaflet itself: the map uses no Bootstrap, jQuery, Font Awesome or
+    # awesome-markers (plain vector layers, circle markers, Leaflet's own layer control),
+    # and parsing them cost the page up to a second. Set on this map only.
+    fmap.default_js = [(name, url) for name, url in LOCAL_JS if name == "leaflet"]
+    fmap.default_css = [(name, url) for name, url in LOCAL_CSS if name == "leaflet_css"]
     folium.FeatureGroup(name=_("Nền trơn (không cần Internet)"), overlay=False).add_to(fmap)
-    folium.TileLayer(OSM_URL, name=_("OpenStreetMap (cần Internet)"), attr="© OpenStreetMap",
+    # As providers, not URL strings: Folium would search all of xyzservices for a
+    # string's name first (~20 ms each).
+    folium.TileLayer(TileProvider(name="osm", url=OSM_URL, attribution="© OpenStreetMap"),
+                     name=_("OpenStreetMap (cần Internet)"), attr="© OpenStreetMap",
                      overlay=False, show=False, max_zoom=21, max_native_zoom=19).add_to(fmap)
-    folium.TileLayer(SATELLITE_URL, name=_("Ảnh vệ tinh (cần Internet)"), attr="Esri, Maxar",
+    folium.TileLayer(TileProvider(name="esri", url=SATELLITE_URL, attribution="Esri, Maxar"),
+                     name=_("Ảnh vệ tinh (cần Internet)"), attr="Esri, Maxar",
                      overlay=False, show=False, max_zoom=21, max_native_zoom=18).add_to(fmap)
 
     folium.GeoJson(
@@ -167,3 +171,33 @@ def render_parts(fmap: folium.Map) -> MapParts:
         child.render()
     return MapParts(head=figure.header.render(), body=figure.html.render(),
                     script=figure.script.render())
+
+
+RENDERED_MAPS = 32  # rendered project maps kept (~130 KB each)
+_rendered: OrderedDict[str, MapParts] = OrderedDict()
+_rendered_lock = threading.Lock()
+
+
+def project_map_parts(*, bounds: tuple[float, float, float, float], tile_url: str,
+                      layers: dict[str, dict[str, Any]], communes: dict[str, Any],
+                      config: dict[str, Any], lang: str = "vi") -> MapParts:
+    """``build_project_map`` rendered, reused while its inputs are the same.
+
+    Folium compiles its templates on every render (~100 ms for this map), so the parts
+    are kept by a digest of everything the map is made of: new alignments, cases
+    (bounds), boundaries, labels or language give a new digest and a fresh render."""
+    inputs = json.dumps([bounds, tile_url, layers, communes, config, lang], sort_keys=True,
+                        default=str)
+    key = hashlib.blake2b(inputs.encode(), digest_size=20).hexdigest()
+    with _rendered_lock:
+        parts = _rendered.get(key)
+        if parts is not None:
+            _rendered.move_to_end(key)
+            return parts
+    parts = render_parts(build_project_map(bounds=bounds, tile_url=tile_url, layers=layers,
+                                           communes=communes, config=config, lang=lang))
+    with _rendered_lock:
+        _rendered[key] = parts
+        while len(_rendered) > RENDERED_MAPS:
+            _rendered.popitem(last=False)
+    return parts

@@ -4,16 +4,19 @@ feeds behind search and the parcel panel (compared with the database, no persona
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from gis import tiles
+from gis import mapdata, tiles
 from web.assets import VENDOR_DIR, missing_vendor_files
-from web.maps import build_project_map, render_parts
+from web.maps import build_project_map, project_map_parts, render_parts
 
 ASSET_URL = re.compile(r"""<(?:script|link)\b[^>]*?(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
 ANY_HTTP = re.compile(r"""(?:src|href)\s*=\s*["'](https?:)?//([^/"':]+)""", re.I)
@@ -35,6 +38,22 @@ def test_folium_points_only_at_local_assets() -> None:
     assert all(u.startswith("/static/") for u in urls), urls
 
 
+def test_rendered_map_is_reused_until_its_inputs_change() -> None:
+    empty = {"type": "FeatureCollection", "features": []}
+    inputs: dict[str, Any] = {
+        "bounds": (21.8, 106.7, 21.9, 106.8), "tile_url": "/t/{z}/{x}/{y}.pbf",
+        "layers": {"footprint": empty, "centreline": empty, "km": empty},
+        "communes": empty, "config": {"steps": {"notified": "Đã thông báo thu hồi"}}}
+    first = project_map_parts(**inputs)
+    assert project_map_parts(**inputs) is first
+    english = project_map_parts(**inputs, lang="en")
+    assert english is not first and "OpenStreetMap (needs Internet)" in english.script
+    moved = project_map_parts(**{**inputs, "bounds": (21.7, 106.7, 21.9, 106.8)})
+    assert moved is not first and "21.7" in moved.script
+    # No initial zoom: the page's script sets the first view (shared link or bounds).
+    assert '"zoom"' not in first.script
+
+
 def test_map_page_is_small_and_uses_no_external_asset(web: httpx.Client, live_server: str) -> None:
     page = web.get(live_server + "/projects/CT-HNCL/map", timeout=30)
     assert page.status_code == 200
@@ -42,15 +61,71 @@ def test_map_page_is_small_and_uses_no_external_asset(web: httpx.Client, live_se
     for _scheme, host in ANY_HTTP.findall(page.text):
         assert host in LOOPBACK, f"external asset host {host}"
     assets = ASSET_URL.findall(page.text)
-    assert len(assets) >= 12
+    assert {"/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+            "/static/map/gpmb-map.js", "/static/map/gpmb-map.css"} <= set(assets)
+    # The map needs Leaflet, not Folium's other defaults (slow to parse, unused here).
+    for unused in ("bootstrap", "jquery", "fontawesome", "awesome-markers", "glyphicons"):
+        assert not [u for u in assets if unused in u], unused
     with httpx.Client(base_url=live_server, timeout=10, cookies=web.cookies) as client:
         for url in assets:
             assert not urlsplit(url).netloc
             assert client.get(url).status_code == 200, url
-        # Fonts and images the stylesheets pull in are served too.
-        css = client.get("/static/vendor/fontawesome/css/all.min.css").text
-        font = re.search(r"url\(\.\./webfonts/([^)]+\.woff2)\)", css)
-        assert font and client.get(f"/static/vendor/fontawesome/webfonts/{font[1]}").is_success
+        # Images the stylesheets pull in are served too.
+        css = client.get("/static/vendor/leaflet/leaflet.css").text
+        image = re.search(r"url\(images/([^)]+\.png)\)", css)
+        assert image and client.get(f"/static/vendor/leaflet/images/{image[1]}").is_success
+
+
+def test_project_bounds_from_boxes_cover_every_geometry(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        project = mapdata.project_by_code(session, "CT-HNCL")
+        south, west, north, east = mapdata.project_bounds(session, project.id)
+        exact = session.execute(text("""
+            SELECT ST_YMin(b), ST_XMin(b), ST_YMax(b), ST_XMax(b) FROM (
+              SELECT ST_Extent(ST_Transform(g, 4326)) AS b FROM (
+                SELECT footprint AS g FROM alignments WHERE project_id = :p
+                UNION ALL
+                SELECT recovered_geom FROM clearance_cases WHERE project_id = :p) u) s"""),
+            {"p": project.id}).one()
+    # The box of the boxes holds every geometry and is at most a few hundred metres wider.
+    assert south <= exact[0] and west <= exact[1] and north >= exact[2] and east >= exact[3]
+    assert max(exact[0] - south, exact[1] - west, north - exact[2], east - exact[3]) < 0.01
+
+
+def test_cached_map_layers_follow_edits(demo_engine: Engine) -> None:
+    """Alignments and commune boundaries are cached, and an edit shows at once."""
+    with demo_engine.connect() as conn:
+        tx = conn.begin()
+        session = Session(bind=conn)
+        project = mapdata.project_by_code(session, "CT-HNCL")
+        communes, _land_uses = mapdata.used_codes(session, project.id)
+        layers = mapdata.alignment_layers(session, project.id)
+        again = mapdata.alignment_layers(session, project.id)
+        assert again == layers and again is not layers  # each caller gets its own copy
+        boundaries = mapdata.commune_layer(session, project.id, communes)
+        assert {f["properties"]["code"] for f in boundaries["features"]} <= set(communes)
+
+        session.execute(text("""
+            UPDATE alignments SET name = name || ' (sửa)',
+                   footprint = ST_Multi(ST_Translate(footprint, 200, 0)),
+                   centreline = ST_Translate(centreline, 200, 0)
+            WHERE project_id = :p"""), {"p": project.id})
+        session.execute(text(
+            "UPDATE communes SET name = name || ' (sửa)' WHERE code = :c"), {"c": communes[0]})
+        edited = mapdata.alignment_layers(session, project.id)
+        assert edited != layers
+        assert all(f["properties"]["name"].endswith(" (sửa)")
+                   for f in edited["footprint"]["features"])
+        first = (edited["centreline"]["features"][0]["geometry"]["coordinates"][0][0],
+                 layers["centreline"]["features"][0]["geometry"]["coordinates"][0][0])
+        assert first[0] > first[1]  # moved 200 m east
+        renamed = mapdata.commune_layer(session, project.id, communes)
+        assert any(f["properties"]["name"].endswith(" (sửa)") for f in renamed["features"])
+        session.close()
+        tx.rollback()
+    with Session(demo_engine) as session:  # rolled back: the cache follows back
+        assert mapdata.alignment_layers(session, project.id) == layers
+        assert mapdata.commune_layer(session, project.id, communes) == boundaries
 
 
 def test_overview_links_each_project_to_its_map(web: httpx.Client, live_server: str) -> None:
@@ -64,7 +139,7 @@ def test_unknown_project_map_is_404(web: httpx.Client, live_server: str) -> None
 
 
 def test_tile_endpoint_answers_mvt_with_etag(web: httpx.Client, live_server: str,
-        demo_engine: Engine) -> None:
+        demo_engine: Engine, scratch_dir: Path) -> None:
     with demo_engine.connect() as conn:
         lon, lat = conn.execute(text("""
             SELECT ST_X(pt), ST_Y(pt) FROM (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326)
@@ -84,6 +159,11 @@ def test_tile_endpoint_answers_mvt_with_etag(web: httpx.Client, live_server: str
     assert web.get(f"{live_server}/tiles/parcels/3/9/0.pbf", timeout=30).status_code == 422
     assert web.get(f"{live_server}/tiles/parcels/15/{x}/{y}.pbf?project=NOPE",
                      timeout=30).status_code == 404
+    # `gpmb serve` leaves answered tile requests out of its access log, not failed ones.
+    log = (scratch_dir / "serve.log").read_text(errors="replace")
+    tile_lines = [line for line in log.splitlines() if "GET /tiles/parcels/" in line]
+    assert any("project=NOPE" in line and '" 404' in line for line in tile_lines)
+    assert not [line for line in tile_lines if re.search(r'" (200|304)\b', line)]
 
 
 @pytest.mark.parametrize("query", ["{sheet}/{parcel}", "tờ {sheet} thửa {parcel}"])

@@ -70,6 +70,8 @@ def test_map_loads_offline_and_draws_parcels(live_server: str, page: Page,
     tiles = _open(page, f"{live_server}{MAP}#map=16/{case['lat']:.6f}/{case['lon']:.6f}")
     elapsed = time.monotonic() - started
     assert tiles and all(r.status in (200, 304) for r in tiles)
+    # The shared view is set before the first tile is asked for: no tiles of another zoom.
+    assert {r.url.split("/tiles/parcels/")[1].split("/")[0] for r in tiles} == {"16"}
     stats = page.evaluate("GPMB.stats()")
     assert stats["features"] > 10 and stats["known"] > 10
     assert _painted_pixels(page) > 1000

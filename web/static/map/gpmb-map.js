@@ -338,7 +338,15 @@
       labelControls(map);
       map.on("moveend", writeHash);
       bindControls();
+      /* The map has no view yet, so no layer is on it (the page adds none before a view
+       * is set): set the view (a shared link's or the project's bounds) with only the
+       * parcel grid waiting, so its tiles are asked for first, then add the drawn layers
+       * (boundaries, right-of-way, Km labels: ~100 ms of work) while the tiles load. */
+      var later = [];
+      map.eachLayer(function (layer) { if (layer !== grid) { later.push(layer); } });
+      later.forEach(function (layer) { map.removeLayer(layer); });
       applyHash();
+      later.forEach(function (layer) { map.addLayer(layer); });
       if (state.steps || state.commune || state.landUse || state.overdue) { restyleAll(); }
       writeHash();
     },
