@@ -11,6 +11,7 @@ import hashlib
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -98,8 +99,22 @@ def project_map(request: Request, code: str) -> HTMLResponse:
 
 tile_router = APIRouter(include_in_schema=False)
 TOKEN_TTL_S = 15.0  # a signed-out session stops getting tiles within this many seconds
-_tile_tokens: dict[str, float] = {}
-_tile_projects: dict[str, int] = {}
+
+
+@dataclass
+class TileAccess:
+    """Per app: sessions recently found valid (key -> expiry) and project codes -> ids."""
+
+    tokens: dict[str, float] = field(default_factory=dict)
+    projects: dict[str, int] = field(default_factory=dict)
+
+
+def _access(state: Any) -> TileAccess:
+    access: TileAccess | None = getattr(state, "tile_access", None)
+    if access is None:
+        access = state.tile_access = TileAccess()
+    return access
+
 _TILE_PATH = re.compile(r"/tiles/parcels/(\d{1,2})/(\d{1,7})/(\d{1,7})\.pbf")
 
 
@@ -111,12 +126,13 @@ def _check_tile_session(request: Request, key: str) -> None:
     token = request.cookies.get(SESSION_COOKIE, "")
     with _sessions(request) as session:
         found = resolve_token(session, token, SESSION)
+    tokens = _access(request.app.state).tokens
     if found is None:
-        _tile_tokens.pop(key, None)
+        tokens.pop(key, None)
         raise LoginRequired
-    if len(_tile_tokens) > 10_000:
-        _tile_tokens.clear()
-    _tile_tokens[key] = time.monotonic() + TOKEN_TTL_S
+    if len(tokens) > 10_000:
+        tokens.clear()
+    tokens[key] = time.monotonic() + TOKEN_TTL_S
 
 
 def _tile_project_id(request: Request, code: str) -> int:
@@ -124,7 +140,7 @@ def _tile_project_id(request: Request, code: str) -> int:
         project_id = session.scalar(select(Project.id).where(Project.code == code))
     if project_id is None:
         raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
-    _tile_projects[code] = project_id
+    _access(request.app.state).projects[code] = project_id
     return project_id
 
 
@@ -154,12 +170,13 @@ async def parcel_tile(
     if not token:
         raise LoginRequired
     key = _token_key(token)
-    if _tile_tokens.get(key, 0.0) < time.monotonic():
+    access = _access(request.app.state)
+    if access.tokens.get(key, 0.0) < time.monotonic():
         await run_in_threadpool(_check_tile_session, request, key)
     tiles.check_tile(z, x, y)
     project_id = None
     if project:
-        project_id = _tile_projects.get(project)
+        project_id = access.projects.get(project)
         if project_id is None:
             project_id = await run_in_threadpool(_tile_project_id, request, project)
     tile = await _tile_renderer(request.app.state).atile(z, x, y, project_id=project_id,
@@ -204,14 +221,15 @@ class TileFastPath:
                     ) -> tuple[tiles.Tile | None, dict[bytes, bytes]]:
         headers = dict(scope["headers"])
         token = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
-        if not token or _tile_tokens.get(_token_key(token), 0.0) < time.monotonic():
+        access = _access(scope["app"].state)
+        if not token or access.tokens.get(_token_key(token), 0.0) < time.monotonic():
             return None, headers
         query = parse_qs(scope["query_string"].decode("latin-1"))
         if set(query) - {"project"} or len(query.get("project", ())) > 1:
             return None, headers
         project_id = None
         if "project" in query:
-            project_id = _tile_projects.get(query["project"][0])
+            project_id = access.projects.get(query["project"][0])
             if project_id is None:
                 return None, headers
         z, x, y = (int(v) for v in match.groups())
