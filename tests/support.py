@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from gis.db.cluster import EmbeddedCluster, free_port
 
@@ -37,6 +39,19 @@ def gpmb_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
 
 
 GPMB = [sys.executable, "-m", "api.cli"]
+
+
+def run_gpmb(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real ``gpmb`` command on ``url``, output captured."""
+    return subprocess.run([*GPMB, *args], capture_output=True, text=True, cwd=cwd,
+                          env=gpmb_env(url), timeout=180)
+
+
+def commune_at_test_point(session: Session) -> str:
+    """The commune holding the design's test point (E 449262, N 2417472)."""
+    return str(session.execute(text(
+        "SELECT code FROM communes WHERE ST_Contains(boundary,"
+        " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one())
 
 
 @contextmanager

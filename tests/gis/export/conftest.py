@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.db import migrate
@@ -18,6 +18,7 @@ from gis.ingest import import_parcels
 from gis.seed import seed_reference
 from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
+from tests.support import commune_at_test_point
 
 SURVEY = "Đo đạc Bản Đông 2024"
 
@@ -29,13 +30,6 @@ class Imported:
     commune: str
     survey: str
     count: int
-
-
-def commune_at_test_point(session: Session) -> str:
-    """The commune holding the design's test point (E 449262, N 2417472)."""
-    return str(session.execute(text(
-        "SELECT code FROM communes WHERE ST_Contains(boundary,"
-        " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one())
 
 
 def import_source(session: Session, folder: Path) -> Imported:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,14 +12,9 @@ from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
 from gis.seed import seed_reference
 from gis.settings import Settings
-from tests.gis.export.conftest import commune_at_test_point
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import GPMB, gpmb_env
-
-
-def gpmb(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GPMB, *args], capture_output=True, text=True, cwd=cwd,
-                          env=gpmb_env(url), timeout=180)
+from tests.support import commune_at_test_point
+from tests.support import run_gpmb as gpmb
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ each applied import is recorded as a batch, and a re-import is recognised."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,14 +17,11 @@ from gis.db.engine import make_engine, session_factory
 from gis.seed import seed_reference
 from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import GPMB, gpmb_env
+from tests.support import commune_at_test_point
+from tests.support import run_gpmb as gpmb
 
 X, Y = 449000.0, 2417400.0
 
-
-def gpmb(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GPMB, *args], capture_output=True, text=True,
-                          env=gpmb_env(url), timeout=180)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +31,7 @@ def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tupl
     migrate.upgrade(eng)
     with session_factory(eng).begin() as s:
         seed_reference(s)
-        code = s.execute(text(
-            "SELECT code FROM communes WHERE ST_Contains(boundary,"
-            " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one()
+        code = commune_at_test_point(s)
         s.execute(text("INSERT INTO projects (code, name, investment_form, owner) VALUES"
                        " ('DUONG-CLI', 'Đường thử CLI', 'public_budget', 'Sở Xây dựng')"))
     eng.dispose()

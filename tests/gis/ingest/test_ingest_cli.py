@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
 from gis.seed import seed_reference
 from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import GPMB, gpmb_env
-
-
-def gpmb(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GPMB, *args], capture_output=True, text=True,
-                          env=gpmb_env(url), timeout=180)
+from tests.support import commune_at_test_point
+from tests.support import run_gpmb as gpmb
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +23,7 @@ def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tupl
     migrate.upgrade(eng)
     with session_factory(eng).begin() as s:
         seed_reference(s)
-        code = s.execute(text(
-            "SELECT code FROM communes WHERE ST_Contains(boundary,"
-            " ST_SetSRID(ST_MakePoint(449262.451, 2417472.355), 9215))")).scalar_one()
+        code = commune_at_test_point(s)
     eng.dispose()
     return url, str(code)
 
