@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.edge import RefuseNulText, SecurityHeaders
 from api.errors import document_problems, register_error_handlers
 from api.routers import (
     auth,
@@ -25,7 +26,7 @@ from api.routers import (
     resettlement,
     users,
 )
-from gis.db.engine import Database, session_factory
+from gis.db.engine import Database, forbid_event_loop_checkout, session_factory
 from gis.logins import LoginPolicy
 from gis.settings import Settings, get_settings
 
@@ -51,11 +52,14 @@ def create_app(
             app.state.engine = engine
         else:
             db = database or Database(settings)
-            app.state.engine = db.engine or db.open()
+            app.state.engine = db.engine or db.open(serving=True)
+            app.state.db_port_of = db.port_of
+        forbid_event_loop_checkout(app.state.engine, strict=settings.environment == "test")
         app.state.sessions = session_factory(app.state.engine)
         try:
             yield
         finally:
+            health.close_probe(app.state)
             if db is not None:
                 db.close()
 
@@ -88,6 +92,8 @@ def create_app(
     from web.routes import mount_web  # web -> gis only; the factory mounts it
 
     mount_web(app)
+    app.add_middleware(RefuseNulText)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     return app
 
 

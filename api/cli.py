@@ -95,6 +95,7 @@ def serve(
     try:
         engine = db.open()
         first_admin = prepare_database(engine, settings, load_demo=demo, console=console)
+        db.reopen(serving=True)
         url = f"http://{host}:{chosen}"
         console.rule("[bold green]GPMB đã sẵn sàng")
         console.print(f"Mở trình duyệt: [bold]{url}[/]   (tình trạng: {url}/health)")
@@ -107,8 +108,10 @@ def serve(
             console.print("Đăng nhập bằng tài khoản đã tạo; quên mật khẩu: "
                           "[bold]gpmb user reset-password admin[/]")
         console.print("Dừng: Ctrl+C (CSDL nội bộ sẽ được tắt an toàn).")
+        proxies = settings.trusted_proxies.strip()
         uvicorn.run(create_app(settings, database=db), host=host, port=chosen, log_level="info",
-                    log_config=_log_config())
+                    log_config=_log_config(), proxy_headers=bool(proxies),
+                    forwarded_allow_ips=proxies or None)
     finally:
         db.close()
 

@@ -30,6 +30,7 @@ from gis.logins import (
     csrf_matches,
     resolve_token,
 )
+from gis.models import AuthToken, User
 from gis.settings import Settings
 
 CSRF_COOKIE = "gpmb_csrf"
@@ -102,7 +103,7 @@ def same_origin(request: Request) -> bool:
     return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
 
 
-async def check_csrf(request: Request, presented: str | None, ok: bool) -> None:
+def check_csrf(request: Request, ok: bool) -> None:
     """Refuse a cookie-authenticated unsafe request without the session's CSRF token."""
     if not same_origin(request):
         raise PermissionDenied("cross-origin request", reason="csrf_origin",
@@ -113,31 +114,53 @@ async def check_csrf(request: Request, presented: str | None, ok: bool) -> None:
                                "lại trang rồi thử lại.")
 
 
-async def current_user(
-    request: Request, session: SessionDep,
+@dataclass(frozen=True)
+class _Presented:
+    """What the request presented, resolved against the database (off the event loop)."""
+
+    user: User
+    token: AuthToken
+    via_cookie: bool
+
+
+def _resolve_presented(
+    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     cookie: Annotated[str | None, Depends(cookie_scheme)],
-) -> Principal:
-    """The signed-in user, or 401; 403 for a cookie request failing the CSRF check."""
+) -> _Presented | None:
+    """Look the bearer token or session cookie up. A plain ``def``, so FastAPI runs it in
+    the thread pool: a database call on the event loop would stall every request the
+    moment the connection pool runs dry."""
     if bearer is not None and bearer.scheme.lower() == "bearer":
         found = resolve_token(session, bearer.credentials, BEARER)
-    elif cookie:
+        return _Presented(found[0], found[1], False) if found else None
+    if cookie:
         found = resolve_token(session, cookie, SESSION)
-        if found is not None and request.method not in SAFE_METHODS:
-            presented = request.headers.get(CSRF_HEADER)
-            content_type = request.headers.get("content-type", "")
-            if presented is None and content_type.startswith(
-                    ("application/x-www-form-urlencoded", "multipart/form-data")):
-                value = (await request.form()).get("csrf_token")
-                presented = value if isinstance(value, str) else None
-            await check_csrf(request, presented, csrf_matches(found[1], presented))
-    else:
-        found = None
-    if found is None:
+        return _Presented(found[0], found[1], True) if found else None
+    return None
+
+
+async def current_user(
+    request: Request,
+    presented: Annotated[_Presented | None, Depends(_resolve_presented)],
+) -> Principal:
+    """The signed-in user, or 401; 403 for a cookie request failing the CSRF check.
+
+    Only the CSRF check runs here (it may have to read the form, which is async); it makes
+    no database call."""
+    if presented is None:
         raise AuthenticationFailed("not signed in", reason="not_authenticated",
                                    message_vi="Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết"
                                    " hạn.")
-    user, token = found
+    if presented.via_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER)
+        content_type = request.headers.get("content-type", "")
+        if sent is None and content_type.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            value = (await request.form()).get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        check_csrf(request, csrf_matches(presented.token, sent))
+    user, token = presented.user, presented.token
     return Principal(user.id, user.username, user.full_name, user.role, token.kind, token.id)
 
 

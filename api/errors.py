@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as e
+from gis.db.translate import translate
 from gis.logins import LoginThrottled
 
 log = logging.getLogger(__name__)
@@ -137,6 +140,8 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = 'Bearer realm="gpmb"'
     if status == 429 and "retry_after_s" in exc.extra:
         headers["Retry-After"] = str(exc.extra["retry_after_s"])
+    if isinstance(exc, e.DatabaseUnavailable):
+        headers["Retry-After"] = str(exc.retry_after_s)
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)
 
@@ -160,6 +165,15 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
                    headers=dict(exc.headers) if exc.headers else None)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Driver and pool failures a person can act on (server down, pool exhausted, a time
+    limit, NUL text) become their domain errors; anything else is a bug."""
+    translated = translate(exc)
+    if translated is None:
+        return await _unexpected(request, exc)
+    return await _domain_error(request, translated)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
     return problem(500, "internal", "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị.",
@@ -171,4 +185,6 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(e.GpmbError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(psycopg.Error, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -42,6 +42,16 @@ class DatabaseUnavailable(GpmbError):
 
     code = "db_unavailable"
     message_vi = "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau."
+    retry_after_s = 5
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Every connection is in use, or a statement or lock wait ran past its limit: the
+    request is shed (answered at once, to be retried) rather than left to queue."""
+
+    code = "db_busy"
+    message_vi = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
+    retry_after_s = 2
 
 
 class PostgisMissing(GpmbError):
@@ -70,6 +80,14 @@ class InvalidInput(GpmbError):
 
     code = "invalid_input"
     message_vi = "Dữ liệu nhập vào không hợp lệ."
+
+
+class InvalidText(InvalidInput):
+    """Text PostgreSQL cannot store or GPMB does not accept (the NUL character U+0000)."""
+
+    code = "invalid_text"
+    message_vi = ("Văn bản chứa ký tự không hợp lệ (ký tự NUL, U+0000). Hãy xoá ký tự đó rồi "
+                  "gửi lại.")
 
 
 class InvalidTransition(GpmbError):

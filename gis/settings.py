@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     db_os_user: str = Field(default="postgres", description="runs the server when we are root")
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
     db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_pool_timeout_s: float = Field(
+        default=3.0, gt=0, le=60,
+        description="how long a request waits for a free connection before a 503")
+    db_statement_timeout_s: int = Field(
+        default=60, ge=0, le=3600,
+        description="server-side limit for one statement of the web app (0 = none)")
+    db_lock_timeout_s: int = Field(
+        default=10, ge=0, le=600,
+        description="server-side limit for waiting on a row or table lock (0 = none)")
     db_durable: bool = Field(default=True, description="fsync on; tests turn it off")
 
     # -- web ------------------------------------------------------------------------
@@ -41,6 +50,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str | None = Field(default=None, description="signs sessions; required in prod")
     import_max_mb: int = Field(default=200, ge=1, le=4096, description="largest import upload")
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-For/"
+        "-Proto headers are believed; empty = none (the peer address is the client)")
     tile_cache_tiles: int = Field(default=4096, ge=0, description="vector tiles kept; 0 = none")
 
     # -- demo -----------------------------------------------------------------------

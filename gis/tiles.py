@@ -31,7 +31,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,14 +263,23 @@ class TileRenderer:
     does the same from synchronous code on a raw connection of the engine's pool."""
 
     def __init__(self, engine: Engine, cache: TileCache | None = None, *,
-                 connections: int = 4) -> None:
+                 connections: int = 4, port_of: Callable[[], int | None] | None = None,
+                 options: str = "") -> None:
         self.engine = engine
         self.cache = cache if cache is not None else CACHE
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        self._port_of = port_of
+        self._options = options
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._slots = asyncio.Semaphore(connections)
         self._closed = False
+
+    def _conninfo(self) -> str:
+        """The engine's URL, at the embedded cluster's current port (it may have moved)."""
+        url = self.engine.url.set(drivername="postgresql")
+        port = self._port_of() if self._port_of is not None else None
+        if port is not None:
+            url = url.set(port=port)
+        return url.render_as_string(hide_password=False)
 
     def cached(self, z: int, x: int, y: int, *, project_id: int | None,
                today: dt.date) -> Tile | None:
@@ -287,11 +296,28 @@ class TileRenderer:
             return tile
         generation = self.cache.generation
         async with self._slots:
-            conn = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(
-                self._conninfo, autocommit=True, application_name="gpmb-tiles")
+            row = await self._fetch(sql, params)
+        tile = make_tile(bytes(row[0]) if row is not None and row[0] is not None else b"")
+        self.cache.put(key, tile, generation)
+        return tile
+
+    async def _fetch(self, sql: str, params: dict[str, Any]) -> Any:
+        """Run the tile statement on an idle connection, or a new one. An idle connection
+        found broken (the server restarted since) is dropped and the statement retried
+        once on a fresh connection, so a restart costs no failed tile."""
+        while True:
+            reused = bool(self._idle)
+            conn = self._idle.pop() if reused else await psycopg.AsyncConnection.connect(
+                self._conninfo(), autocommit=True, application_name="gpmb-tiles",
+                options=self._options)
             try:
                 cur = await conn.execute(sql, params, prepare=True)
                 row = await cur.fetchone()
+            except psycopg.OperationalError as exc:
+                await conn.close()
+                if reused and not isinstance(exc, psycopg.errors.QueryCanceled):
+                    continue
+                raise
             except BaseException:
                 await conn.close()  # a failed or cancelled connection is not reused
                 raise
@@ -299,9 +325,7 @@ class TileRenderer:
                 await conn.close()
             else:
                 self._idle.append(conn)
-        tile = make_tile(bytes(row[0]) if row is not None and row[0] is not None else b"")
-        self.cache.put(key, tile, generation)
-        return tile
+            return row
 
     async def aclose(self) -> None:
         """Close the idle connections (busy ones close when they finish)."""

@@ -166,7 +166,7 @@ async def _import_upload(request: Request) -> Response:
     _upload_limit(request)  # before the body is read
     form = await request.form(max_files=1, max_fields=10)
     try:
-        _check_csrf(request, form)
+        await run_in_threadpool(_check_csrf, request, form)
         file, survey = form.get("file"), form.get("survey")
         if not isinstance(file, UploadFile) or not file.filename:
             raise PageError(422, "Chưa chọn tệp để tải lên.")
@@ -231,7 +231,7 @@ async def import_recheck(request: Request, upload_id: UploadId) -> Response:
 async def _recheck(request: Request, upload_id: str) -> Response:
     up = _load(request, upload_id)
     form = await request.form(max_files=0, max_fields=200)
-    _check_csrf(request, form)
+    await run_in_threadpool(_check_csrf, request, form)
     options = _options(form, up.options)
     user = _user(request)
 
@@ -259,7 +259,7 @@ async def import_confirm(request: Request, upload_id: UploadId) -> Response:
 async def _confirm(request: Request, upload_id: str) -> Response:
     up = _load(request, upload_id)
     form = await request.form(max_files=0, max_fields=10)
-    _check_csrf(request, form)
+    await run_in_threadpool(_check_csrf, request, form)
     check_id = form.get("check_id")
     confirm_paid = form.get("confirm_paid") == "1"
     user = _user(request)

@@ -24,6 +24,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gis import mapdata, parcel_info, tiles
+from gis.db.engine import server_limits
 from gis.errors import NotFound
 from gis.landuse import land_use_type
 from gis.logins import SESSION, SESSION_COOKIE, resolve_token
@@ -148,7 +149,9 @@ def _tile_renderer(state: Any) -> tiles.TileRenderer:
     renderer: tiles.TileRenderer | None = getattr(state, "tile_renderer", None)
     if renderer is None or renderer.engine is not state.engine:
         tiles.CACHE.max_tiles = state.settings.tile_cache_tiles
-        renderer = tiles.TileRenderer(state.engine, connections=state.settings.db_pool_size)
+        renderer = tiles.TileRenderer(state.engine, connections=state.settings.db_pool_size,
+                                      port_of=getattr(state, "db_port_of", None),
+                                      options=server_limits(state.settings))
         state.tile_renderer = renderer
     return renderer
 

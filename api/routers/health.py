@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 
-from api.deps import EngineDep, SettingsDep
+from api.deps import SettingsDep
 from api.errors import PROBLEM_JSON
+from gis.db.engine import make_engine
+from gis.errors import DatabaseBusy
 from gis.status import database_report
 
 router = APIRouter(tags=["health"])
@@ -51,9 +56,20 @@ class Health(BaseModel):
                      "content": {PROBLEM_JSON: {}}}},
     summary="Service and database health",
 )
-def health(engine: EngineDep, settings: SettingsDep) -> Any:
-    """Report PostgreSQL and PostGIS versions, the schema revision and the demo project."""
-    report = database_report(engine)
+async def health(request: Request, settings: SettingsDep) -> Any:
+    """Report PostgreSQL and PostGIS versions, the schema revision and the demo project.
+
+    Answers within about a second whatever the load: it runs on a thread and a connection
+    of its own (not the request pool's, which may be exhausted), and gives up with a 503
+    when the database does not answer in time."""
+    probe = _probe(request.app.state)
+    try:
+        with anyio.fail_after(HEALTH_TIMEOUT_S):
+            report = await anyio.to_thread.run_sync(database_report, probe.engine,
+                                                    limiter=probe.limiter,
+                                                    abandon_on_cancel=True)
+    except TimeoutError:
+        raise DatabaseBusy("health check timed out", reason="health_timeout") from None
     ok = report["schema_revision"] == report["schema_head"] and report["postgis"] != "missing"
     body = Health(
         status="ok" if ok else "degraded",
@@ -63,3 +79,35 @@ def health(engine: EngineDep, settings: SettingsDep) -> Any:
         demo_project=report["demo_project"],
     )
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+
+HEALTH_TIMEOUT_S = 1.0
+
+
+@dataclass
+class _Probe:
+    engine: Engine
+    limiter: anyio.CapacityLimiter
+
+
+def _probe(state: Any) -> _Probe:
+    """The health check's own engine (one connection, short limits) and thread slots,
+    made on first use and bound to the app's engine."""
+    probe: _Probe | None = getattr(state, "health_probe", None)
+    if probe is None or probe.engine.url != state.engine.url:
+        small = state.settings.model_copy(update={
+            "db_pool_size": 1, "db_pool_timeout_s": HEALTH_TIMEOUT_S,
+            "db_statement_timeout_s": 2, "db_connect_timeout_s": 2})
+        engine = make_engine(state.engine.url.render_as_string(hide_password=False), small,
+                             serving=True, port_of=getattr(state, "db_port_of", None))
+        probe = _Probe(engine, anyio.CapacityLimiter(2))
+        state.health_probe = probe
+    return probe
+
+
+def close_probe(state: Any) -> None:
+    """Dispose the health check's engine (app shutdown)."""
+    probe: _Probe | None = getattr(state, "health_probe", None)
+    if probe is not None:
+        probe.engine.dispose()
+        state.health_probe = None

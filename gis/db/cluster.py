@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import logging
 import os
 import pwd
 import re
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Literal
 
 from gis.errors import ClusterError, ConfigurationError
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "gpmb"
 DB_SUPERUSER = "gpmb"
@@ -78,9 +81,13 @@ def postgis_installed(major: str) -> bool:
 
 
 def free_port(preferred: int) -> int:
-    """``preferred`` if nothing listens there on loopback, otherwise any free port."""
+    """``preferred`` if nothing listens there on loopback, otherwise any free port.
+
+    SO_REUSEADDR, as PostgreSQL itself sets it: a port whose last connections are still in
+    TIME_WAIT (a server stopped a moment ago) counts as free, which it is for the server."""
     for port in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
@@ -106,6 +113,7 @@ class EmbeddedCluster:
         self.secret_file = self.root / "superuser.secret"
         self.log_file = self.root / "postgres.log"
         self.socket_dir = self.root / "run"
+        self.port_file = self.root / "port"
         self.preferred_port = preferred_port
         self._bin_dir = bin_dir
         self.os_user = os_user
@@ -216,6 +224,22 @@ class EmbeddedCluster:
         except (OSError, IndexError, ValueError):
             return None
 
+    def recorded_port(self) -> int | None:
+        """The port this cluster was given at its first start (kept across restarts)."""
+        try:
+            return int(self.port_file.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return None
+
+    def current_port(self) -> int | None:
+        """Where the server listens now (its postmaster.pid), else the recorded port. Cheap:
+        asked by the app's engine at every new connection."""
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return self.recorded_port()
+
     def status(self) -> ClusterStatus:
         """Whether the cluster exists and runs, and on which port."""
         if not self.is_initialised():
@@ -267,7 +291,11 @@ class EmbeddedCluster:
         port = self.running_port()
         if port is not None:
             return port
-        port = free_port(self.preferred_port)
+        wanted = self.recorded_port() or self.preferred_port
+        port = free_port(wanted)
+        if port != wanted and self.recorded_port() is not None:
+            log.warning("port %s of the embedded cluster is taken by another program; "
+                        "using %s (recorded in %s)", wanted, port, self.port_file)
         self.socket_dir.mkdir(exist_ok=True)
         self._chown(self.socket_dir)
         options = [
@@ -290,6 +318,7 @@ class EmbeddedCluster:
         if proc.returncode != 0:
             raise ClusterError(self._explain_start_failure(proc.stderr or proc.stdout))
         self._ensure_database(port)
+        self.port_file.write_text(f"{port}\n", encoding="utf-8")
         return port
 
     def _explain_start_failure(self, output: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -14,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis.db.cluster import EmbeddedCluster
 from gis.errors import ConfigurationError, DatabaseUnavailable
 from gis.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
@@ -48,17 +53,28 @@ def cluster_for(settings: Settings) -> EmbeddedCluster:
     )
 
 
-def make_engine(url: str, settings: Settings) -> Engine:
-    """Create the process's engine (pooled, pre-pinged, with a connect timeout)."""
+def make_engine(url: str, settings: Settings, *, serving: bool = False,
+                port_of: Callable[[], int | None] | None = None) -> Engine:
+    """Create the process's engine (pooled, pre-pinged, with a connect timeout).
+
+    ``serving``: the web app's engine. A request waits at most ``db_pool_timeout_s`` for a
+    connection (then it is shed with a 503, never left to stall), and every statement and
+    lock wait has a server-side limit. ``port_of``: where the embedded cluster listens now,
+    asked at each new connection, so the app reconnects by itself after a restart even if
+    the port had to change."""
+    connect_args: dict[str, object] = {
+        "connect_timeout": settings.db_connect_timeout_s,
+        "application_name": "gpmb",
+    }
+    if serving:
+        connect_args["options"] = server_limits(settings)
     engine = create_engine(
         normalise_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s if serving else 30.0,
         pool_pre_ping=True,
-        connect_args={
-            "connect_timeout": settings.db_connect_timeout_s,
-            "application_name": "gpmb",
-        },
+        connect_args=connect_args,
     )
 
     @event.listens_for(engine, "connect")
@@ -67,7 +83,48 @@ def make_engine(url: str, settings: Settings) -> Engine:
             cur.execute("SET TIME ZONE 'Asia/Ho_Chi_Minh'")
         dbapi_conn.commit()
 
+    if port_of is not None:
+        @event.listens_for(engine, "do_connect")
+        def _current_port(_dialect, _record, _cargs, cparams):  # type: ignore[no-untyped-def]
+            port = port_of()
+            if port is not None:
+                cparams["port"] = port
+
     return engine
+
+
+def server_limits(settings: Settings) -> str:
+    """libpq ``options`` setting the web app's statement and lock time limits."""
+    return (f"-c statement_timeout={settings.db_statement_timeout_s * 1000} "
+            f"-c lock_timeout={settings.db_lock_timeout_s * 1000} "
+            "-c idle_in_transaction_session_timeout=300000")
+
+
+def forbid_event_loop_checkout(engine: Engine, *, strict: bool) -> None:
+    """Guard: a connection taken on the event-loop thread blocks every request of the
+    process while it waits. Logged in production; raised in tests (``strict``)."""
+    if engine in _GUARDED:
+        return
+    _GUARDED.add(engine)
+
+    @event.listens_for(engine, "checkout")
+    def _not_on_loop(_dbapi_conn, _record, _proxy):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread: fine
+        if strict:
+            raise BlockingCallOnEventLoop(
+                "a database connection was checked out on the event loop thread")
+        log.error("database connection checked out on the event loop thread",
+                  stack_info=True)
+
+
+_GUARDED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+class BlockingCallOnEventLoop(RuntimeError):
+    """A synchronous database call was made from a coroutine (a bug, caught in tests)."""
 
 
 def check_connection(engine: Engine) -> None:
@@ -93,17 +150,33 @@ class Database:
     started_cluster: bool = False
     cluster: EmbeddedCluster | None = field(default=None, repr=False)
 
-    def open(self) -> Engine:
+    def open(self, *, serving: bool = False) -> Engine:
         """Start the embedded cluster when needed, connect and return the engine."""
+        port_of = None
         if self.settings.uses_embedded_db:
             self.cluster = cluster_for(self.settings)
             self.url, self.started_cluster = self.cluster.ensure_running()
+            port_of = self.cluster.current_port
         else:
             assert self.settings.database_url is not None
             self.url = normalise_url(self.settings.database_url)
-        self.engine = make_engine(self.url, self.settings)
+        self.engine = make_engine(self.url, self.settings, serving=serving, port_of=port_of)
         check_connection(self.engine)
         return self.engine
+
+    def reopen(self, *, serving: bool) -> Engine:
+        """Replace the engine by one built for ``serving`` (after set-up work such as the
+        demo load, which must not run under the web app's statement limits)."""
+        if self.engine is not None:
+            self.engine.dispose()
+        port_of = self.cluster.current_port if self.cluster is not None else None
+        self.engine = make_engine(self.url, self.settings, serving=serving, port_of=port_of)
+        return self.engine
+
+    @property
+    def port_of(self) -> Callable[[], int | None] | None:
+        """The embedded cluster's current port, if GPMB runs its own cluster."""
+        return self.cluster.current_port if self.cluster is not None else None
 
     def close(self, *, stop_cluster: bool | None = None) -> None:
         """Dispose the engine; stop the cluster if this process started it."""

@@ -78,8 +78,8 @@ def test_parcels_geopackage_in_wgs84_by_commune(client: TestClient, world: ApiWo
     ("format=gpkg&step=xong", "unknown_step"),
     ("format=gpkg&commune=99999", "unknown_commune"),
     ("format=gpkg&land_use=XYZ", "unknown_land_use"),
-    ("format=gpkg&project=%00%27", "unknown_project"),  # never reaches SQL
-    ("format=gpkg&commune=%0012", "unknown_commune"),
+    ("format=gpkg&project=%00%27", "invalid_text"),  # refused at the edge: U+0000
+    ("format=gpkg&commune=%0012", "invalid_text"),
 ])
 def test_bad_requests_answer_problem_json(client: TestClient, world: ApiWorld, query: str,
                                           code: str) -> None:
