@@ -1,0 +1,189 @@
+"""The HTTP edge: U+0000 refused everywhere with one 422, security headers on every answer,
+no-store on personal data, Secure cookies over HTTPS, /health on its own connection."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from gis.settings import Settings
+from tests.api.conftest import PASSWORD, ApiWorld
+
+NUL = "ghi\u0000chú"
+
+
+def _case(world: ApiWorld) -> tuple[int, int]:
+    row: Any = world.scalar(
+        "SELECT id || ':' || version FROM clearance_cases WHERE project_id = :p "
+        "ORDER BY id LIMIT 1", p=world.project_id)
+    case_id, version = str(row).split(":")
+    return int(case_id), int(version)
+
+
+def _counts(world: ApiWorld) -> tuple[object, ...]:
+    return tuple(world.scalar(f"SELECT count(*) FROM {table}")
+                 for table in ("case_events", "payments", "users", "audit_log"))
+
+
+def _nul_requests(world: ApiWorld) -> list[tuple[str, str, dict[str, Any]]]:
+    case_id, version = _case(world)
+    staff, admin, field = world.auth("staff"), world.auth("admin"), world.auth("field")
+    return [
+        ("event note", "POST", {"url": f"/api/cases/{case_id}/events", "headers": staff,
+                                "json": {"kind": "note", "occurred_on": "2025-01-02",
+                                         "note": NUL}}),
+        ("decision no", "POST", {"url": f"/api/cases/{case_id}/events", "headers": staff,
+                                 "json": {"kind": "note", "occurred_on": "2025-01-02",
+                                          "decision_no": "12\u0000/QĐ"}}),
+        ("voucher no", "POST", {"url": f"/api/cases/{case_id}/payments", "headers": staff,
+                                "json": {"amount_vnd": 1000, "paid_on": "2025-01-02",
+                                         "method": "transfer", "voucher_no": "PC\u00001",
+                                         "version": version}}),
+        ("payment note", "POST", {"url": f"/api/cases/{case_id}/payments", "headers": staff,
+                                  "json": {"amount_vnd": 1000, "paid_on": "2025-01-02",
+                                           "method": "transfer", "note": NUL,
+                                           "version": version}}),
+        ("login username", "POST", {"url": "/api/auth/login",
+                                    "json": {"username": "t.staff\u0000", "password": "x"}}),
+        ("token username", "POST", {"url": "/api/auth/token",
+                                    "json": {"username": "\u0000", "password": PASSWORD}}),
+        ("login page form", "POST", {"url": "/login",
+                                     "data": {"username": "a\u0000b", "password": "x"}}),
+        ("case search", "GET", {"url": "/api/cases?q=Nguy%00n", "headers": staff}),
+        ("parcel search", "GET", {"url": "/api/parcels?sheet=1&parcel=%007", "headers": staff}),
+        ("field note", "POST", {"url": f"/field/api/cases/{case_id}/notes", "headers": field,
+                                "json": {"note": NUL}}),
+        ("user full name", "POST", {"url": "/api/users", "headers": admin,
+                                    "json": {"username": "nul.user", "role": "staff",
+                                             "password": "mat-khau-dai-du", "full_name": NUL}}),
+        ("path", "GET", {"url": "/api/cases/%00", "headers": staff}),
+    ]
+
+
+def test_nul_is_refused_with_one_clear_422_and_nothing_written(client: TestClient,
+                                                                world: ApiWorld) -> None:
+    before = _counts(world)
+    for name, method, kwargs in _nul_requests(world):
+        res = client.request(method, **kwargs)
+        assert res.status_code == 422, (name, res.status_code, res.text)
+        body = res.json()
+        assert body["code"] == "invalid_text", (name, body)
+        assert "U+0000" in body["title"], name
+    assert _counts(world) == before
+
+
+def test_nul_in_a_multipart_field_is_refused_at_the_database_boundary(
+        client: TestClient, world: ApiWorld) -> None:
+    """Multipart bodies pass the edge (files hold NUL bytes); the text fields that reach
+    PostgreSQL are refused there, the same way."""
+    case_id, _ = _case(world)
+    before = _counts(world)
+    jpeg = io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9")
+    signed_in = client.post("/api/auth/login", json={"username": "t.staff",
+                                                     "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    res = client.post(f"/field/api/cases/{case_id}/photos",
+                      headers={"X-CSRF-Token": client.cookies["gpmb_csrf"]},
+                      files={"photo": ("a.jpg", jpeg, "image/jpeg")}, data={"note": NUL})
+    assert res.status_code == 422, res.text
+    assert res.json()["code"] == "invalid_text"
+    assert _counts(world) == before
+
+
+def test_nul_refusal_is_html_for_pages(client: TestClient) -> None:
+    res = client.post("/login", data={"username": "a\u0000", "password": "x"},
+                      headers={"Accept": "text/html"})
+    assert res.status_code == 422
+    assert res.headers["content-type"].startswith("text/html")
+    assert "ký tự NUL" in res.text
+
+
+@pytest.mark.parametrize("path", ["/login", "/health", "/api/auth/me", "/static/gpmb.css"])
+def test_security_headers_on_every_answer(client: TestClient, path: str) -> None:
+    res = client.get(path)
+    csp = res.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp
+    assert "object-src 'none'" in csp
+    assert res.headers["x-content-type-options"] == "nosniff"
+    assert res.headers["x-frame-options"] == "SAMEORIGIN"
+    assert res.headers["referrer-policy"] == "same-origin"
+
+
+def test_personal_data_is_not_cached(client: TestClient, world: ApiWorld) -> None:
+    res = client.get("/api/cases?limit=1", headers=world.auth("staff"))
+    assert res.status_code == 200
+    assert res.headers["cache-control"] == "no-store"
+    page = client.get("/login")
+    assert page.headers["cache-control"] == "no-store"
+    static = client.get("/static/gpmb.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_cookies_are_secure_over_https(api_engine: Engine, test_settings: Settings) -> None:
+    with TestClient(create_app(test_settings, engine=api_engine),
+                    base_url="https://testserver") as c:
+        res = c.post("/api/auth/login", json={"username": "t.staff", "password": PASSWORD})
+        assert res.status_code == 200, res.text
+        cookies = res.headers.get_list("set-cookie")
+        assert cookies and all("Secure" in cookie for cookie in cookies)
+    with TestClient(create_app(test_settings, engine=api_engine)) as c:
+        res = c.post("/api/auth/login", json={"username": "t.staff", "password": PASSWORD})
+        assert all("Secure" not in cookie for cookie in res.headers.get_list("set-cookie"))
+
+
+def test_health_answers_while_the_request_pool_is_exhausted(
+        api_engine: Engine, test_settings: Settings, world: ApiWorld) -> None:
+    """Every connection of the app's pool held: requests are shed with 503 + Retry-After
+    within the pool timeout, and /health still answers from its own connection."""
+    from gis.db.engine import make_engine
+
+    settings = test_settings.model_copy(update={"db_pool_size": 1, "db_pool_timeout_s": 0.5})
+    engine = make_engine(api_engine.url.render_as_string(hide_password=False), settings,
+                         serving=True)
+    held = [engine.connect(), engine.connect()]  # pool_size 1 + overflow 1
+    try:
+        with TestClient(create_app(settings, engine=engine)) as c:
+            res = c.get("/api/cases?limit=1", headers=world.auth("staff"))
+            assert res.status_code == 503, res.text
+            assert res.json()["code"] == "db_busy"
+            assert res.headers["retry-after"] == "2"
+            health = c.get("/health")
+            assert health.status_code == 200, health.text
+    finally:
+        for conn in held:
+            conn.close()
+        engine.dispose()
+
+
+def test_no_database_call_on_the_event_loop(api_engine: Engine, test_settings: Settings,
+                                            world: ApiWorld) -> None:
+    """The guard the whole suite runs under: a connection checked out on the event-loop
+    thread raises in tests (this is what stalled the server at 24+ clients)."""
+    import asyncio
+
+    from gis.db.engine import BlockingCallOnEventLoop, forbid_event_loop_checkout
+
+    forbid_event_loop_checkout(api_engine, strict=True)
+
+    async def on_the_loop() -> None:
+        with api_engine.connect():
+            pass
+
+    with pytest.raises(BlockingCallOnEventLoop):
+        asyncio.run(on_the_loop())
+    done = threading.Event()
+
+    def in_a_thread() -> None:
+        with api_engine.connect():
+            done.set()
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert done.is_set()
