@@ -55,18 +55,20 @@ def commune_at_test_point(session: Session) -> str:
 
 
 @contextmanager
-def running_server(database_url: str, data_dir: Path, log_path: Path,
-                   **extra_env: str) -> Iterator[str]:
-    """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url``; yields its
-    base URL once ``/health`` answers, and stops it with Ctrl+C afterwards."""
+def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
+                   demo: bool = False, **extra_env: str) -> Iterator[str]:
+    """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url`` (None: the
+    embedded cluster under ``data_dir``); yields its base URL once ``/health`` answers, and
+    stops it with Ctrl+C afterwards."""
     port = free_port(0)
     with log_path.open("w") as log:
-        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port), "--no-demo"],
+        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port),
+                                 *([] if demo else ["--no-demo"])],
                                 env=gpmb_env(database_url, GPMB_DATA_DIR=str(data_dir),
                                              **extra_env),
                                 stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (240 if demo else 60)
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(log_path.read_text())
@@ -77,7 +79,7 @@ def running_server(database_url: str, data_dir: Path, log_path: Path,
                 pass
             if time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("gpmb serve did not answer /health within 60 s")
+                raise RuntimeError("gpmb serve did not answer /health in time")
             time.sleep(0.3)
         try:
             yield base
