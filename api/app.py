@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -55,6 +57,10 @@ def create_app(
             app.state.engine = db.engine or db.open(serving=True)
             app.state.db_port_of = db.port_of
         forbid_event_loop_checkout(app.state.engine, strict=settings.environment == "test")
+        # No more worker threads than connections (pool + overflow): a thread beyond that
+        # can only wait for one, and each runnable thread costs the event loop GIL time.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(8, 2 * settings.db_pool_size + 4)
         app.state.sessions = session_factory(app.state.engine)
         try:
             yield

@@ -70,3 +70,13 @@ def database_report(engine: Engine) -> dict[str, Any]:
         "parcels_exact": exact,
         "demo_project": demo,
     }
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision: one round trip, raising ``DatabaseUnavailable`` when the server
+    cannot be reached (the cheap half of the health check)."""
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(str(exc.orig).splitlines()[0] if exc.orig else None) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from api.deps import SettingsDep
 from api.errors import PROBLEM_JSON
 from gis.db.engine import make_engine
 from gis.errors import DatabaseBusy
-from gis.status import database_report
+from gis.status import current_revision, database_report
 
 router = APIRouter(tags=["health"])
 
@@ -65,8 +66,7 @@ async def health(request: Request, settings: SettingsDep) -> Any:
     probe = _probe(request.app.state)
     try:
         with anyio.fail_after(HEALTH_TIMEOUT_S):
-            report = await anyio.to_thread.run_sync(database_report, probe.engine,
-                                                    limiter=probe.limiter,
+            report = await anyio.to_thread.run_sync(probe.report, limiter=probe.limiter,
                                                     abandon_on_cancel=True)
     except TimeoutError:
         raise DatabaseBusy("health check timed out", reason="health_timeout") from None
@@ -84,10 +84,26 @@ async def health(request: Request, settings: SettingsDep) -> Any:
 HEALTH_TIMEOUT_S = 1.0
 
 
+REPORT_KEPT_S = 15.0
+"""The full report (versions, demo project, parcel count) is read again at most this
+often; every check still makes one round trip, so a database that went away is seen."""
+
+
 @dataclass
 class _Probe:
     engine: Engine
     limiter: anyio.CapacityLimiter
+    kept: dict[str, Any] | None = None
+    kept_at: float = 0.0
+
+    def report(self) -> dict[str, Any]:
+        """The database report: one short query when the kept one is recent and the
+        schema revision unchanged, the whole report otherwise."""
+        recent = self.kept is not None and time.monotonic() - self.kept_at < REPORT_KEPT_S
+        if recent and self.kept and current_revision(self.engine) == self.kept["schema_revision"]:
+            return self.kept
+        self.kept, self.kept_at = database_report(self.engine), time.monotonic()
+        return self.kept
 
 
 def _probe(state: Any) -> _Probe:
