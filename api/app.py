@@ -74,6 +74,8 @@ def create_app(
         version="0.1.0",
         description="Theo dõi giải phóng mặt bằng theo từng thửa đất (PostGIS).",
         lifespan=lifespan,
+        docs_url=None,  # served below from the app's own copy of Swagger UI (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.login_policy = LoginPolicy()
@@ -94,6 +96,7 @@ def create_app(
     app.include_router(imports.router)
     app.include_router(disbursement.router)
     _document_problems(app)
+    _local_docs(app)
 
     from web.routes import mount_web  # web -> gis only; the factory mounts it
 
@@ -101,6 +104,23 @@ def create_app(
     app.add_middleware(RefuseNulText)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     return app
+
+
+def _local_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from ``/static/vendor`` (installed from npm), so the API's
+    documentation page works with no internet like every other page."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    from web.assets import SWAGGER_CSS, SWAGGER_JS
+
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                   title=f"{app.title} — API", swagger_js_url=SWAGGER_JS,
+                                   swagger_css_url=SWAGGER_CSS,
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    app.add_api_route("/docs", docs, include_in_schema=False, response_class=HTMLResponse)
 
 
 def _document_problems(app: FastAPI) -> None:

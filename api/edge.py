@@ -34,12 +34,6 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'self'",
 ])
-# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN.
-_DOCS_CSP = CSP.replace("script-src 'self' 'unsafe-inline'",
-                        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net").replace(
-    "style-src 'self' 'unsafe-inline'",
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com")
-_DOCS_PATHS = ("/docs", "/redoc")
 
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -69,7 +63,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         https = scope.get("scheme") == "https"
-        csp = (_DOCS_CSP if path.startswith(_DOCS_PATHS) else CSP).encode()
+        csp = CSP.encode()
 
         async def amend(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -38,7 +38,12 @@ VENDOR_FILES: dict[str, str] = {
     "vectorgrid/Leaflet.VectorGrid.bundled.min.js":
         "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
     "glyphicons/fonts": "bootstrap3/dist/fonts",
+    # The API's own documentation page (/docs), FastAPI's Swagger UI without its CDN.
+    "swagger-ui/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
+SWAGGER_JS = f"{VENDOR_URL}/swagger-ui/swagger-ui-bundle.js"
+SWAGGER_CSS = f"{VENDOR_URL}/swagger-ui/swagger-ui.css"
 # Derived at copy time from the npm package bootstrap@3 (its Glyphicons rules only).
 GLYPHICONS_CSS = "glyphicons/css/glyphicons.css"
 _GLYPHICONS_SOURCE = "bootstrap3/dist/css/bootstrap.css"

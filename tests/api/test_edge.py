@@ -187,3 +187,15 @@ def test_no_database_call_on_the_event_loop(api_engine: Engine, test_settings: S
     worker.start()
     worker.join()
     assert done.is_set()
+
+
+def test_api_docs_page_is_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text and "https://" not in page.text.replace(
+        "https://swagger.io", "")
+    for asset in ("/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                  "/static/vendor/swagger-ui/swagger-ui.css"):
+        assert asset in page.text
+        assert client.get(asset).status_code == 200
+    assert client.get("/redoc").status_code == 404
