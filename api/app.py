@@ -28,7 +28,12 @@ from api.routers import (
     resettlement,
     users,
 )
-from gis.db.engine import Database, forbid_event_loop_checkout, session_factory
+from gis.db.engine import (
+    Database,
+    forbid_event_loop_checkout,
+    serving_loop,
+    session_factory,
+)
 from gis.logins import LoginPolicy
 from gis.settings import Settings, get_settings
 
@@ -63,7 +68,8 @@ def create_app(
         limiter.total_tokens = max(8, 2 * settings.db_pool_size + 4)
         app.state.sessions = session_factory(app.state.engine)
         try:
-            yield
+            with serving_loop():
+                yield
         finally:
             health.close_probe(app.state)
             if db is not None:

@@ -18,7 +18,7 @@ from api.cli_import import import_app
 from api.cli_report import report_app
 from gis.db.engine import Database, open_database, session_factory
 from gis.domain import Role
-from gis.errors import GpmbError, InvalidInput
+from gis.errors import ConfigurationError, GpmbError, InvalidInput
 from gis.settings import get_settings
 
 console = Console()
@@ -84,8 +84,17 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from web.assets import VENDOR_DIR, missing_vendor_files
 
     settings = get_settings()
+    missing = missing_vendor_files()
+    if missing:  # the map pages would draw nothing, silently (their scripts answer 404)
+        raise ConfigurationError(
+            f"front-end assets missing from {VENDOR_DIR}: {', '.join(missing[:5])}"
+            f"{' …' if len(missing) > 5 else ''}; run `npm ci --prefix web` then "
+            "`python -m web.assets` (scripts/run.sh does both)",
+            message_vi="Thiếu tệp giao diện (Leaflet…); chạy `bash scripts/run.sh` hoặc "
+            "`npm ci --prefix web && python -m web.assets`.")
     host = host or settings.host
     wanted = port or settings.port
     chosen = _pick_port(host, wanted)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -101,18 +101,18 @@ def server_limits(settings: Settings) -> str:
 
 
 def forbid_event_loop_checkout(engine: Engine, *, strict: bool) -> None:
-    """Guard: a connection taken on the event-loop thread blocks every request of the
-    process while it waits. Logged in production; raised in tests (``strict``)."""
+    """Guard: a connection taken on the thread running the app's event loop blocks every
+    request of the process while it waits. Logged in production; raised in tests
+    (``strict``). Only threads registered by :func:`serving_loop` count: other event loops
+    in the process (a test's Playwright driver, say) are not the app's."""
     if engine in _GUARDED:
         return
     _GUARDED.add(engine)
 
     @event.listens_for(engine, "checkout")
     def _not_on_loop(_dbapi_conn, _record, _proxy):  # type: ignore[no-untyped-def]
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # a worker thread: fine
+        if threading.get_ident() not in _LOOP_THREADS:
+            return  # a worker thread (or not the app's loop): fine
         if strict:
             raise BlockingCallOnEventLoop(
                 "a database connection was checked out on the event loop thread")
@@ -121,6 +121,19 @@ def forbid_event_loop_checkout(engine: Engine, *, strict: bool) -> None:
 
 
 _GUARDED: weakref.WeakSet[Engine] = weakref.WeakSet()
+_LOOP_THREADS: set[int] = set()
+
+
+@contextmanager
+def serving_loop() -> Iterator[None]:
+    """Mark the calling thread as one running the app's event loop, while it serves (the
+    app's lifespan enters this)."""
+    ident = threading.get_ident()
+    _LOOP_THREADS.add(ident)
+    try:
+        yield
+    finally:
+        _LOOP_THREADS.discard(ident)
 
 
 class BlockingCallOnEventLoop(RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,3 +94,21 @@ def test_restore_of_a_missing_file_changes_nothing(db_url: str, tmp_path: Path) 
     res = gpmb("db", "restore", str(tmp_path / "none.dump"), "--yes", url=db_url)
     assert res.returncode == 2
     assert "Không tìm thấy tệp sao lưu" in res.stdout
+
+
+def test_serve_refuses_loudly_without_the_front_end_assets(tmp_path: Path) -> None:
+    """A copy of the code without web/static/vendor (as a bare `pip install .` would be)
+    must not serve map pages whose scripts answer 404: it stops with the fix."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    for package in ("api", "gis", "web"):
+        shutil.copytree(root / package, tmp_path / package, symlinks=True, ignore=shutil
+                        .ignore_patterns("node_modules", "vendor", "__pycache__"))
+    res = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--no-demo"],
+                         cwd=tmp_path, env=gpmb_env(None, GPMB_DATA_DIR=str(tmp_path / "var")),
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Thiếu tệp giao diện" in res.stdout
+    assert "python -m web.assets" in res.stdout
+    assert not (tmp_path / "var" / "pg").exists()  # refused before touching the database

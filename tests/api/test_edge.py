@@ -167,16 +167,21 @@ def test_no_database_call_on_the_event_loop(api_engine: Engine, test_settings: S
     thread raises in tests (this is what stalled the server at 24+ clients)."""
     import asyncio
 
-    from gis.db.engine import BlockingCallOnEventLoop, forbid_event_loop_checkout
+    from gis.db.engine import BlockingCallOnEventLoop, forbid_event_loop_checkout, serving_loop
 
     forbid_event_loop_checkout(api_engine, strict=True)
 
     async def on_the_loop() -> None:
+        with serving_loop(), api_engine.connect():
+            pass
+
+    async def another_loop() -> None:  # e.g. Playwright's driver in a test: not the app's
         with api_engine.connect():
             pass
 
     with pytest.raises(BlockingCallOnEventLoop):
         asyncio.run(on_the_loop())
+    asyncio.run(another_loop())
     done = threading.Event()
 
     def in_a_thread() -> None:
