@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 from gis.domain import InvestmentForm
 from gis.projects import project_summaries
 from gis.tiles import install_invalidation_hooks
-from web import case_routes, dashboard_routes, field_routes, import_routes, map_routes
+from web import (
+    admin_project_routes,
+    admin_routes,
+    case_routes,
+    dashboard_routes,
+    field_routes,
+    import_routes,
+    map_routes,
+)
 from web.auth import install_login_redirect, require_page_user
 from web.i18n import install_language_switch
 from web.templating import WEB_DIR, templates
@@ -49,3 +57,5 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(import_routes.router, dependencies=signed_in)
     app.include_router(field_routes.router, dependencies=signed_in)
     app.include_router(case_routes.router, dependencies=signed_in)
+    app.include_router(admin_routes.router, dependencies=signed_in)
+    app.include_router(admin_project_routes.router, dependencies=signed_in)
