@@ -33,6 +33,7 @@ from gis.domain import Role
 from gis.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
 from web.case_forms import CSRF_COOKIE, csrf_refusal
+from web.error_pages import error_page
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -55,9 +56,7 @@ def _user(request: Request) -> User:
 
 def refused(request: Request, status: int, message: str) -> HTMLResponse:
     """The refusal page (shared with the case pages)."""
-    return templates.TemplateResponse(request, "case_error.html",
-                                      {"status": status, "message": message},
-                                      status_code=status)
+    return error_page(request, status, message)
 
 
 def admin_refusal(request: Request) -> HTMLResponse | None:

@@ -245,3 +245,22 @@ def test_only_admins(server: AdminServer) -> None:
             "username": "xyz.abc", "role": "admin", "password": "mat-khau-dai-qua"})
         assert res.status_code == 403 and "CSRF" in res.text
     assert server.scalar("SELECT count(*) FROM users WHERE username = 'xyz.abc'") == 0
+
+
+def test_unknown_project_is_a_page_and_the_favicon_is_served(server: AdminServer) -> None:
+    cookies = httpx.post(server.url + "/api/auth/login", timeout=30,
+                         json={"username": LEADER[0], "password": LEADER[1]}).cookies
+    page = {"Accept": "text/html,application/xhtml+xml"}
+    with httpx.Client(timeout=30, cookies=cookies) as client:
+        for path in ("/projects/KHONG-CO/map", "/projects/KHONG-CO/dashboard",
+                     "/khong-co-trang-nay"):
+            res = client.get(server.url + path, headers=page)
+            assert res.status_code == 404, path
+            assert res.headers["content-type"].startswith("text/html"), path
+            assert 'data-status="404"' in res.text and "Không" in res.text, path
+        api = client.get(server.url + "/api/projects/999999")
+        assert api.status_code == 404
+        assert api.headers["content-type"].startswith("application/problem+json")
+    icon = httpx.get(server.url + "/favicon.ico", timeout=30)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.content.lstrip().startswith(b"<svg") or b"<svg" in icon.content[:200]
