@@ -163,6 +163,42 @@ def user_disable(username: str) -> None:
     console.print(f"Đã khoá tài khoản [bold]{username}[/].")
 
 
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Mở khoá tài khoản."""
+    from gis.accounts import set_active
+
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        set_active(session, username, active=True)
+    console.print(f"Đã mở khoá tài khoản [bold]{username}[/].")
+
+
+@user_app.command("role")
+def user_role(username: str,
+              role: Annotated[Role, typer.Argument(help="admin | staff | leader | field")]
+              ) -> None:
+    """Đổi vai trò của tài khoản."""
+    from gis.accounts import set_role
+
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        set_role(session, username, role)
+    console.print(f"Tài khoản [bold]{username}[/] nay có vai trò {role.value}.")
+
+
+@user_app.command("scope")
+def user_scope(
+    username: str,
+    project: Annotated[list[str] | None, typer.Option(help="Mã dự án (lặp lại được)")] = None,
+    commune: Annotated[list[str] | None, typer.Option(help="Mã xã/phường")] = None,
+) -> None:
+    """Giao dự án/xã cho tài khoản (thay toàn bộ phân công cũ; bỏ trống = bỏ phân công)."""
+    from gis.accounts import set_scope
+
+    with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
+        set_scope(session, username, projects=project or [], communes=commune or [])
+    console.print(f"Đã cập nhật phân công cho [bold]{username}[/].")
+
+
 @user_app.command("reset-password")
 def user_reset_password(username: str) -> None:
     """Đặt lại mật khẩu (đọc từ stdin nếu không phải terminal)."""

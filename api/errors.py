@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gis import errors as e
 from gis.db.translate import translate
 from gis.logins import LoginThrottled
+from web.error_pages import error_page, wants_page
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.GpmbError)
     status = status_for(exc)
     if status >= 500:
@@ -142,6 +143,8 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.extra["retry_after_s"])
     if isinstance(exc, e.DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
+    if status in (403, 404) and wants_page(request):
+        return error_page(request, status, exc.message_vi)
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)
 
@@ -157,15 +160,17 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
                    "Kiểm tra lại các trường được liệt kê.", errors=errors)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Không tìm thấy trang hoặc dữ liệu.", 405: "Phương thức không được hỗ trợ."}
     title = titles.get(exc.status_code, str(exc.detail))
+    if exc.status_code == 404 and wants_page(request):
+        return error_page(request, 404, title)
     return problem(exc.status_code, f"http_{exc.status_code}", title, str(exc.detail),
                    headers=dict(exc.headers) if exc.headers else None)
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
     """Driver and pool failures a person can act on (server down, pool exhausted, a time
     limit, NUL text) become their domain errors; anything else is a bug."""
     translated = translate(exc)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from gis.domain import Role
@@ -74,19 +74,29 @@ def create_user(
                 full_name=full_name)
     session.add(user)
     session.flush()
-    for code in projects or []:
+    _assign_scope(session, user, projects or [], communes or [])
+    return user
+
+
+def _assign_scope(session: Session, user: User, projects: list[str], communes: list[str]
+                  ) -> None:
+    """Give ``user`` exactly these project and commune codes (unknown codes refused)."""
+    project_ids: set[int] = set()
+    for code in projects:
         project_id = session.scalar(select(Project.id).where(Project.code == code))
         if project_id is None:
             raise NotFound(f"project {code!r} not found",
-                           message_vi=f"Không tìm thấy dự án '{code}'.")
-        session.add(UserProject(user_id=user.id, project_id=project_id))
-    for code in communes or []:
+                           message_vi=f"Không tìm thấy dự án '{code}'.", field="projects")
+        project_ids.add(project_id)
+    for code in communes:
         if session.get(Commune, code) is None:
             raise NotFound(f"commune {code!r} not found",
-                           message_vi=f"Không tìm thấy xã/phường mã '{code}'.")
-        session.add(UserCommune(user_id=user.id, commune_code=code))
+                           message_vi=f"Không tìm thấy xã/phường mã '{code}'.", field="communes")
+    session.execute(delete(UserProject).where(UserProject.user_id == user.id))
+    session.execute(delete(UserCommune).where(UserCommune.user_id == user.id))
+    session.add_all(UserProject(user_id=user.id, project_id=i) for i in sorted(project_ids))
+    session.add_all(UserCommune(user_id=user.id, commune_code=c) for c in sorted(set(communes)))
     session.flush()
-    return user
 
 
 @dataclass(frozen=True)
@@ -114,12 +124,67 @@ def _get_user(session: Session, username: str) -> User:
     return user
 
 
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to leave the system without an active administrator."""
+    others = session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.is_active, User.id != user.id))
+    if user.role == Role.ADMIN and user.is_active and not others:
+        raise Conflict(f"{user.username} is the last active administrator",
+                       reason="last_admin",
+                       message_vi=f"'{user.username}' là quản trị viên duy nhất đang hoạt động; "
+                       "tạo hoặc mở khoá một quản trị viên khác trước.")
+
+
 def set_active(session: Session, username: str, *, active: bool) -> User:
-    """Enable or disable an account."""
+    """Enable or disable an account (never the last active administrator)."""
     user = _get_user(session, username)
+    if not active:
+        _keep_an_admin(session, user)
     user.is_active = active
     session.flush()
     return user
+
+
+def set_role(session: Session, username: str, role: Role) -> User:
+    """Change an account's role (the last active administrator keeps hers)."""
+    user = _get_user(session, username)
+    if role != Role.ADMIN:
+        _keep_an_admin(session, user)
+    user.role = role
+    session.flush()
+    return user
+
+
+def set_scope(session: Session, username: str, *, projects: list[str],
+              communes: list[str]) -> User:
+    """Replace the projects and communes an account is assigned to (field users work only
+    there; an empty scope leaves a field account read-only)."""
+    user = _get_user(session, username)
+    _assign_scope(session, user, projects, communes)
+    return user
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The project codes and commune codes an account is assigned to."""
+
+    projects: tuple[str, ...]
+    communes: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        """No assignment at all (a field account is then read-only)."""
+        return not self.projects and not self.communes
+
+
+def scope_of(session: Session, user_id: int) -> Scope:
+    """What ``user_id`` is assigned to."""
+    projects = session.scalars(select(Project.code).join(
+        UserProject, UserProject.project_id == Project.id).where(
+        UserProject.user_id == user_id).order_by(Project.code))
+    communes = session.scalars(select(UserCommune.commune_code).where(
+        UserCommune.user_id == user_id).order_by(UserCommune.commune_code))
+    return Scope(tuple(projects), tuple(communes))
 
 
 def reset_password(session: Session, username: str, password: str) -> User:
@@ -131,3 +196,8 @@ def reset_password(session: Session, username: str, password: str) -> User:
     user.locked_until = None
     session.flush()
     return user
+
+
+def set_actor(session: Session, actor: str) -> None:
+    """Name who makes the changes of the current transaction (read by the audit trigger)."""
+    session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})

@@ -68,6 +68,8 @@ class CaseRow:
     outstanding_vnd: int
     holders: list[str]
     version: int
+    responsible_officer: str | None = None
+    responsible_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ def search_cases(session: Session, f: CaseFilter, *, limit: int, offset: int,
             .limit(limit).offset(offset))
     items = [CaseRow(c.id, c.project_id, code, c.parcel_id, commune, sheet, no, land_use,
                      c.step, c.recovered_area_m2, c.approved_total_vnd, c.paid_vnd,
-                     c.outstanding_vnd, sorted(names or []), c.version)
+                     c.outstanding_vnd, sorted(names or []), c.version,
+                     c.responsible_officer, c.responsible_unit)
              for c, code, commune, sheet, no, land_use, names in session.execute(stmt)]
     return CasePage(int(total), items)
 

@@ -103,6 +103,7 @@ def parcel_details(session: Session, project_id: int, parcel_id: int,
         SELECT c.id, c.step::text AS step, c.recovered_area_m2, c.is_whole_parcel,
                c.approved_total_vnd, c.paid_vnd, c.complaint_open, c.enforcement_stage,
                c.handover_date, c.resettlement_needed, c.version,
+               c.responsible_officer, c.responsible_unit,
                p.sheet_no, p.parcel_no, p.land_use_code, lt.name_vi AS land_use_name,
                p.legal_area_m2, p.address, m.name AS commune, m.code AS commune_code
         FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
@@ -152,4 +153,6 @@ def parcel_details(session: Session, project_id: int, parcel_id: int,
                       "method": PAYMENT_METHODS_VI[PaymentMethod(p.method)],
                       "voucher_no": p.voucher_no} for p in payments],
         "deadline": deadline,
+        "responsible_officer": case.responsible_officer,
+        "responsible_unit": case.responsible_unit,
     }

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from gis.case_owner import assign_responsible
 from gis.cases import case_detail
 from gis.documents import store_document
 from gis.domain import CaseStep, EventKind, PaymentMethod
@@ -165,3 +166,12 @@ def release_plot_form(allocation_id: int) -> Action:
         check_version(case, version)
         release_allocation(session, allocation_id, released_on=released_on, actor_id=user.id)
     return run
+
+
+def assign_owner_form(session: Session, _request: Request, case_id: int, user: User,
+                      posted: Posted) -> None:
+    """The owner form: the officer and unit responsible for the case (empty clears)."""
+    v = posted.values
+    assign_responsible(session, case_id, officer=text_value(v, "responsible_officer"),
+                       unit=text_value(v, "responsible_unit"), actor_id=user.id,
+                       expected_version=_version(posted))

@@ -52,6 +52,7 @@ from web.case_actions import (
     AMOUNT_PARTS,
     Action,
     allocate_plot_form,
+    assign_owner_form,
     record_payment_form,
     record_side_event_form,
     record_step_form,
@@ -99,6 +100,7 @@ FORM_FIELDS = {
     "allocation": frozenset({"plot_id", "allocated_on", "decision_no"}),
     "release": frozenset({"released_on"}),
     "amounts": frozenset({*AMOUNT_PARTS, "occurred_on", "note"}),
+    "owner": frozenset({"responsible_officer", "responsible_unit"}),
 }
 SAVED_VI = {
     "step": "Đã ghi nhận bước mới của hồ sơ.",
@@ -108,11 +110,13 @@ SAVED_VI = {
     "allocation": "Đã giao lô tái định cư cho hồ sơ.",
     "release": "Đã thu hồi lô tái định cư.",
     "amounts": "Đã cập nhật giá trị phương án được duyệt.",
+    "owner": "Đã lưu người phụ trách hồ sơ.",
 }
 RESENT_VI = ("Biểu mẫu này đã được gửi trước đó. Trang đã hiện trạng thái mới nhất của hồ sơ; "
              "hãy kiểm tra rồi gửi lại nếu vẫn cần.")
 ANCHORS = {"step": "history", "side": "history", "payment": "money", "reversal": "money",
-           "allocation": "resettlement", "release": "resettlement", "amounts": "money"}
+           "allocation": "resettlement", "release": "resettlement", "amounts": "money",
+           "owner": "owner"}
 
 
 def _sessions(request: Request) -> Session:
@@ -407,3 +411,9 @@ async def post_release(request: Request, case_id: Id, allocation_id: Id) -> Resp
     return await _post(request, case_id, f"release-{allocation_id}",
                        release_plot_form(allocation_id))
 
+
+
+@router.post("/cases/{case_id}/owner")
+async def post_owner(request: Request, case_id: Id) -> Response:
+    """Name the officer and unit responsible for the case."""
+    return await _post(request, case_id, "owner", assign_owner_form)

@@ -24,8 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import field, mapdata
+from gis.accounts import scope_of
 from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type, store_document
-from gis.domain import STEP_LABELS_VI, CaseStep
+from gis.domain import STEP_LABELS_VI, CaseStep, Role
 from gis.errors import InvalidInput, PermissionDenied
 from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.models import CaseDocument, Project, User
@@ -115,6 +116,8 @@ def field_page(request: Request, project: ProjectCode = None) -> HTMLResponse:
         bounds = mapdata.project_bounds(session, project_id) if project_id else None
         projects = session.execute(select(Project.code, Project.name)
                                    .order_by(Project.code)).all()
+        viewer = _viewer(request)
+        unassigned = viewer.role == Role.FIELD and scope_of(session, viewer.id).empty
     tiles = TILE_URL + (f"?project={project}" if project else "")
     config = {"project": project or "", "tileUrl": tiles, "bounds": bounds,
               "colours": {s.value: c for s, c in STEP_COLOURS.items()},
@@ -122,7 +125,7 @@ def field_page(request: Request, project: ProjectCode = None) -> HTMLResponse:
               "user": {"name": _viewer(request).full_name,
                        "role": _viewer(request).role.value}}
     context = {"project": chosen, "projects": [(r.code, r.name) for r in projects],
-               "communes": communes, "config": config}
+               "communes": communes, "config": config, "unassigned": unassigned}
     return templates.TemplateResponse(request, "field.html", context,
                                       headers={"Cache-Control": "no-cache"})
 

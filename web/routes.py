@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from gis.domain import InvestmentForm
 from gis.projects import project_summaries
 from gis.tiles import install_invalidation_hooks
-from web import case_routes, dashboard_routes, field_routes, import_routes, map_routes
+from web import (
+    admin_project_routes,
+    admin_routes,
+    case_routes,
+    dashboard_routes,
+    field_routes,
+    import_routes,
+    map_routes,
+)
 from web.auth import install_login_redirect, require_page_user
 from web.i18n import install_language_switch
 from web.templating import WEB_DIR, templates
@@ -35,10 +43,17 @@ def overview(request: Request) -> HTMLResponse:
     )
 
 
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page says: the same icon, no 404."""
+    return FileResponse(WEB_DIR / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 def mount_web(app: FastAPI) -> None:
     """Add the pages, the map tiles and the static assets (all served locally: no CDN)."""
     install_invalidation_hooks()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     install_login_redirect(app)
     install_language_switch(app)
     signed_in = [Depends(require_page_user)]
@@ -49,3 +64,5 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(import_routes.router, dependencies=signed_in)
     app.include_router(field_routes.router, dependencies=signed_in)
     app.include_router(case_routes.router, dependencies=signed_in)
+    app.include_router(admin_routes.router, dependencies=signed_in)
+    app.include_router(admin_project_routes.router, dependencies=signed_in)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import PolicyDep, SessionDep, SettingsDep, same_origin
 from api.routers.auth import Credentials, secure_cookies, set_session_cookies, sign_in
+from gis.domain import Role
 from gis.errors import GpmbError
 from gis.logins import SESSION
 from web.i18n import request_language, translator
@@ -66,13 +67,15 @@ def login_submit(request: Request, session: SessionDep, policy: PolicyDep,
         return _page(request, 422, error=_("Nhập tên đăng nhập và mật khẩu."), username=username,
                      next_url=target)
     try:
-        _user, issued = sign_in(request, session, policy,
-                                Credentials(username=username[:64], password=password[:1024]),
-                                SESSION)
+        user, issued = sign_in(request, session, policy,
+                               Credentials(username=username[:64], password=password[:1024]),
+                               SESSION)
     except GpmbError as exc:
         status = 429 if exc.code == "login_throttled" else 401
         return _page(request, status, error=_sign_in_refused(request, exc), username=username,
                      next_url=target)
+    if target == "/" and user.role == Role.FIELD:
+        target = "/field"  # field teams start on the tablet view, not the desktop overview
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, issued, secure_cookies(request, settings))
     return response

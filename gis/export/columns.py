@@ -27,6 +27,7 @@ imports back as it is.
 | TaiDinhCu, KhieuNai | | ✓ | needs resettlement, complaint open |
 | NgayBG | | ✓ | handover date |
 | HanTiep, HanChot, QuaHan | | ✓ | next obligation, its due date, overdue |
+| CanBoPT, DonViPT | | ✓ | officer and unit responsible for the case (revision 0010) |
 | ChuSuDung | ✓ | ✓ | land users' names ("; "-separated) |
 | CCCD, DienThoai | ✓ | ✓ | citizen ID numbers, phones: only for roles that may see them |
 | DuAn | ✓ | | projects with a clearance case on the parcel |
@@ -119,6 +120,8 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("HanTiep", "Việc phải làm tiếp theo", Kind.TEXT, None),
     Column("HanChot", "Hạn phải xong", Kind.DATE, None),
     Column("QuaHan", "Quá hạn", Kind.BOOL, None),
+    Column("CanBoPT", "Cán bộ phụ trách", Kind.TEXT, "cc.responsible_officer"),
+    Column("DonViPT", "Đơn vị phụ trách", Kind.TEXT, "cc.responsible_unit"),
     Column("ChuSuDung", "Chủ sử dụng", Kind.TEXT, _HOLDERS),
     Column("CCCD", "Số CCCD/CMND", Kind.TEXT, "h.citizen_ids", personal=True),
     Column("DienThoai", "Số điện thoại", Kind.TEXT, "h.phones", personal=True),

@@ -279,6 +279,7 @@ class _Inspected:
     layers: list[str]
     columns: list[str]
     bounds: tuple[float, float, float, float] | None
+    features: int = 0
 
 
 def _inspect(path: Path, layer: str | None) -> _Inspected:
@@ -300,7 +301,8 @@ def _inspect(path: Path, layer: str | None) -> _Inspected:
         bounds = info.get("total_bounds")
         b = [float(v) for v in bounds] if bounds is not None else []
         box = (b[0], b[1], b[2], b[3]) if len(b) == 4 and all(v == v for v in b) else None
-        return _Inspected(fmt, layers, [str(c) for c in info["fields"]], box)
+        return _Inspected(fmt, layers, [str(c) for c in info["fields"]], box,
+                          max(int(info.get("features") or 0), 0))
     except Exception:  # the dry run reports the real problem
         return _Inspected(fmt, [], [], None)
 
@@ -381,7 +383,7 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         crs=_crs_label(report, options.crs),
         crs_confirmed=options.crs is not None, crs_candidates=crs_candidates,
         encoding=report.encoding if report is not None else "", features=
-        report.features if report is not None else 0, rejection=rejection,
+        report.features if report is not None else inspected.features, rejection=rejection,
         problems=problems[:MAX_PROBLEMS_KEPT], problem_total=len(problems),
         error_total=len(report.errors) if report is not None else 0, counts=counts,
         held=held, has_report=report is not None)

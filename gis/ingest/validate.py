@@ -46,7 +46,9 @@ class Context:
 
 def to_storage(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
     """Geometries in EPSG:9215 (no datum shift when the source is already on VN-2000)."""
-    geo = gpd.GeoSeries(frame.geometry.values, crs=crs, index=frame.index)
+    # the file's own claim (GeoJSON always says WGS 84) gives way to the CRS decided on
+    geo = gpd.GeoSeries(np.asarray(frame.geometry.values, dtype=object), crs=crs,
+                        index=frame.index)
     with warnings.catch_warnings():  # PROJ-string export is lossy; only the params matter
         warnings.simplefilter("ignore", UserWarning)
         params = crs.to_dict()
@@ -280,8 +282,8 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
     if ctx.province is not None and ok.any():
         pts = shapely.point_on_surface(geoms[ok])
         inside = shapely.contains_xy(ctx.province, shapely.get_x(pts), shapely.get_y(pts))
-        hint = (" Toàn bộ tệp nằm ngoài tỉnh: có thể sai hệ toạ độ (--crs)." if not inside.any()
-                else "")
+        hint = (" Toàn bộ tệp nằm ngoài tỉnh: có thể sai hệ toạ độ (chọn lại hệ toạ độ"
+                " khi nhập)." if not inside.any() else "")
         for i in np.flatnonzero(ok)[~inside]:
             report.add(Problem("outside_province", E, "Thửa nằm ngoài địa giới tỉnh Lạng Sơn. "
                                f"Kiểm tra toạ độ và hệ toạ độ của tệp.{hint}", int(i) + 1,

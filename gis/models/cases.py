@@ -53,6 +53,8 @@ class ClearanceCase(Base):
     complaint_open: Mapped[bool] = mapped_column(server_default="false")
     enforcement_stage: Mapped[str | None] = mapped_column(Text)
     handover_date: Mapped[dt.date | None]
+    responsible_officer: Mapped[str | None] = mapped_column(Text)  # revision 0010
+    responsible_unit: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
     version: Mapped[int] = version_column()

@@ -19,6 +19,12 @@ from sqlalchemy.orm import Session
 from gis.progress.state import HANDED, PAID, in_list
 
 PACE_WEEKS = 8
+MIN_ACTIVE_WEEKS = 3
+"""A forecast needs handovers in at least this many of the recent weeks…"""
+MIN_WINDOW_SHARE = Decimal("0.01")
+"""…adding up to at least this share of the project's area…"""
+MAX_FORECAST_YEARS = 5
+"""…and a date no further than this: beyond it the pace says nothing useful."""
 """The recent pace is measured over this many weeks."""
 
 _SQL = f"""
@@ -77,8 +83,12 @@ class Pace:
     paid_households_per_week: float
     remaining_m2: Decimal
     forecast_completion: dt.date | None
-    """None when work is left and the recent pace is zero (no forecast possible)."""
+    """None when work is left and the recent pace gives too little to go on."""
     completed: bool
+    no_forecast: str | None = None
+    """Why there is no forecast: "no_progress" (nothing handed over lately), "too_little"
+    (handovers in fewer than ``MIN_ACTIVE_WEEKS`` of the weeks, or under
+    ``MIN_WINDOW_SHARE`` of the area) or "too_far" (beyond ``MAX_FORECAST_YEARS``)."""
 
 
 def s_curve(session: Session, project_id: int, as_of: dt.date, *,
@@ -115,9 +125,25 @@ def pace(curve: SCurve, total_area_m2: Decimal, *, weeks: int = PACE_WEEKS) -> P
     area_rate = (last.handed_over_m2 - base.handed_over_m2) / weeks
     household_rate = (last.paid_households - base.paid_households) / weeks
     remaining = total_area_m2 - last.handed_over_m2
-    forecast: dt.date | None = None
     if remaining <= 0:
-        forecast = curve.as_of
-    elif area_rate > 0:
-        forecast = curve.as_of + dt.timedelta(days=math.ceil(float(remaining / area_rate) * 7))
-    return Pace(weeks, area_rate, household_rate, remaining, forecast, remaining <= 0)
+        return Pace(weeks, area_rate, household_rate, remaining, curve.as_of, True)
+    window = [p for p in curve.points if p.week_end > curve.as_of - dt.timedelta(weeks=weeks)]
+    earlier = base.handed_over_m2
+    active = 0
+    for point in window:
+        active += point.handed_over_m2 > earlier
+        earlier = point.handed_over_m2
+    gained = last.handed_over_m2 - base.handed_over_m2
+    reason: str | None = None
+    forecast: dt.date | None = None
+    if area_rate <= 0:
+        reason = "no_progress"
+    elif active < MIN_ACTIVE_WEEKS or gained < total_area_m2 * MIN_WINDOW_SHARE:
+        reason = "too_little"
+    else:
+        days = math.ceil(float(remaining / area_rate) * 7)
+        if days > MAX_FORECAST_YEARS * 366:
+            reason = "too_far"
+        else:
+            forecast = curve.as_of + dt.timedelta(days=days)
+    return Pace(weeks, area_rate, household_rate, remaining, forecast, False, reason)

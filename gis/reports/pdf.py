@@ -166,8 +166,11 @@ def build_pdf(session: Session, code: str, as_of: dt.date) -> tuple[bytes, Proje
     _draw_map(pdf, session, p, 140, 82, 60)
     pace = p.pace
     pdf.set_font("DejaVu", "", 8.5)
-    forecast = (fmt_date(pace.forecast_completion) if pace.forecast_completion
-                else "chưa dự báo được (không có tiến triển)")
+    why = {"too_little": "chưa đủ số liệu để dự báo",
+           "too_far": "còn hơn 5 năm với tốc độ hiện nay"}.get(pace.no_forecast or "",
+                                                               "chưa dự báo được (không có "
+                                                               "tiến triển)")
+    forecast = fmt_date(pace.forecast_completion) if pace.forecast_completion else why
     pdf.set_xy(10, 156)
     pdf.multi_cell(190, 4.5, f"Tốc độ {pace.weeks} tuần gần nhất: "
                    f"{fmt_dec(pace.handed_over_m2_per_week / 10000)} ha/tuần, "

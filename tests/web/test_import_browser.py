@@ -254,3 +254,44 @@ def test_english_catalogue_of_the_page_is_english() -> None:
                           / "import.json").read_text(encoding="utf-8"))
     vietnamese = re.compile("[ăâđêôơưàáạảãèéẹẻẽìíịỉĩòóọỏõùúụủũỳýỵỷỹ]", re.IGNORECASE)
     assert [en for en in entries.values() if vietnamese.search(en)] == []
+
+
+def test_crs_less_geojson_confirm_check_write(staff_page: Page, page_watch: PageWatch,
+                                              server: ImportServer, tmp_path: Path) -> None:
+    """A GeoJSON in VN-2000 metres without a CRS (GDAL reads it as WGS 84): the page says
+    how many features it read, asks to confirm the CRS here (not with a CLI flag), lists
+    no errors it does not show, then checks and writes with no 500."""
+    page = staff_page
+    frame = parcel_frame(server.commune, 449000.0, 2417400.0 + 1500, 6)
+    path = write(frame.set_crs(None, allow_override=True), tmp_path / "vn2000.geojson")
+    assert '"crs"' not in path.read_text(encoding="utf-8")
+    page.goto(server.url + "/imports")
+    page.set_input_files("#imp-file", str(path))
+    page.click("form.imp-upload button[type=submit]")
+    page.wait_for_selector("fieldset.imp-crs")
+    text_shown = page.inner_text(".imp")
+    assert "--crs" not in text_shown
+    assert page.get_attribute(".imp-rejection", "data-code") == "crs_missing"
+    assert "Kiểm tra lại" in page.inner_text(".imp-rejection")
+    assert page.inner_text(".imp-n-features") == "6"
+    assert page.locator("table.imp-problems").count() == 0
+    assert "lỗi nêu trên" not in page.inner_text(".imp-blocked")
+    assert "hệ toạ độ" in page.inner_text(".imp-blocked")
+    assert page.is_checked("input[value='EPSG:9215']")
+    with page.expect_response(lambda r: r.url.endswith("/check")) as checked:
+        page.click("form.imp-options button[type=submit]")
+    assert checked.value.status == 303
+    page.wait_for_selector("form.imp-confirm")
+    assert page.inner_text(".imp-n-inserted") == "6"
+    assert page.inner_text(".imp-n-features") == "6"
+    page.click("form.imp-confirm button[type=submit]")
+    page.wait_for_selector(".imp-done")
+    assert "6 thửa thêm mới" in page.inner_text(".imp-done")
+    assert server.scalar("SELECT count(*) FROM parcels p JOIN surveys s ON s.id = p.survey_id"
+                         " WHERE s.name = 'vn2000'") == 6
+    assert server.scalar(
+        "SELECT round(min(ST_XMin(geom))) FROM parcels p JOIN surveys s ON s.id = p.survey_id"
+        " WHERE s.name = 'vn2000'") == 449000
+    screenshot(page, "import-geojson-crs-confirmed")
+    assert page_watch.external_requests == []
+    assert page_watch.console_errors == []

@@ -92,3 +92,19 @@ def test_report_periods() -> None:
     quarter = report_period(Period.QUARTER, day)
     assert quarter.start == dt.date(2025, 4, 1) and quarter.label_vi == "Quý II/2025"
     assert report_period(Period.MONTH, day).label_vi == "Tháng 5/2025"
+
+
+def test_forecast_needs_evidence_and_a_sane_bound() -> None:
+    """One 0.16 ha handover does not make a forecast (it used to say 2058); neither does a
+    pace that would take longer than five years."""
+    day = dt.date(2025, 3, 31)
+    total = Decimal(1_000_000)  # 100 ha
+    once = pace(_curve(day, [0.0] * 9 + [0.16]), total)
+    assert once.forecast_completion is None and once.no_forecast == "too_little"
+    slow_but_steady = [i * 0.2 for i in range(10)]  # 0.2 ha every week: over 9 years left
+    slow = pace(_curve(day, slow_but_steady), total)
+    assert slow.forecast_completion is None and slow.no_forecast == "too_far"
+    stalled = pace(_curve(day, [5.0] * 10), Decimal(190_000))
+    assert stalled.no_forecast == "no_progress"
+    steady = pace(_curve(day, [float(i) for i in range(10)]), Decimal(190_000))
+    assert steady.no_forecast is None and steady.forecast_completion is not None

@@ -169,6 +169,10 @@
       html += esc(_("Không có thời hạn đang chờ."));
     }
     html += "</p>";
+    html += "<p id=\"panel-owner\">" + esc(_("Phụ trách:")) + " " +
+      (d.responsible_officer || d.responsible_unit
+        ? esc([d.responsible_officer, d.responsible_unit].filter(Boolean).join(" — "))
+        : "<span class=\"muted\">" + esc(_("Chưa giao")) + "</span>") + "</p>";
     html += "<h3>" + esc(_("Lịch sử hồ sơ ({n})", { n: d.history.length })) +
             "</h3><ol id=\"panel-history\" class=\"history\">";
     d.history.forEach(function (e) {
