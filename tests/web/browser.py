@@ -34,8 +34,13 @@ def offline_context(browser: Browser, watch: PageWatch, base_url: str,
                     cookies: dict[str, str], **options: Any) -> BrowserContext:
     """A Vietnamese browser context signed in with ``cookies`` whose requests may not leave
     the machine: any non-loopback request is aborted and counted, and every page's console
-    errors are recorded in ``watch``."""
+    errors are recorded in ``watch``.
+
+    The pages' Content-Security-Policy is bypassed by default: Playwright's
+    ``wait_for_function`` evaluates its predicate with ``eval``, which the policy (rightly)
+    forbids. ``test_csp_browser`` opens the pages with the policy enforced."""
     options.setdefault("viewport", {"width": 1366, "height": 850})
+    options.setdefault("bypass_csp", True)
     context = browser.new_context(locale="vi-VN", **options)
     context.add_cookies([{"name": k, "value": v, "url": base_url} for k, v in cookies.items()])
 
