@@ -28,6 +28,7 @@ from gis.logins import (
     revoke_token,
 )
 from gis.models import User
+from gis.session_cache import cache_of
 from gis.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -119,10 +120,12 @@ def token(request: Request, credentials: Credentials, session: SessionDep,
 
 @router.post("/logout", status_code=204, summary="Sign out",
              responses=problems(401, 403))
-def logout(user: CurrentUser, session: SessionDep, response: Response) -> Response:
+def logout(request: Request, user: CurrentUser, session: SessionDep,
+           response: Response) -> Response:
     """End this session (or revoke this bearer token) and clear the cookies."""
     revoke_token(session, user.token_id)
     session.commit()
+    cache_of(request.app.state).forget_user(user.id)  # tiles stop now, not on the next check
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from gis import tiles
+from gis.access import PROVINCE
 from gis.domain import CaseStep, EventKind
 from gis.errors import InvalidInput
 from gis.logins import SESSION_COOKIE
@@ -230,8 +231,8 @@ def test_cache_serves_and_invalidates_only_touched_tiles(demo: Session) -> None:
     assert tiles.get_tile(demo, z, x, y, project_id=pid, today=TODAY, cache=cache) is touched
     dropped = tiles.invalidate_parcels(demo, [case["parcel_id"]], cache=cache)
     assert dropped == 2  # the parcel's own tile and the overview tile, not the far one
-    assert cache.get((pid, TODAY, z, x + 5, y + 5)) is far
-    assert cache.get((pid, TODAY, z, x, y)) is None
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y + 5)) is far
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
 
 
 def test_a_committed_step_change_invalidates_its_tiles(demo_engine: Engine) -> None:
@@ -249,8 +250,9 @@ def test_a_committed_step_change_invalidates_its_tiles(demo_engine: Engine) -> N
             assert row is not None
             row.step_changed_on = TODAY  # any change to the case counts
             session.commit()
-            assert tiles.CACHE.get((pid, TODAY, z, x, y)) is None
-            assert tiles.CACHE.get((pid, TODAY, z, x + 5, y)) is not None
+            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
+            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
+            assert tiles.CACHE.get(far) is not None
         outer.rollback()  # the demo database stays as it was
     tiles.CACHE.clear()
 
@@ -269,8 +271,9 @@ def test_a_committed_event_invalidates_its_case_tiles(demo_engine: Engine) -> No
             session.add(CaseEvent(case_id=case["case_id"], kind=EventKind.NOTE,
                                   occurred_on=TODAY, note="Kiểm tra hiện trường"))
             session.commit()
-            assert tiles.CACHE.get((pid, TODAY, z, x, y)) is None
-            assert tiles.CACHE.get((pid, TODAY, z, x + 5, y)) is not None
+            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
+            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
+            assert tiles.CACHE.get(far) is not None
         outer.rollback()
     tiles.CACHE.clear()
 
@@ -333,7 +336,7 @@ def test_renderer_on_the_event_loop_matches_the_sql(demo_engine: Engine) -> None
 
     got = asyncio.run(run())
     assert expected and all(t.data == expected for t in got)
-    assert cache.get((pid, TODAY, z, x, y)) is not None
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is not None
     assert renderer.tile(z, x, y, project_id=pid, today=TODAY).data == expected
 
 
