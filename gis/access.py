@@ -195,5 +195,6 @@ def require_province(scope: Scope, what_vi: str) -> None:
     """OutOfScope for a user limited to some projects/communes doing something that
     reaches the whole province (imports, national rates)."""
     if not scope.unrestricted:
-        raise OutOfScope("province-wide action by a scoped user", message_vi=f"{what_vi} "
-                         "chỉ dành cho tài khoản được giao toàn tỉnh.", reason="out_of_scope")
+        raise OutOfScope("province-wide action by a scoped user",
+                         message_vi=f"{what_vi} chỉ dành cho tài khoản được giao toàn tỉnh; "
+                         "bạn chỉ được phân công một số dự án/xã.", reason="out_of_scope")
