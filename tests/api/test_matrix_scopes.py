@@ -182,7 +182,8 @@ def test_single_reads_outside_the_scope_are_not_found(
 
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_lists_and_exports_hold_only_the_scope(
-        client: TestClient, world: ApiWorld, scopes: ScopeWorld, name: str) -> None:
+        client: TestClient, world: ApiWorld, scopes: ScopeWorld,
+        outside_document: dict[str, int], name: str) -> None:
     acc = scopes.accounts[name]
     h = _bearer(client, acc.username)
     allowed = acc.case_ids(world)
@@ -219,6 +220,35 @@ def test_lists_and_exports_hold_only_the_scope(
         res = client.get(f"/api/exports/cases?format=geojson&project={scopes.project_q}",
                          headers=h)
         assert res.status_code == 422 and res.json()["code"] == "unknown_project"
+    if name != "field-commune":  # the admin wrote on every account's outside case
+        url = "/api/users/t.admin/history?limit=500"
+        everything = {e["case_id"] for e in client.get(url, headers=world.auth("admin"))
+                      .json()["items"]}
+        scoped = {e["case_id"] for e in client.get(url, headers=h).json()["items"]}
+        assert acc.outside in everything and scoped <= allowed
+
+
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_dashboard_figures_count_only_the_scope(
+        api_engine: Engine, world: ApiWorld, scopes: ScopeWorld, name: str) -> None:
+    from gis.access import load_scope
+    from gis.progress import province_progress
+    from gis.workflow.calendar import local_today
+
+    acc = scopes.accounts[name]
+    with session_factory(api_engine)() as s:
+        user_id = s.execute(text("SELECT id FROM users WHERE username = :u"),
+                            {"u": acc.username}).scalar_one()
+        progress = province_progress(s, local_today(), load_scope(s, user_id, Role(acc.role)))
+    area = world.scalar("SELECT sum(c.recovered_area_m2) FROM clearance_cases c JOIN parcels p"
+                        f" ON p.id = c.parcel_id WHERE {acc.condition}")
+    every = world.scalar("SELECT sum(recovered_area_m2) FROM clearance_cases")
+    assert abs(float(progress.figures.total.area_m2) - float(str(area))) < 1
+    assert float(str(area)) < float(str(every))
+    if name == "staff-project":
+        assert [p.id for p, _ in progress.projects] == [scopes.project_p]
+    else:
+        assert set(progress.figures.by_commune) == {scopes.commune_a}
 
 
 def _refused(res: Any) -> None:
