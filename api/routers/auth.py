@@ -49,6 +49,10 @@ class Me(BaseModel):
     full_name: str
     role: Role
     via: str = Field(description="session or bearer")
+    projects: list[int] | None = Field(
+        default=None, description="project ids the user is limited to (null: any)")
+    communes: list[str] | None = Field(
+        default=None, description="commune codes the user is limited to (null: any)")
 
 
 class SessionOut(BaseModel):
@@ -134,6 +138,8 @@ def logout(request: Request, user: CurrentUser, session: SessionDep,
 
 @router.get("/me", response_model=Me, summary="The signed-in user", responses=problems(401))
 def me(user: CurrentUser) -> Me:
-    """Who is signed in, with which role."""
+    """Who is signed in, with which role and scope (``docs/access.md``)."""
+    projects, communes = user.scope.key
     return Me(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-              via=user.via)
+              via=user.via, projects=None if projects is None else list(projects),
+              communes=None if communes is None else list(communes))

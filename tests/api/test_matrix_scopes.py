@@ -186,6 +186,9 @@ def test_lists_and_exports_hold_only_the_scope(
         outside_document: dict[str, int], name: str) -> None:
     acc = scopes.accounts[name]
     h = _bearer(client, acc.username)
+    me = client.get("/api/auth/me", headers=h).json()
+    assert (me["projects"], me["communes"]) == (
+        ([scopes.project_p], None) if name == "staff-project" else (None, [scopes.commune_a]))
     allowed = acc.case_ids(world)
     page = client.get("/api/cases?limit=500", headers=h).json()
     assert page["total"] == len(allowed) and {c["id"] for c in page["items"]} == allowed
