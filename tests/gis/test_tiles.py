@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from gis import tiles
-from gis.access import PROVINCE
+from gis.access import NOTHING, PROVINCE, Scope
 from gis.domain import CaseStep, EventKind
 from gis.errors import InvalidInput
 from gis.logins import SESSION_COOKIE
@@ -204,13 +205,43 @@ def test_low_zoom_tile_is_a_commune_summary(demo: Session) -> None:
 
 
 def test_query_plan_uses_the_gist_index(demo: Session) -> None:
-    z, x, y, _case = _parcel_tile(demo)
+    z, x, y, case = _parcel_tile(demo)
     raw = tiles.driver_connection(demo)
-    for project_id in (_project_id(demo), None):
-        sql, params = tiles.tile_query(z, x, y, project_id=project_id, today=TODAY)
+    scoped = Scope(frozenset({_project_id(demo)}), frozenset({case["commune_code"]}))
+    for project_id, scope in itertools.product((_project_id(demo), None), (PROVINCE, scoped)):
+        sql, params = tiles.tile_query(z, x, y, project_id=project_id, today=TODAY,
+                                       scope=scope)
         plan = "\n".join(r[0] for r in raw.execute("EXPLAIN " + sql, params).fetchall())
         assert "ix_parcels_geom" in plan, plan
         assert "Seq Scan on parcels" not in plan, plan
+
+
+def test_tiles_hold_only_the_readers_scope(demo: Session) -> None:
+    z, x, y, case = _parcel_tile(demo, 14)
+    pid = _project_id(demo)
+    every = mapbox_vector_tile.decode(tiles.render_tile(demo, z, x, y, project_id=None,
+                                                        today=TODAY))["parcels"]["features"]
+    with_case = set(demo.scalars(select(ClearanceCase.parcel_id).where(
+        ClearanceCase.project_id == pid)))
+    here = {case["commune_code"]}
+    expected = {
+        "commune": {f["id"] for f in every if f["properties"]["commune"] in here},
+        "project": {f["id"] for f in every if f["id"] in with_case},
+        "nothing": set(),
+    }
+    for name, scope in (("commune", Scope(communes=frozenset(here))),
+                        ("project", Scope(projects=frozenset({pid}))), ("nothing", NOTHING)):
+        data = tiles.render_tile(demo, z, x, y, project_id=None, today=TODAY, scope=scope)
+        got = mapbox_vector_tile.decode(data).get("parcels", {"features": []})["features"]
+        assert {f["id"] for f in got} == expected[name], name
+    assert expected["commune"] and expected["project"]
+    low = tiles.render_tile(demo, 10, *tiles.tile_for_lonlat(10, case["lon"], case["lat"]),
+                            project_id=None, today=TODAY,
+                            scope=Scope(communes=frozenset({case["commune_code"]})))
+    points = mapbox_vector_tile.decode(low)["communes"]["features"]
+    assert {f["properties"]["commune"] for f in points} == {case["commune_code"]}
+    key = tiles.cache_key(None, NOTHING, TODAY, z, x, y)
+    assert key != tiles.cache_key(None, PROVINCE, TODAY, z, x, y)
 
 
 @pytest.mark.parametrize("zxy", [(-1, 0, 0), (23, 0, 0), (3, 8, 0), (3, 0, 8)])
