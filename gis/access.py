@@ -102,7 +102,7 @@ class Scope:
 
     def sql_params(self) -> dict[str, list[int] | list[str] | None]:
         """Parameters ``scope_projects`` / ``scope_communes`` for raw SQL using
-        ``SCOPE_CASE_SQL`` (``None``: no limit; an empty list: nothing)."""
+        ``scope_case_sql`` (``None``: no limit; an empty list: nothing)."""
         return {"scope_projects": None if self.projects is None else sorted(self.projects),
                 "scope_communes": None if self.communes is None else sorted(self.communes)}
 
@@ -189,7 +189,10 @@ def check_project_write(scope: Scope, project_id: int) -> None:
     to some communes only."""
     if not scope.allows_project(project_id) or scope.communes is not None:
         raise OutOfScope(f"project {project_id} outside the user's assignment",
-                         message_vi="Dự án không thuộc phạm vi được phân công cho bạn.",
+                         message_vi="Dự án không thuộc phạm vi được phân công cho bạn."
+                         if not scope.allows_project(project_id) else "Kế hoạch vốn và giải "
+                         "ngân của dự án chỉ dành cho tài khoản được giao cả dự án; bạn chỉ "
+                         "được phân công một số xã/phường.",
                          reason="out_of_scope", project_id=project_id)
 
 
