@@ -20,6 +20,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, load_scope
 from gis.domain import Role
 from gis.errors import AuthenticationFailed, PermissionDenied
 from gis.logins import (
@@ -83,6 +84,7 @@ class Principal:
     role: Role
     via: str  # "session" or "bearer"
     token_id: int
+    scope: Scope  # projects/communes the user may see and change (``gis.access``)
 
     @property
     def sees_personal_data(self) -> bool:
@@ -121,6 +123,7 @@ class _Presented:
     user: User
     token: AuthToken
     via_cookie: bool
+    scope: Scope
 
 
 def _resolve_presented(
@@ -133,11 +136,16 @@ def _resolve_presented(
     moment the connection pool runs dry."""
     if bearer is not None and bearer.scheme.lower() == "bearer":
         found = resolve_token(session, bearer.credentials, BEARER)
-        return _Presented(found[0], found[1], False) if found else None
-    if cookie:
+        via_cookie = False
+    elif cookie:
         found = resolve_token(session, cookie, SESSION)
-        return _Presented(found[0], found[1], True) if found else None
-    return None
+        via_cookie = True
+    else:
+        return None
+    if found is None:
+        return None
+    user, token = found
+    return _Presented(user, token, via_cookie, load_scope(session, user.id, user.role))
 
 
 async def current_user(
@@ -161,7 +169,8 @@ async def current_user(
             sent = value if isinstance(value, str) else None
         check_csrf(request, csrf_matches(presented.token, sent))
     user, token = presented.user, presented.token
-    return Principal(user.id, user.username, user.full_name, user.role, token.kind, token.id)
+    return Principal(user.id, user.username, user.full_name, user.role, token.kind, token.id,
+                     presented.scope)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

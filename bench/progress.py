@@ -93,7 +93,7 @@ def _median(runs: int, work: Callable[[], object], pid: int) -> Timing:
 def _case_list(session: Session, f: CaseFilter) -> object:
     """What the staff case list (/cases) reads for one page of 50."""
     page = search_cases(session, f, limit=50, offset=0, today=TODAY)
-    return (page, step_counts(session, f, TODAY), list_choices(session, f.project_id),
+    return (page, step_counts(session, f, TODAY), list_choices(session, f.project_id, f.scope),
             overdue_among(session, [c.id for c in page.items], TODAY))
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE, Scope, case_not_found, require_case
 from gis.domain import CaseStep
-from gis.errors import NotFound
 from gis.models import (
     CaseEvent,
     CaseNextDeadline,
@@ -39,7 +39,8 @@ SHEET_PARCEL = re.compile(r"^\s*(?:tờ\s*)?(\d{1,6})\s*(?:/|\s+thửa\s*|\s+)(\
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """What the case list is narrowed to (None: no condition)."""
+    """What the case list is narrowed to (None: no condition). ``scope`` is the reader's
+    (``gis.access``): routes always pass the signed-in user's."""
 
     project_id: int | None = None
     commune_code: str | None = None
@@ -47,6 +48,7 @@ class CaseFilter:
     overdue: bool | None = None
     q: str | None = None
     land_use: str | None = None
+    scope: Scope = PROVINCE
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ def overdue_among(session: Session, case_ids: Sequence[int], today: dt.date) -> 
 
 def _conditions(session: Session, f: CaseFilter, today: dt.date) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
+    if not f.scope.unrestricted:
+        conds.append(f.scope.case_clause())
     if f.project_id is not None:
         conds.append(ClearanceCase.project_id == f.project_id)
     if f.commune_code is not None:
@@ -186,14 +190,17 @@ def step_counts(session: Session, f: CaseFilter, today: dt.date) -> dict[CaseSte
     return {step: int(n) for step, n in session.execute(stmt)}
 
 
-def list_choices(session: Session, project_id: int | None
+def list_choices(session: Session, project_id: int | None, scope: Scope
                  ) -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices for the case list's filters: projects, and the communes and
-    land-use codes that have cases (in ``project_id`` when given), in one scan."""
+    land-use codes that have cases (in ``project_id`` when given), in one scan; only
+    what ``scope`` may see."""
     used = select(Parcel.commune_code, Parcel.land_use_code).distinct().join(
         ClearanceCase, ClearanceCase.parcel_id == Parcel.id)
     if project_id is not None:
         used = used.where(ClearanceCase.project_id == project_id)
+    if not scope.unrestricted:
+        used = used.where(scope.case_clause())
     pairs = session.execute(used).all()
     communes = {c for c, _ in pairs}
     land_uses = {u for _, u in pairs}
@@ -201,24 +208,26 @@ def list_choices(session: Session, project_id: int | None
                             .where(Commune.code.in_(communes)).order_by(Commune.name))
     uses = session.execute(select(LandUseType.code, LandUseType.name_vi)
                            .where(LandUseType.code.in_(land_uses)).order_by(LandUseType.code))
-    projects = session.execute(select(Project.code, Project.name).order_by(Project.code))
+    projects = session.execute(select(Project.code, Project.name)
+                               .where(scope.project_clause()).order_by(Project.code))
     return {"projects": [(code, f"{code} — {name}") for code, name in projects],
             "communes": [(code, name) for code, name in names],
             "land_uses": [(code, f"{code} — {name}") for code, name in uses]}
 
 
-def get_case(session: Session, case_id: int) -> ClearanceCase:
-    """The case, or NotFound."""
+def get_case(session: Session, case_id: int, *, scope: Scope) -> ClearanceCase:
+    """The case, or NotFound (also when it is outside ``scope``: ids cannot be probed)."""
+    require_case(session, scope, case_id)
     case = session.get(ClearanceCase, case_id, populate_existing=True)
     if case is None:
-        raise NotFound(f"case {case_id} not found", message_vi=f"Không tìm thấy hồ sơ GPMB số "
-                       f"{case_id}.", reason="case_not_found", case_id=case_id)
+        raise case_not_found(case_id)
     return case
 
 
-def case_detail(session: Session, case_id: int, today: dt.date) -> CaseDetail:
-    """Everything about one case that its page shows."""
-    case = get_case(session, case_id)
+def case_detail(session: Session, case_id: int, today: dt.date, *,
+                scope: Scope) -> CaseDetail:
+    """Everything about one case that its page shows (NotFound outside ``scope``)."""
+    case = get_case(session, case_id, scope=scope)
     parcel = session.get(Parcel, case.parcel_id)
     assert parcel is not None  # foreign key
     holders = [(u, share) for u, share in session.execute(

@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from gis.access import check_project_write, load_scope, require_province
 from gis.domain import Role
 from gis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gis.models import (
@@ -167,7 +168,9 @@ def first_overshoot(plans: list[tuple[int, dt.date, int]],
 
 # -- writes -----------------------------------------------------------------------------
 
-def _writer(session: Session, actor_id: int) -> User:
+def _writer(session: Session, actor_id: int, project_id: int | None) -> User:
+    """The acting user, if they may record capital data of ``project_id`` (None: the
+    national figures, which reach the whole province)."""
     user = session.get(User, actor_id)
     if user is None or not user.is_active:
         raise PermissionDenied(f"user {actor_id} unknown or disabled", message_vi="Tài khoản "
@@ -175,6 +178,11 @@ def _writer(session: Session, actor_id: int) -> User:
     if user.role not in WRITERS:
         raise PermissionDenied(f"role {user.role} may not record disbursement",
                                reason="role_not_allowed", role=user.role.value)
+    scope = load_scope(session, user.id, user.role)
+    if project_id is None:
+        require_province(scope, "Nhập tỷ lệ giải ngân bình quân cả nước")
+    else:
+        check_project_write(scope, project_id)
     return user
 
 
@@ -229,7 +237,7 @@ def record_plan(session: Session, project_id: int, year: int, amount_vnd: int, *
                      "decision_outside_year", field="decision_date")
     with translate_db_errors(), session.begin_nested():
         lock_project(session, project_id)
-        user = _writer(session, actor_id)
+        user = _writer(session, actor_id, project_id)
         plans = _plans(session, project_id, year)
         current = plans[-1].revision if plans else 0
         if expected_revision != current:
@@ -270,10 +278,11 @@ def _result(session: Session, entry: Disbursement, replayed: bool = False) -> Di
     return DisbursementResult(entry, done, plans[-1].amount_vnd if plans else 0, replayed)
 
 
-def _find(session: Session, key: str | None) -> Disbursement | None:
+def _find(session: Session, key: str | None, user_id: int) -> Disbursement | None:
     if key is None:
         return None
-    return session.scalars(select(Disbursement).where(Disbursement.idempotency_key == key)).first()
+    return session.scalars(select(Disbursement).where(
+        Disbursement.idempotency_key == key, Disbursement.recorded_by == user_id)).first()
 
 
 def record_disbursement(session: Session, project_id: int, amount_vnd: int,
@@ -298,8 +307,8 @@ def record_disbursement(session: Session, project_id: int, amount_vnd: int,
         ("note", note, "Ghi chú"))}
     with translate_db_errors(), session.begin_nested():
         lock_project(session, project_id)
-        user = _writer(session, actor_id)
-        earlier = _find(session, key)
+        user = _writer(session, actor_id, project_id)
+        earlier = _find(session, key, user.id)
         if earlier is not None:
             same = (earlier.project_id, earlier.year, earlier.amount_vnd, earlier.disbursed_on,
                     earlier.source, earlier.voucher_no, earlier.note, earlier.reverses_id) == (
@@ -345,8 +354,8 @@ def reverse_disbursement(session: Session, entry_id: int, *, reason: str | None,
             raise NotFound(f"disbursement {entry_id} not found", message_vi=f"Không tìm thấy "
                            f"bút toán giải ngân số {entry_id}.", reason="disbursement_not_found")
         lock_project(session, original.project_id)
-        user = _writer(session, actor_id)
-        earlier = _find(session, key)
+        user = _writer(session, actor_id, original.project_id)
+        earlier = _find(session, key, user.id)
         if earlier is not None:
             if (earlier.reverses_id, earlier.note) != (entry_id, why) or (
                     reversed_on is not None and earlier.disbursed_on != reversed_on):
@@ -426,7 +435,7 @@ def set_targets(session: Session, project_id: int, year: int, months: list[Month
                              "target_not_cumulative", field="months")
     with translate_db_errors(), session.begin_nested():
         lock_project(session, project_id)
-        user = _writer(session, actor_id)
+        user = _writer(session, actor_id, project_id)
         current = session.scalar(select(func.max(DisbursementTarget.revision)).where(
             DisbursementTarget.project_id == project_id, DisbursementTarget.year == year)) or 0
         if expected_revision != current:
@@ -455,7 +464,7 @@ def set_national_rate(session: Session, year: int, month: int, rate_pct: object,
                      f"không thể công bố trước khi tháng bắt đầu ({fmt_date(published_on)}).",
                      "published_before_month", field="published_on")
     with translate_db_errors(), session.begin_nested():
-        user = _writer(session, actor_id)
+        user = _writer(session, actor_id, None)
         session.execute(text("SELECT pg_advisory_xact_lock(5005, :k)"),
                         {"k": year * 100 + month})
         current = session.scalar(select(func.max(NationalDisbursementRate.revision)).where(

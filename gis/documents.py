@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, case_place, require_case
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.models import CaseDocument, CaseEvent, ClearanceCase
 from gis.workflow.boundary import act_as
@@ -123,19 +124,22 @@ def store_document(session: Session, root: Path, case_id: int, event_id: int,
     return doc
 
 
-def list_documents(session: Session, case_id: int) -> list[CaseDocument]:
-    """The documents of a case, oldest first (404 when the case does not exist)."""
-    if session.get(ClearanceCase, case_id) is None:
-        raise NotFound(f"case {case_id}", message_vi=f"Không tìm thấy hồ sơ số {case_id}.",
-                       reason="case_not_found")
+def list_documents(session: Session, case_id: int, *, scope: Scope) -> list[CaseDocument]:
+    """The documents of a case, oldest first (404 when the case does not exist or is
+    outside ``scope``)."""
+    require_case(session, scope, case_id)
     return list(session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)
                                 .order_by(CaseDocument.id)))
 
 
-def open_document(session: Session, root: Path, doc_id: int) -> tuple[CaseDocument, Path]:
-    """The row and the stored file, after checking the file still has its checksum."""
+def open_document(session: Session, root: Path, doc_id: int, *, scope: Scope
+                  ) -> tuple[CaseDocument, Path]:
+    """The row and the stored file, after checking the file still has its checksum.
+    A document of a case outside ``scope`` is "not found", like one that does not exist
+    (sequential ids cannot be probed)."""
     doc = session.get(CaseDocument, doc_id)
-    if doc is None:
+    place = case_place(session, doc.case_id) if doc is not None else None
+    if doc is None or place is None or not scope.allows(*place):
         raise NotFound(f"document {doc_id}",
                        message_vi=f"Không tìm thấy tài liệu số {doc_id}.",
                        reason="document_not_found")

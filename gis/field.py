@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gis.access import SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope, load_scope, scope_case_sql
 from gis.domain import STEP_LABELS_VI, CaseStep, EventKind, Role
 from gis.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from gis.models import CaseDocument, ClearanceCase, User
@@ -44,12 +45,16 @@ LON_RANGE = (105.0, 108.5)
 _HERE = """
 WITH here AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 9215) AS g)"""
 
-# The latest case of a parcel (in one project when :project_id is set).
-_CASE_OF = """
+# The latest case of a parcel (in one project when :project_id is set) that the reader
+# may see; parcels outside the reader's scope (``gis.access``) are left out altogether.
+_CASE_OF = f"""
     SELECT cc.id, cc.step FROM clearance_cases cc
     WHERE cc.parcel_id = p.id
       AND (CAST(:project_id AS integer) IS NULL OR cc.project_id = :project_id)
+      AND {SCOPE_PROJECT_SQL.format(project="cc.project_id")}
     ORDER BY cc.id DESC LIMIT 1"""
+_PARCEL_IN_SCOPE = f"""{SCOPE_COMMUNE_SQL.format(commune="p.commune_code")}
+  AND (CAST(:scope_projects AS integer[]) IS NULL OR c.id IS NOT NULL)"""
 
 _HOLDER_NAMES = """
     (SELECT string_agg(u.full_name, ', ' ORDER BY pu.share_pct DESC, u.full_name)
@@ -65,6 +70,7 @@ FROM here
 JOIN parcels p ON ST_Intersects(p.geom, here.g)
 JOIN communes m ON m.code = p.commune_code
 LEFT JOIN LATERAL ({_CASE_OF}) c ON true
+WHERE {_PARCEL_IN_SCOPE}
 ORDER BY (c.id IS NULL), p.id
 LIMIT 1
 """
@@ -79,6 +85,7 @@ JOIN parcels p ON ST_DWithin(p.geom, here.g, :radius)
 JOIN LATERAL ({_CASE_OF}) c ON true
 JOIN communes m ON m.code = p.commune_code
 CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326) AS pt) g
+WHERE {_PARCEL_IN_SCOPE}
 ORDER BY distance_m, p.id
 LIMIT :limit
 """
@@ -94,6 +101,7 @@ JOIN communes m ON m.code = p.commune_code
 LEFT JOIN LATERAL ({_CASE_OF}) c ON true
 CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326) AS pt) g
 WHERE p.commune_code = :commune AND p.sheet_no = :sheet AND p.parcel_no = :parcel
+  AND {_PARCEL_IN_SCOPE}
 ORDER BY (c.id IS NULL), p.id
 LIMIT :limit
 """
@@ -114,7 +122,7 @@ LEFT JOIN LATERAL ({_CASE_OF}) cl ON true
 LEFT JOIN clearance_cases c ON c.id = cl.id
 LEFT JOIN projects j ON j.id = c.project_id
 CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326) AS pt) g
-WHERE p.id = :parcel_id
+WHERE p.id = :parcel_id AND {_PARCEL_IN_SCOPE}
 """
 
 
@@ -139,20 +147,21 @@ def _summary(row: Any) -> dict[str, Any]:
             "land_use": row.land_use_code, **_step(row.step), "holders": row.holders or ""}
 
 
-def parcel_at(session: Session, lat: float, lon: float, *,
+def parcel_at(session: Session, lat: float, lon: float, *, scope: Scope,
               project_id: int | None = None) -> dict[str, Any] | None:
     """The parcel containing a WGS 84 point (preferring one with a case), with its
     simplified outline as GeoJSON; None when the point is on no parcel."""
     check_point(lat, lon)
     row = session.execute(text(PARCEL_AT_SQL), {
         "lat": lat, "lon": lon, "project_id": project_id,
-        "tolerance": OUTLINE_TOLERANCE_M}).first()
+        "tolerance": OUTLINE_TOLERANCE_M, **scope.sql_params()}).first()
     if row is None:
         return None
     return {**_summary(row), "outline": json.loads(row.outline)}
 
 
-def nearby_parcels(session: Session, lat: float, lon: float, *, project_id: int | None = None,
+def nearby_parcels(session: Session, lat: float, lon: float, *, scope: Scope,
+                   project_id: int | None = None,
                    radius_m: float = NEARBY_RADIUS_M, limit: int = NEARBY_LIMIT
                    ) -> list[dict[str, Any]]:
     """Parcels with a clearance case (of the project, if given) within ``radius_m`` of a
@@ -163,34 +172,42 @@ def nearby_parcels(session: Session, lat: float, lon: float, *, project_id: int 
                            f"{MAX_RADIUS_M:.0f} m.", reason="bad_radius", field="radius")
     rows = session.execute(text(NEARBY_SQL), {
         "lat": lat, "lon": lon, "project_id": project_id, "radius": radius_m,
-        "limit": limit})
+        "limit": limit, **scope.sql_params()})
     return [{**_summary(r), "distance_m": round(float(r.distance_m), 1),
              "lat": round(r.lat, 6), "lon": round(r.lon, 6)} for r in rows]
 
 
 def lookup_parcel(session: Session, commune_code: str, sheet_no: int, parcel_no: int, *,
-                  project_id: int | None = None) -> list[dict[str, Any]]:
+                  scope: Scope, project_id: int | None = None) -> list[dict[str, Any]]:
     """Parcels by commune code + map sheet + parcel number (those with a case first).
 
     A merged commune keeps its former communes' sheet numbering, so one number may match
     several parcels: ``sheet_commune`` tells them apart."""
     rows = session.execute(text(LOOKUP_SQL), {
         "commune": commune_code, "sheet": sheet_no, "parcel": parcel_no,
-        "project_id": project_id, "tolerance": OUTLINE_TOLERANCE_M, "limit": LOOKUP_LIMIT})
+        "project_id": project_id, "tolerance": OUTLINE_TOLERANCE_M, "limit": LOOKUP_LIMIT,
+        **scope.sql_params()})
     return [{**_summary(r), "sheet_commune": r.sheet_commune_code, "lat": round(r.lat, 6),
              "lon": round(r.lon, 6), "outline": json.loads(r.outline)} for r in rows]
 
 
-def communes_for(session: Session, project_id: int | None) -> list[tuple[str, str]]:
-    """(code, name) of the communes to look parcels up in: the project's, or all."""
-    if project_id is None:
-        rows = session.execute(text("SELECT code, name FROM communes ORDER BY name"))
+def communes_for(session: Session, project_id: int | None, scope: Scope
+                 ) -> list[tuple[str, str]]:
+    """(code, name) of the communes to look parcels up in: the project's, or all; only
+    those of ``scope``."""
+    params = {"p": project_id, **scope.sql_params()}
+    if project_id is None and scope.projects is None:
+        rows = session.execute(text(
+            "SELECT m.code, m.name FROM communes m WHERE "
+            + SCOPE_COMMUNE_SQL.format(commune="m.code") + " ORDER BY m.name"), params)
     else:
-        rows = session.execute(text("""
+        rows = session.execute(text(f"""
             SELECT m.code, m.name FROM communes m WHERE m.code IN (
                 SELECT DISTINCT p.commune_code FROM clearance_cases c
-                JOIN parcels p ON p.id = c.parcel_id WHERE c.project_id = :p)
-            ORDER BY m.name"""), {"p": project_id})
+                JOIN parcels p ON p.id = c.parcel_id
+                WHERE (CAST(:p AS integer) IS NULL OR c.project_id = :p)
+                  AND {scope_case_sql("c.project_id", "p.commune_code")})
+            ORDER BY m.name"""), params)
     return [(r[0], r[1]) for r in rows]
 
 
@@ -263,10 +280,12 @@ def _photos(session: Session, case_id: int) -> dict[str, Any]:
 def parcel_card(session: Session, parcel_id: int, *, project_id: int | None, user: User,
                 today: dt.date) -> dict[str, Any]:
     """The field card of a parcel: who holds it, its case's step, next deadline, money
-    still owed, recent history and photos, and whether ``user`` may hand it over now."""
+    still owed, recent history and photos, and whether ``user`` may hand it over now
+    (NotFound for a parcel outside the user's scope)."""
     row = session.execute(text(CARD_SQL), {
         "parcel_id": parcel_id, "project_id": project_id,
-        "tolerance": OUTLINE_TOLERANCE_M}).first()
+        "tolerance": OUTLINE_TOLERANCE_M,
+        **load_scope(session, user.id, user.role).sql_params()}).first()
     if row is None:
         raise NotFound(f"parcel {parcel_id}", message_vi=f"Không tìm thấy thửa đất số "
                        f"{parcel_id}.", reason="parcel_not_found")

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope
 from gis.errors import NotFound
 from gis.models import Alignment, ClearanceCase, LandUser, Parcel, ParcelLandUser, Project
 
@@ -24,16 +25,17 @@ def wgs84(column: Any) -> ColumnElement[str]:
     return func.ST_AsGeoJSON(func.ST_Transform(column, 4326), 7)
 
 
-def get_project(session: Session, project_id: int) -> Project:
-    """The project with its milestones and alignments, or NotFound."""
+def get_project(session: Session, project_id: int, *, scope: Scope) -> Project:
+    """The project with its milestones and alignments, or NotFound (also when ``scope``
+    does not include it)."""
     project = session.get(Project, project_id)
-    if project is None:
+    if project is None or not scope.allows_project(project_id):
         raise NotFound(f"project {project_id} not found", message_vi=f"Không tìm thấy dự án số "
                        f"{project_id}.", reason="project_not_found")
     return project
 
 
-def alignment_features(session: Session, *, project_id: int | None = None,
+def alignment_features(session: Session, *, scope: Scope, project_id: int | None = None,
                        alignment_id: int | None = None, part: str = "centreline"
                        ) -> list[GeoJson]:
     """Alignments as GeoJSON features: the centreline (the footprint when there is none) or,
@@ -42,8 +44,9 @@ def alignment_features(session: Session, *, project_id: int | None = None,
         Alignment.centreline, Alignment.footprint)
     stmt = select(Alignment, wgs84(geom), func.ST_Length(Alignment.centreline)).order_by(
         Alignment.project_id, Alignment.code)
+    stmt = stmt.where(scope.project_clause(Alignment.project_id))
     if project_id is not None:
-        get_project(session, project_id)
+        get_project(session, project_id, scope=scope)
         stmt = stmt.where(Alignment.project_id == project_id)
     if alignment_id is not None:
         stmt = stmt.where(Alignment.id == alignment_id)
@@ -75,7 +78,7 @@ class Holder:
     share_pct: int
 
 
-def _parcel_feature(session: Session, parcel: Parcel, geometry: str) -> GeoJson:
+def _parcel_feature(session: Session, parcel: Parcel, geometry: str, scope: Scope) -> GeoJson:
     holders = [Holder(u.id, u.kind.value, u.full_name, u.citizen_id, u.phone, u.address, share)
                for u, share in session.execute(
                    select(LandUser, ParcelLandUser.share_pct)
@@ -85,7 +88,8 @@ def _parcel_feature(session: Session, parcel: Parcel, geometry: str) -> GeoJson:
               "recovered_area_m2": float(c.recovered_area_m2), "version": c.version}
              for c in session.scalars(select(ClearanceCase)
                                       .where(ClearanceCase.parcel_id == parcel.id)
-                                      .order_by(ClearanceCase.id))]
+                                      .order_by(ClearanceCase.id))
+             if scope.allows(c.project_id, parcel.commune_code)]
     return {"type": "Feature", "id": parcel.id, "geometry": json.loads(geometry),
             "properties": {
                 "id": parcel.id, "survey_id": parcel.survey_id,
@@ -96,20 +100,22 @@ def _parcel_feature(session: Session, parcel: Parcel, geometry: str) -> GeoJson:
                 "version": parcel.version}}
 
 
-def parcel_feature(session: Session, parcel_id: int) -> GeoJson:
-    """One parcel as a GeoJSON feature with its holders and cases, or NotFound."""
+def parcel_feature(session: Session, parcel_id: int, *, scope: Scope) -> GeoJson:
+    """One parcel as a GeoJSON feature with its holders and cases (those in ``scope``), or
+    NotFound (also outside ``scope``)."""
     row = session.execute(select(Parcel, wgs84(Parcel.geom))
-                          .where(Parcel.id == parcel_id)).first()
+                          .where(Parcel.id == parcel_id, scope.parcel_clause())).first()
     if row is None:
         raise NotFound(f"parcel {parcel_id} not found", message_vi=f"Không tìm thấy thửa đất số"
                        f" {parcel_id}.", reason="parcel_not_found")
-    return _parcel_feature(session, row[0], row[1])
+    return _parcel_feature(session, row[0], row[1], scope)
 
 
-def find_parcels(session: Session, commune_code: str, sheet_no: int, parcel_no: int
-                 ) -> list[GeoJson]:
-    """Parcels with this commune + sheet + parcel number (one per survey)."""
+def find_parcels(session: Session, commune_code: str, sheet_no: int, parcel_no: int, *,
+                 scope: Scope) -> list[GeoJson]:
+    """Parcels with this commune + sheet + parcel number (one per survey), in ``scope``."""
     rows = session.execute(select(Parcel, wgs84(Parcel.geom)).where(
         Parcel.commune_code == commune_code, Parcel.sheet_no == sheet_no,
-        Parcel.parcel_no == parcel_no).order_by(Parcel.survey_id, Parcel.id)).all()
-    return [_parcel_feature(session, p, g) for p, g in rows]
+        Parcel.parcel_no == parcel_no, scope.parcel_clause())
+        .order_by(Parcel.survey_id, Parcel.id)).all()
+    return [_parcel_feature(session, p, g, scope) for p, g in rows]

@@ -13,8 +13,17 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope
 from gis.errors import NotFound
-from gis.models import AuditEntry, CaseEvent, Payment, ResettlementAllocation, User
+from gis.models import (
+    AuditEntry,
+    CaseEvent,
+    ClearanceCase,
+    Parcel,
+    Payment,
+    ResettlementAllocation,
+    User,
+)
 from gis.workflow.text import fmt_vnd
 
 GEOMETRY_KEYS = frozenset({"geom", "recovered_geom", "footprint", "centreline", "boundary",
@@ -85,9 +94,10 @@ def case_history(session: Session, case_id: int, *, limit: int, offset: int
     return len(entries), entries[offset:offset + limit]
 
 
-def user_history(session: Session, username: str, *, limit: int, offset: int
-                 ) -> tuple[int, list[HistoryEntry]]:
-    """Everything a user recorded or changed, newest first: (total, one page)."""
+def user_history(session: Session, username: str, *, limit: int, offset: int,
+                 scope: Scope) -> tuple[int, list[HistoryEntry]]:
+    """Everything a user recorded or changed, newest first: (total, one page). A reader
+    limited by ``scope`` sees only what concerns the cases in it."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"user {username!r} not found", message_vi=f"Không tìm thấy tài khoản "
@@ -99,6 +109,12 @@ def user_history(session: Session, username: str, *, limit: int, offset: int
     for a in session.scalars(select(AuditEntry).where(AuditEntry.actor == username)):
         case_id = int(a.row_key) if a.table_name == "clearance_cases" and a.row_key else None
         entries.append(_audit_entry(a, case_id))
+    if not scope.unrestricted:
+        visible = set(session.scalars(
+            select(ClearanceCase.id).join(Parcel, Parcel.id == ClearanceCase.parcel_id)
+            .where(ClearanceCase.id.in_({h.case_id for h in entries if h.case_id}),
+                   scope.case_clause())))
+        entries = [h for h in entries if h.case_id in visible]
     entries.sort(key=lambda h: (h.at, h.source, h.row_key), reverse=True)
     return len(entries), entries[offset:offset + limit]
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, scope_case_sql
 from gis.crs import STORAGE_SRID
 from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
 from gis.errors import NotFound
@@ -80,19 +81,23 @@ class StepFigure:
     area_m2: Decimal
 
 
-def project_by_code(session: Session, code: str) -> Project:
-    """The project with this code, or ``NotFound`` (a user-safe message)."""
+def project_by_code(session: Session, code: str, *, scope: Scope) -> Project:
+    """The project with this code, or ``NotFound`` (a user-safe message; also for a
+    project outside ``scope``, so codes cannot be probed)."""
     project = session.scalar(select(Project).where(Project.code == code))
-    if project is None:
+    if project is None or not scope.allows_project(project.id):
         raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
     return project
 
 
-def step_figures(session: Session, project_id: int) -> list[StepFigure]:
-    """Cases and recovered area per step (every step listed, in procedure order)."""
+def step_figures(session: Session, project_id: int, scope: Scope) -> list[StepFigure]:
+    """Cases (in ``scope``) and recovered area per step (every step listed, in procedure
+    order)."""
     rows = session.execute(text(
-        "SELECT step::text, count(*), coalesce(sum(recovered_area_m2), 0)"
-        " FROM clearance_cases WHERE project_id = :p GROUP BY step"), {"p": project_id})
+        "SELECT c.step::text, count(*), coalesce(sum(c.recovered_area_m2), 0)"
+        " FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id"
+        " WHERE c.project_id = :p AND " + scope_case_sql("c.project_id", "p.commune_code")
+        + " GROUP BY c.step"), {"p": project_id, **scope.sql_params()})
     found = {CaseStep(r[0]): (int(r[1]), Decimal(r[2])) for r in rows}
     steps = sorted(CaseStep, key=lambda s: (STEP_ORDER[s], list(CaseStep).index(s)))
     return [StepFigure(s, STEP_LABELS_VI[s], *found.get(s, (0, Decimal(0)))) for s in steps]

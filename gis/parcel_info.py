@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, scope_case_sql
 from gis.domain import STEP_LABELS_VI, CaseStep, EventKind, PaymentMethod
 from gis.errors import NotFound
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
@@ -45,6 +46,7 @@ JOIN communes m ON m.code = p.commune_code
 CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(p.geom), 4326) AS pt,
                            ST_Transform(ST_Envelope(p.geom), 4326)::box2d AS bb) g
 WHERE c.project_id = :project_id AND {where}
+  AND {scope}
 ORDER BY p.commune_code, p.sheet_no, p.parcel_no
 LIMIT :limit
 """
@@ -64,12 +66,13 @@ def _hit(row: Any) -> dict[str, Any]:
     }
 
 
-def search_parcels(session: Session, project_id: int, query: str,
+def search_parcels(session: Session, project_id: int, query: str, *, scope: Scope,
                    limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
     """Parcels of a project matching "sheet/parcel" ("12/345", "tờ 12 thửa 345") or a
-    land user's name (case-insensitive substring, at least 2 characters)."""
+    land user's name (case-insensitive substring, at least 2 characters), within
+    ``scope``."""
     query = query.strip()
-    params: dict[str, Any] = {"project_id": project_id, "limit": limit}
+    params: dict[str, Any] = {"project_id": project_id, "limit": limit, **scope.sql_params()}
     found = _SHEET_PARCEL.match(query)
     if found:
         where = "p.sheet_no = :sheet AND p.parcel_no = :parcel"
@@ -81,7 +84,8 @@ def search_parcels(session: Session, project_id: int, query: str,
         params["name"] = "%" + _escape_like(query.lower()) + "%"
     else:
         return []
-    return [_hit(r) for r in session.execute(text(_HIT_SQL.format(where=where)), params)]
+    sql = _HIT_SQL.format(where=where, scope=scope_case_sql("c.project_id", "p.commune_code"))
+    return [_hit(r) for r in session.execute(text(sql), params)]
 
 
 def _event(row: Any) -> dict[str, Any]:
@@ -97,8 +101,9 @@ def _event(row: Any) -> dict[str, Any]:
 
 
 def parcel_details(session: Session, project_id: int, parcel_id: int,
-                   today: dt.date) -> dict[str, Any]:
-    """Everything the map's side panel shows about one parcel of a project."""
+                   today: dt.date, *, scope: Scope) -> dict[str, Any]:
+    """Everything the map's side panel shows about one parcel of a project (NotFound
+    outside ``scope``)."""
     case = session.execute(text("""
         SELECT c.id, c.step::text AS step, c.recovered_area_m2, c.is_whole_parcel,
                c.approved_total_vnd, c.paid_vnd, c.complaint_open, c.enforcement_stage,
@@ -109,8 +114,10 @@ def parcel_details(session: Session, project_id: int, parcel_id: int,
         FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
         JOIN communes m ON m.code = p.commune_code
         JOIN land_use_types lt ON lt.code = p.land_use_code
-        WHERE c.project_id = :project AND c.parcel_id = :parcel
-        ORDER BY c.id LIMIT 1"""), {"project": project_id, "parcel": parcel_id}).first()
+        WHERE c.project_id = :project AND c.parcel_id = :parcel AND """
+        + scope_case_sql("c.project_id", "p.commune_code") + """
+        ORDER BY c.id LIMIT 1"""), {"project": project_id, "parcel": parcel_id,
+                                    **scope.sql_params()}).first()
     if case is None:
         raise NotFound(f"parcel {parcel_id} has no case in project {project_id}",
                        message_vi="Thửa đất này không thuộc phạm vi thu hồi của dự án.")

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope
 from gis.domain import CaseStep, InvestmentForm
-from gis.models import ClearanceCase, Project
+from gis.models import ClearanceCase, Parcel, Project
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,14 @@ class ProjectSummary:
     paid_vnd: int
 
 
-def project_summaries(session: Session) -> list[ProjectSummary]:
-    """Every project with its case counts, areas and money (one query)."""
+def project_summaries(session: Session, scope: Scope) -> list[ProjectSummary]:
+    """Every project ``scope`` may see with its case counts, areas and money, counting only
+    the cases in ``scope`` (one query)."""
     handed = ClearanceCase.step == CaseStep.HANDED_OVER
+    joined = ClearanceCase.project_id == Project.id
+    if scope.communes is not None:
+        joined = and_(joined, ClearanceCase.parcel_id.in_(
+            select(Parcel.id).where(Parcel.commune_code.in_(sorted(scope.communes)))))
     stmt = (
         select(
             Project.id, Project.code, Project.name, Project.investment_form, Project.is_demo,
@@ -43,7 +49,8 @@ def project_summaries(session: Session) -> list[ProjectSummary]:
             func.coalesce(func.sum(ClearanceCase.approved_total_vnd), 0),
             func.coalesce(func.sum(ClearanceCase.paid_vnd), 0),
         )
-        .outerjoin(ClearanceCase, ClearanceCase.project_id == Project.id)
+        .outerjoin(ClearanceCase, joined)
+        .where(scope.project_clause())
         .group_by(Project.id)
         .order_by(Project.is_demo.desc(), Project.code)
     )

@@ -15,8 +15,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope
 from gis.errors import Conflict, NotFound
-from gis.models import ClearanceCase, ResettlementAllocation, ResettlementArea, ResettlementPlot
+from gis.models import (
+    ClearanceCase,
+    Parcel,
+    ResettlementAllocation,
+    ResettlementArea,
+    ResettlementPlot,
+)
 from gis.workflow.boundary import act_as, check_version, lock_case, touch, translate_db_errors
 from gis.workflow.calendar import local_today
 from gis.workflow.text import clean_decision_no, fmt_date
@@ -74,10 +81,14 @@ def list_plots(session: Session, area_id: int) -> list[PlotRow]:
             for p, case_id in session.execute(stmt)]
 
 
-def list_allocations(session: Session, *, case_id: int | None = None,
+def list_allocations(session: Session, *, scope: Scope, case_id: int | None = None,
                      plot_id: int | None = None) -> list[ResettlementAllocation]:
-    """Allocations, released ones included (the history), oldest first."""
+    """Allocations of cases in ``scope``, released ones included (the history), oldest
+    first."""
     stmt = select(ResettlementAllocation).order_by(ResettlementAllocation.id)
+    if not scope.unrestricted:
+        stmt = (stmt.join(ClearanceCase, ClearanceCase.id == ResettlementAllocation.case_id)
+                .join(Parcel, Parcel.id == ClearanceCase.parcel_id).where(scope.case_clause()))
     if case_id is not None:
         stmt = stmt.where(ResettlementAllocation.case_id == case_id)
     if plot_id is not None:
@@ -85,14 +96,18 @@ def list_allocations(session: Session, *, case_id: int | None = None,
     return list(session.scalars(stmt))
 
 
-def waiting_cases(session: Session, project_id: int | None = None) -> list[ClearanceCase]:
-    """Cases that need resettlement and hold no plot yet."""
+def waiting_cases(session: Session, project_id: int | None = None, *,
+                  scope: Scope) -> list[ClearanceCase]:
+    """Cases in ``scope`` that need resettlement and hold no plot yet."""
     held = select(ResettlementAllocation.case_id).where(
         ResettlementAllocation.released_on.is_(None))
     stmt = select(ClearanceCase).where(ClearanceCase.resettlement_needed.is_(True),
                                        ClearanceCase.id.not_in(held)).order_by(ClearanceCase.id)
     if project_id is not None:
         stmt = stmt.where(ClearanceCase.project_id == project_id)
+    if not scope.unrestricted:
+        stmt = stmt.join(Parcel, Parcel.id == ClearanceCase.parcel_id).where(
+            scope.case_clause())
     return list(session.scalars(stmt))
 
 

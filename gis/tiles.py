@@ -14,8 +14,10 @@ does it on the event loop for the web endpoint. The parcel rows are fenced in a
 MATERIALIZED CTE so ``ST_AsMVTGeom`` runs once per drawn parcel, after the join with the
 project's cases, never on every parcel the tile envelope meets.
 
-Rendered tiles are kept in a small in-process LRU cache keyed by (project, day, z, x, y),
-so the overdue flags follow the calendar. It is invalidated precisely: a change of a case
+Every query takes the reader's scope (``gis.access``): a user limited to some projects or
+communes gets tiles of those only. Rendered tiles are kept in a small in-process LRU cache
+keyed by (project, scope, day, z, x, y), so readers of different scopes never share a tile
+and the overdue flags follow the calendar. It is invalidated precisely: a change of a case
 (its step, a step event, its resettlement allocation) drops only the detail tiles its
 parcel touches (plus the few overview tiles, whose counts changed); a new rule set drops
 everything. ``install_invalidation_hooks`` makes every ORM commit do this; other writers
@@ -39,6 +41,8 @@ import psycopg
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE, Scope
+from gis.db.engine import driver_conninfo
 from gis.errors import InvalidInput
 from gis.models import CaseEvent, ClearanceCase, ResettlementAllocation, RuleSet, TimeLimit
 
@@ -65,7 +69,13 @@ _PROPS = """
     p.land_use_code AS land_use,
     COALESCE(d.due_on < CAST(%(today)s AS date), false) AS overdue"""
 
-# One project: only the parcels with a case in that project.
+# The reader's scope (``gis.access``): NULL arrays are no limit, empty ones nothing.
+_IN_SCOPE_PROJECT = """(CAST(%(scope_projects)s AS integer[]) IS NULL
+           OR {col} = ANY(CAST(%(scope_projects)s AS integer[])))"""
+_IN_SCOPE_COMMUNE = """(CAST(%(scope_communes)s AS text[]) IS NULL
+           OR {col} = ANY(CAST(%(scope_communes)s AS text[])))"""
+
+# One project: only the parcels with a case in that project (and in the reader's scope).
 PROJECT_PARCELS_SQL = _BOUNDS + f"""
 , t AS MATERIALIZED (
     SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), bounds.b3857, {EXTENT}, {BUFFER}, true)
@@ -75,11 +85,15 @@ PROJECT_PARCELS_SQL = _BOUNDS + f"""
     JOIN clearance_cases c ON c.parcel_id = p.id
                           AND c.project_id = CAST(%(project_id)s AS integer)
     LEFT JOIN case_next_deadlines d ON d.case_id = c.id
+    WHERE {_IN_SCOPE_PROJECT.format(col="c.project_id")}
+      AND {_IN_SCOPE_COMMUNE.format(col="p.commune_code")}
 )
 SELECT ST_AsMVT(t, 'parcels', {EXTENT}, 'geom', 'fid') FROM t WHERE geom IS NOT NULL
 """
 
-# Every parcel, with its most recent case (if any).
+# Every parcel, with its most recent case (if any); for a reader limited to some
+# projects only the parcels with a case of theirs, for one limited to some communes only
+# the parcels there.
 ALL_PARCELS_SQL = _BOUNDS + f"""
 , t AS MATERIALIZED (
     SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), bounds.b3857, {EXTENT}, {BUFFER}, true)
@@ -87,8 +101,12 @@ ALL_PARCELS_SQL = _BOUNDS + f"""
     FROM bounds
     JOIN parcels p ON p.geom && bounds.b9215
     LEFT JOIN LATERAL (SELECT cc.id, cc.step FROM clearance_cases cc
-                       WHERE cc.parcel_id = p.id ORDER BY cc.id DESC LIMIT 1) c ON true
+                       WHERE cc.parcel_id = p.id
+                         AND {_IN_SCOPE_PROJECT.format(col="cc.project_id")}
+                       ORDER BY cc.id DESC LIMIT 1) c ON true
     LEFT JOIN case_next_deadlines d ON d.case_id = c.id
+    WHERE {_IN_SCOPE_COMMUNE.format(col="p.commune_code")}
+      AND (CAST(%(scope_projects)s AS integer[]) IS NULL OR c.id IS NOT NULL)
 )
 SELECT ST_AsMVT(t, 'parcels', {EXTENT}, 'geom', 'fid') FROM t WHERE geom IS NOT NULL
 """
@@ -105,6 +123,8 @@ COMMUNES_SQL = _BOUNDS + f"""
     WHERE (CAST(%(project_id)s AS integer) IS NULL
            OR c.project_id = CAST(%(project_id)s AS integer))
       AND p.commune_code IN (SELECT code FROM m)
+      AND {_IN_SCOPE_PROJECT.format(col="c.project_id")}
+      AND {_IN_SCOPE_COMMUNE.format(col="p.commune_code")}
     GROUP BY p.commune_code
 ), t AS (
     SELECT ST_AsMVTGeom(ST_Transform(m.centre, 3857), bounds.b3857, {EXTENT},
@@ -149,11 +169,12 @@ def driver_connection(conn: Session | Connection) -> psycopg.Connection[Any]:
 
 
 def tile_query(z: int, x: int, y: int, *, project_id: int | None,
-               today: dt.date) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters that encode one tile (parcels, or communes at low zoom)."""
+               today: dt.date, scope: Scope = PROVINCE) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters that encode one tile (parcels, or communes at low zoom) as
+    a reader with ``scope`` may see it."""
     check_tile(z, x, y)
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT,
-                              "project_id": project_id}
+                              "project_id": project_id, **scope.sql_params()}
     if z < DETAIL_MIN_ZOOM:
         params["margin"] = POINT_BUFFER / EXTENT
         return COMMUNES_SQL, params
@@ -162,9 +183,9 @@ def tile_query(z: int, x: int, y: int, *, project_id: int | None,
 
 
 def render_tile(conn: Session | Connection | psycopg.Connection[Any], z: int, x: int, y: int,
-                *, project_id: int | None, today: dt.date) -> bytes:
+                *, project_id: int | None, today: dt.date, scope: Scope = PROVINCE) -> bytes:
     """Encode one tile with PostGIS (no cache), through a prepared statement."""
-    sql, params = tile_query(z, x, y, project_id=project_id, today=today)
+    sql, params = tile_query(z, x, y, project_id=project_id, today=today, scope=scope)
     raw = conn if isinstance(conn, psycopg.Connection) else driver_connection(conn)
     row = raw.execute(sql, params, prepare=True).fetchone()
     return bytes(row[0]) if row is not None and row[0] is not None else b""
@@ -175,11 +196,18 @@ def make_tile(data: bytes) -> Tile:
     return Tile(data, '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"')
 
 
-CacheKey = tuple[int | None, dt.date, int, int, int]
+ScopeKey = tuple[tuple[int, ...] | None, tuple[str, ...] | None]
+CacheKey = tuple[int | None, ScopeKey, dt.date, int, int, int]
+
+
+def cache_key(project_id: int | None, scope: Scope, today: dt.date, z: int, x: int, y: int
+              ) -> CacheKey:
+    """The cache key of a tile: readers of different scopes never share one."""
+    return (project_id, scope.key, today, z, x, y)
 
 
 class TileCache:
-    """A thread-safe LRU of rendered tiles, keyed by (project, day, z, x, y)."""
+    """A thread-safe LRU of rendered tiles, keyed by (project, scope, day, z, x, y)."""
 
     def __init__(self, max_tiles: int = 4096) -> None:
         self.max_tiles = max_tiles
@@ -219,7 +247,7 @@ class TileCache:
             self.generation += 1
             doomed = []
             for key in self._tiles:
-                z, x, y = key[2:]
+                z, x, y = key[3:]
                 if z < DETAIL_MIN_ZOOM:
                     doomed.append(key)
                     continue
@@ -243,14 +271,16 @@ CACHE = TileCache()
 
 
 def get_tile(conn: Session | Connection | psycopg.Connection[Any], z: int, x: int, y: int,
-             *, project_id: int | None, today: dt.date, cache: TileCache = CACHE) -> Tile:
+             *, project_id: int | None, today: dt.date, cache: TileCache = CACHE,
+             scope: Scope = PROVINCE) -> Tile:
     """A tile from the cache, rendered on a miss."""
     check_tile(z, x, y)
-    key = (project_id, today, z, x, y)
+    key = cache_key(project_id, scope, today, z, x, y)
     tile = cache.get(key)
     if tile is None:
         generation = cache.generation
-        tile = make_tile(render_tile(conn, z, x, y, project_id=project_id, today=today))
+        tile = make_tile(render_tile(conn, z, x, y, project_id=project_id, today=today,
+                                     scope=scope))
         cache.put(key, tile, generation)
     return tile
 
@@ -275,22 +305,18 @@ class TileRenderer:
 
     def _conninfo(self) -> str:
         """The engine's URL, at the embedded cluster's current port (it may have moved)."""
-        url = self.engine.url.set(drivername="postgresql")
-        port = self._port_of() if self._port_of is not None else None
-        if port is not None:
-            url = url.set(port=port)
-        return url.render_as_string(hide_password=False)
+        return driver_conninfo(self.engine, self._port_of)
 
     def cached(self, z: int, x: int, y: int, *, project_id: int | None,
-               today: dt.date) -> Tile | None:
+               today: dt.date, scope: Scope = PROVINCE) -> Tile | None:
         """The cached tile, if any (no I/O)."""
-        return self.cache.get((project_id, today, z, x, y))
+        return self.cache.get(cache_key(project_id, scope, today, z, x, y))
 
     async def atile(self, z: int, x: int, y: int, *, project_id: int | None,
-                    today: dt.date) -> Tile:
-        """A tile from the cache, rendered on a miss (asyncio)."""
-        sql, params = tile_query(z, x, y, project_id=project_id, today=today)
-        key = (project_id, today, z, x, y)
+                    today: dt.date, scope: Scope = PROVINCE) -> Tile:
+        """A tile from the cache, rendered on a miss (asyncio), as ``scope`` sees it."""
+        sql, params = tile_query(z, x, y, project_id=project_id, today=today, scope=scope)
+        key = cache_key(project_id, scope, today, z, x, y)
         tile = self.cache.get(key)
         if tile is not None:
             return tile
@@ -353,15 +379,16 @@ class TileRenderer:
             fairy.close()
 
     def tile(self, z: int, x: int, y: int, *, project_id: int | None,
-             today: dt.date) -> Tile:
+             today: dt.date, scope: Scope = PROVINCE) -> Tile:
         """A tile from the cache, rendered on a miss (synchronous)."""
         check_tile(z, x, y)
-        key = (project_id, today, z, x, y)
+        key = cache_key(project_id, scope, today, z, x, y)
         tile = self.cache.get(key)
         if tile is None:
             generation = self.cache.generation
             with self._connection() as conn:
-                data = render_tile(conn, z, x, y, project_id=project_id, today=today)
+                data = render_tile(conn, z, x, y, project_id=project_id, today=today,
+                                   scope=scope)
             tile = make_tile(data)
             self.cache.put(key, tile, generation)
         return tile

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from gis.access import Scope, load_scope
 from gis.logins import SESSION, SESSION_COOKIE, resolve_token
 from gis.models import User
 
@@ -19,15 +20,23 @@ class LoginRequired(Exception):
 
 
 def require_page_user(request: Request) -> User:
-    """The signed-in user (any role) of a page request; stored on ``request.state.user``."""
+    """The signed-in user (any role) of a page request; stored on ``request.state.user``,
+    their scope (``gis.access``) on ``request.state.scope``."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with request.app.state.sessions() as session:
             found = resolve_token(session, token, SESSION)
-        if found is not None:
-            request.state.user = found[0]
-            return found[0]
+            if found is not None:
+                request.state.user = found[0]
+                request.state.scope = load_scope(session, found[0].id, found[0].role)
+                return found[0]
     raise LoginRequired
+
+
+def page_scope(request: Request) -> Scope:
+    """The projects/communes the page's user may see (set by ``require_page_user``)."""
+    scope: Scope = request.state.scope
+    return scope
 
 
 def _wants_html(request: Request) -> bool:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE
 from gis.case_owner import assign_responsible
-from gis.cases import case_detail
+from gis.cases import get_case
 from gis.documents import store_document
 from gis.domain import CaseStep, EventKind, PaymentMethod
 from gis.errors import InvalidInput, NotFound
@@ -24,7 +25,6 @@ from gis.workflow import (
     set_approved_amounts,
 )
 from gis.workflow.boundary import check_version, parse_enum
-from gis.workflow.calendar import local_today
 from gis.workflow.service import EventResult
 from web.case_forms import (
     Posted,
@@ -162,7 +162,8 @@ def release_plot_form(allocation_id: int) -> Action:
         if allocation is None or allocation.case_id != case_id:
             raise NotFound(f"allocation {allocation_id} not in case {case_id}",
                            message_vi="Quyết định giao lô này không thuộc hồ sơ.")
-        case = case_detail(session, case_id, local_today()).case
+        # the scope is checked by release_allocation (a write outside it: out_of_scope)
+        case = get_case(session, case_id, scope=PROVINCE)
         check_version(case, version)
         release_allocation(session, allocation_id, released_on=released_on, actor_id=user.id)
     return run

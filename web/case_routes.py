@@ -48,6 +48,7 @@ from gis.workflow.calendar import local_today
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.side_events import KIND_LABELS_VI
 from gis.workflow.transitions import ACTION_LABELS_VI, MOVES, NEEDS_DOCUMENT
+from web.auth import page_scope
 from web.case_actions import (
     AMOUNT_PARTS,
     Action,
@@ -150,7 +151,8 @@ def _list_filter(request: Request, session: Session, project: Project | None
     q = params.get("q", "").strip()[:100]
     f = CaseFilter(project.id if project else None,
                    commune if commune.isdigit() and len(commune) == 5 else None,
-                   steps, overdue, q or None, land_use if land_use.isalpha() else None)
+                   steps, overdue, q or None, land_use if land_use.isalpha() else None,
+                   scope=page_scope(request))
     sort = params.get("sort", "id")
     per = int(params["per"]) if params.get("per", "").isdigit() else 50
     page = int(params["page"]) if params.get("page", "").isdigit() else 1
@@ -186,7 +188,8 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
     today = local_today()
     with _sessions(request) as session:
         try:
-            fixed = mapdata.project_by_code(session, code) if code else None
+            fixed = (mapdata.project_by_code(session, code, scope=page_scope(request))
+                     if code else None)
         except NotFound as exc:
             return _refused(request, 404, exc.message_vi)
         f, shown = _list_filter(request, session, fixed)
@@ -198,7 +201,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             page = search_cases(session, f, limit=per, offset=(page_no - 1) * per,
                                 today=today, sort=shown["sort"])
         counts = step_counts(session, f, today)
-        choices = list_choices(session, f.project_id)
+        choices = list_choices(session, f.project_id, f.scope)
         late = overdue_among(session, [c.id for c in page.items], today)
         communes = dict(choices["communes"])
         pages = max(1, -(-page.total // per))
@@ -259,12 +262,13 @@ def _case_context(request: Request, session: Session, case_id: int, *,
                   keep_version: bool = False) -> dict[str, Any]:
     """Everything the case page shows, for the signed-in user."""
     today = local_today()
-    d = case_detail(session, case_id, today)
+    scope = page_scope(request)
+    d = case_detail(session, case_id, today, scope=scope)
     c, p = d.case, d.parcel
     user = _user(request)
     can_edit = user.role in WRITERS
     docs: dict[int, list[Any]] = {}
-    for doc in list_documents(session, case_id):
+    for doc in list_documents(session, case_id, scope=scope):
         docs.setdefault(doc.event_id, []).append(doc)
     reversed_by = {x.reverses_payment_id: x.id for x in d.payments if x.reverses_payment_id}
     names = _names(session, {e.recorded_by for e in d.events}
@@ -274,7 +278,8 @@ def _case_context(request: Request, session: Session, case_id: int, *,
     active = [a for a in d.allocations if a.released_on is None]
     land_use = session.get(LandUseType, p.land_use_code)
     commune = session.get(Commune, p.commune_code)
-    hit = next((h for h in search_parcels(session, c.project_id, f"{p.sheet_no}/{p.parcel_no}")
+    hit = next((h for h in search_parcels(session, c.project_id, f"{p.sheet_no}/{p.parcel_no}",
+                                          scope=scope)
                 if h["parcel_id"] == p.id), None)
     map_url = f"/projects/{d.project_code}/map" + (
         f"#map=18/{hit['lat']:.6f}/{hit['lon']:.6f}&p={p.id}" if hit else "")

@@ -24,11 +24,12 @@ from gis.progress.disbursement import (
     STANDING_VS_TARGET_VI,
     disbursement_figures,
 )
-from gis.progress.overview import project_by_code
+from gis.progress.overview import project_for_report
 from gis.reports import build_pdf, parse_period, write_excel
 from gis.reports.chart import disbursement_chart, s_curve_chart
 from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
+from web.auth import page_scope
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +65,7 @@ def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
     """Every project and commune of the province, as of a day."""
     day = as_of or _today()
     with _sessions(request) as session:
-        progress = province_progress(session, day)
+        progress = province_progress(session, day, page_scope(request))
         disbursed = {p.id: disbursement_figures(session, p.id, day)
                      for p, _ in progress.projects}
         context = {**_common(day), "progress": progress, "total": progress.figures.total,
@@ -78,6 +79,7 @@ def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLRe
     year's capital disbursement against the investor's target and the national average."""
     day = as_of or _today()
     with _sessions(request) as session:
+        project_for_report(session, code, page_scope(request))
         p = project_progress(session, code, day)
         chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households,
                               p.milestones)
@@ -95,7 +97,7 @@ def excel_report(request: Request, code: str, as_of: AsOf = None,
     day, kind = as_of or _today(), parse_period(period)
     out = BytesIO()
     with _sessions(request) as session:
-        project = project_by_code(session, code).code
+        project = project_for_report(session, code, page_scope(request)).code
         write_excel(session, code, day, out, kind)
     return _attachment(out.getvalue(), XLSX,
                        f"bao-cao-tien-do-gpmb-{project}-{kind.value}-{day.isoformat()}.xlsx")
@@ -106,6 +108,7 @@ def pdf_summary(request: Request, code: str, as_of: AsOf = None) -> Response:
     """The one-page PDF summary for meetings, as of ``as_of``."""
     day = as_of or _today()
     with _sessions(request) as session:
+        project_for_report(session, code, page_scope(request))
         data, progress = build_pdf(session, code, day)
     return _attachment(data, "application/pdf",
                        f"tom-tat-gpmb-{progress.project.code}-{day.isoformat()}.pdf")

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import field, mapdata
+from gis.access import Scope
 from gis.accounts import scope_of
 from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type, store_document
 from gis.domain import STEP_LABELS_VI, CaseStep, Role
@@ -32,7 +33,7 @@ from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.models import CaseDocument, Project, User
 from gis.workflow.calendar import local_today
 from gis.workflow.service import record_note, record_step
-from web.auth import LoginRequired
+from web.auth import LoginRequired, page_scope
 from web.maps import STEP_COLOURS
 from web.templating import WEB_DIR, templates
 
@@ -58,11 +59,11 @@ def _viewer(request: Request) -> User:
     return user
 
 
-def _project_id(session: Session, code: str | None) -> int | None:
+def _project_id(session: Session, code: str | None, scope: Scope) -> int | None:
     if not code:
         return None
     project_id = session.scalar(select(Project.id).where(Project.code == code))
-    if project_id is None:
+    if project_id is None or not scope.allows_project(project_id):  # no probing of codes
         raise InvalidInput(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.",
                            reason="unknown_project", field="project")
     return project_id
@@ -109,12 +110,14 @@ Writer = Annotated[User, Depends(field_writer)]
 @router.get("/field", response_class=HTMLResponse)
 def field_page(request: Request, project: ProjectCode = None) -> HTMLResponse:
     """Full-screen map for tablets: locate me, parcel look-up, the parcel card."""
+    scope = page_scope(request)
     with _sessions(request) as session:
-        project_id = _project_id(session, project)
+        project_id = _project_id(session, project, scope)
         chosen = session.get(Project, project_id) if project_id else None
-        communes = field.communes_for(session, project_id)
+        communes = field.communes_for(session, project_id, scope)
         bounds = mapdata.project_bounds(session, project_id) if project_id else None
         projects = session.execute(select(Project.code, Project.name)
+                                   .where(scope.project_clause())
                                    .order_by(Project.code)).all()
         viewer = _viewer(request)
         unassigned = viewer.role == Role.FIELD and scope_of(session, viewer.id).empty
@@ -143,15 +146,16 @@ def locate(request: Request, lat: Annotated[float, Query(ge=-90, le=90)],
            radius: Annotated[float, Query(gt=0, le=field.MAX_RADIUS_M)] = field.NEARBY_RADIUS_M,
            ) -> Response:
     """The parcel under a GPS point (with its card) and the parcels nearby."""
+    scope = page_scope(request)
     with _sessions(request) as session:
-        project_id = _project_id(session, project)
-        here = field.parcel_at(session, lat, lon, project_id=project_id)
+        project_id = _project_id(session, project, scope)
+        here = field.parcel_at(session, lat, lon, project_id=project_id, scope=scope)
         card = None
         if here is not None:
             card = field.parcel_card(session, here["parcel_id"], project_id=project_id,
                                      user=_viewer(request), today=local_today())
         nearby = field.nearby_parcels(session, lat, lon, project_id=project_id,
-                                      radius_m=radius)
+                                      radius_m=radius, scope=scope)
     return compact_json(request, {"lat": lat, "lon": lon, "card": card, "nearby": nearby})
 
 
@@ -161,9 +165,10 @@ def lookup(request: Request, commune: Annotated[str, Query(pattern=r"^[0-9]{5}$"
            parcel: Annotated[int, Query(ge=0, le=999_999)],
            project: ProjectCode = None) -> Response:
     """Parcels by commune + sheet + parcel number."""
+    scope = page_scope(request)
     with _sessions(request) as session:
-        hits = field.lookup_parcel(session, commune, sheet, parcel,
-                                   project_id=_project_id(session, project))
+        hits = field.lookup_parcel(session, commune, sheet, parcel, scope=scope,
+                                   project_id=_project_id(session, project, scope))
     return compact_json(request, {"results": hits})
 
 
@@ -171,7 +176,8 @@ def lookup(request: Request, commune: Annotated[str, Query(pattern=r"^[0-9]{5}$"
 def parcel_card(request: Request, parcel_id: int, project: ProjectCode = None) -> Response:
     """The field card of one parcel."""
     with _sessions(request) as session:
-        card = field.parcel_card(session, parcel_id, project_id=_project_id(session, project),
+        card = field.parcel_card(session, parcel_id,
+                                 project_id=_project_id(session, project, page_scope(request)),
                                  user=_viewer(request), today=local_today())
     return compact_json(request, card)
 

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from gis.access import OutOfScope, require_province
 from gis.domain import Role
 from gis.errors import GpmbError, PermissionDenied
 from gis.ingest import uploads
@@ -27,6 +28,7 @@ from gis.ingest.report import SEVERITY_VI
 from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.models import User
 from gis.tiles import invalidate_parcels
+from web.auth import page_scope
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +64,10 @@ def _require_importer(request: Request) -> User:
     if user.role not in IMPORTERS:
         raise PageError(403, "Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới được nhập dữ "
                         "liệu. Liên hệ quản trị nếu bạn cần quyền này.")
+    try:
+        require_province(page_scope(request), "Nhập dữ liệu địa chính")
+    except OutOfScope as exc:
+        raise PageError(403, exc.message_vi) from exc
     return user
 
 

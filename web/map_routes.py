@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import re
 import time
 from collections.abc import AsyncIterator
@@ -24,13 +23,15 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gis import mapdata, parcel_info, tiles
-from gis.db.engine import server_limits
+from gis.access import load_scope
+from gis.db.engine import driver_conninfo, server_limits
 from gis.errors import NotFound
 from gis.landuse import land_use_type
 from gis.logins import SESSION, SESSION_COOKIE, resolve_token
 from gis.models import Project
+from gis.session_cache import CachedSession, cache_of, listening
 from gis.workflow.calendar import LOCAL_TZ
-from web.auth import LoginRequired
+from web.auth import LoginRequired, page_scope
 from web.i18n import request_language, translator
 from web.maps import STEP_COLOURS, project_map_parts
 from web.templating import templates
@@ -63,9 +64,10 @@ def _sessions(request: Request) -> Session:
 def project_map(request: Request, code: str) -> HTMLResponse:
     """The project map: parcels by step, legend, filters, search and the parcel panel."""
     _ = translator(request)
+    scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code)
-        figures = mapdata.step_figures(session, project.id)
+        project = mapdata.project_by_code(session, code, scope=scope)
+        figures = mapdata.step_figures(session, project.id, scope)
         codes = mapdata.used_codes(session, project.id)
         choices = mapdata.filter_choices(session, project.id, codes)
         choices["land_uses"] = [(c, _land_use_name(c, label)) for c, label in choices["land_uses"]]
@@ -92,21 +94,20 @@ def project_map(request: Request, code: str) -> HTMLResponse:
 
 # ---- vector tiles ------------------------------------------------------------------------
 # A map view asks for dozens of tiles at once, so the tile endpoint is lean: it checks the
-# session cookie against a short-lived in-process cache, serves cached tiles on the event
+# session cookie against a short-lived in-process cache (``gis.session_cache``, dropped at
+# once on sign-out or a disabled account), serves cached tiles on the event
 # loop and renders a missing tile in the threadpool with one prepared statement, no ORM.
 # ``TileFastPath`` answers the ordinary request (known session, known project, valid tile)
 # before the router and the other middleware; anything else reaches ``parcel_tile``, which
 # validates, answers errors and fills the caches the fast path reads.
 
 tile_router = APIRouter(include_in_schema=False)
-TOKEN_TTL_S = 15.0  # a signed-out session stops getting tiles within this many seconds
 
 
 @dataclass
 class TileAccess:
-    """Per app: sessions recently found valid (key -> expiry) and project codes -> ids."""
+    """Per app: project codes -> ids (the sessions are in ``gis.session_cache``)."""
 
-    tokens: dict[str, float] = field(default_factory=dict)
     projects: dict[str, int] = field(default_factory=dict)
 
 
@@ -116,24 +117,21 @@ def _access(state: Any) -> TileAccess:
         access = state.tile_access = TileAccess()
     return access
 
+
 _TILE_PATH = re.compile(r"/tiles/parcels/(\d{1,2})/(\d{1,7})/(\d{1,7})\.pbf")
 
 
-def _token_key(token: str) -> str:
-    return hashlib.blake2b(token.encode(), digest_size=16).hexdigest()
-
-
-def _check_tile_session(request: Request, key: str) -> None:
-    token = request.cookies.get(SESSION_COOKIE, "")
+def _check_tile_session(request: Request, token: str) -> CachedSession:
+    cache = cache_of(request.app.state)
+    generation = cache.generation
     with _sessions(request) as session:
         found = resolve_token(session, token, SESSION)
-    tokens = _access(request.app.state).tokens
-    if found is None:
-        tokens.pop(key, None)
-        raise LoginRequired
-    if len(tokens) > 10_000:
-        tokens.clear()
-    tokens[key] = time.monotonic() + TOKEN_TTL_S
+        if found is None:
+            raise LoginRequired
+        user = found[0]
+        scope = load_scope(session, user.id, user.role)
+    cache.put(token, user.id, scope, generation)
+    return CachedSession(user.id, scope, time.monotonic())
 
 
 def _tile_project_id(request: Request, code: str) -> int:
@@ -172,18 +170,18 @@ async def parcel_tile(
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise LoginRequired
-    key = _token_key(token)
     access = _access(request.app.state)
-    if access.tokens.get(key, 0.0) < time.monotonic():
-        await run_in_threadpool(_check_tile_session, request, key)
+    checked = cache_of(request.app.state).get(token)
+    if checked is None:
+        checked = await run_in_threadpool(_check_tile_session, request, token)
     tiles.check_tile(z, x, y)
     project_id = None
     if project:
         project_id = access.projects.get(project)
         if project_id is None:
             project_id = await run_in_threadpool(_tile_project_id, request, project)
-    tile = await _tile_renderer(request.app.state).atile(z, x, y, project_id=project_id,
-                                                         today=today())
+    tile = await _tile_renderer(request.app.state).atile(
+        z, x, y, project_id=project_id, today=today(), scope=checked.scope)
     if tile.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=_tile_headers(tile))
     return Response(tile.data, media_type=MVT_MEDIA_TYPE, headers=_tile_headers(tile))
@@ -225,7 +223,8 @@ class TileFastPath:
         headers = dict(scope["headers"])
         token = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
         access = _access(scope["app"].state)
-        if not token or access.tokens.get(_token_key(token), 0.0) < time.monotonic():
+        checked = cache_of(scope["app"].state).get(token) if token else None
+        if checked is None:
             return None, headers
         query = parse_qs(scope["query_string"].decode("latin-1"))
         if set(query) - {"project"} or len(query.get("project", ())) > 1:
@@ -239,13 +238,15 @@ class TileFastPath:
         if z > tiles.MAX_ZOOM or x >= 2**z or y >= 2**z:
             return None, headers
         renderer = _tile_renderer(scope["app"].state)
-        tile = await renderer.atile(z, x, y, project_id=project_id, today=today())
+        tile = await renderer.atile(z, x, y, project_id=project_id, today=today(),
+                                    scope=checked.scope)
         return tile, headers
 
 
 def mount_tiles(app: FastAPI) -> None:
-    """The tile endpoint (it checks the session itself), its fast path, and the closing
-    of the renderer's connections when the app stops."""
+    """The tile endpoint (it checks the session itself), its fast path, the listener that
+    drops cached sessions when the database announces a sign-out or a disabled account,
+    and the closing of the renderer's connections when the app stops."""
     app.include_router(tile_router)
     app.add_middleware(TileFastPath)
     inner = app.router.lifespan_context
@@ -253,8 +254,13 @@ def mount_tiles(app: FastAPI) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
         async with inner(app_) as state:
+
+            def conninfo() -> str:
+                return driver_conninfo(app_.state.engine, getattr(app_.state, "db_port_of", None))
+
             try:
-                yield state
+                async with listening(conninfo, cache_of(app_.state)):
+                    yield state
             finally:
                 renderer = getattr(app_.state, "tile_renderer", None)
                 app_.state.tile_renderer = None  # a restarted app makes a new one
@@ -268,16 +274,19 @@ def mount_tiles(app: FastAPI) -> None:
 def search(request: Request, code: str,
            q: Annotated[str, Query(max_length=100)] = "") -> JSONResponse:
     """Parcels of the project by "sheet/parcel" or a land user's name (no ID numbers)."""
+    scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code)
-        hits = parcel_info.search_parcels(session, project.id, q)
+        project = mapdata.project_by_code(session, code, scope=scope)
+        hits = parcel_info.search_parcels(session, project.id, q, scope=scope)
     return JSONResponse({"query": q, "results": hits})
 
 
 @router.get("/projects/{code}/map/parcels/{parcel_id}")
 def parcel(request: Request, code: str, parcel_id: int) -> JSONResponse:
     """The side panel's data for one parcel: details, history, payments, next deadline."""
+    scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code)
-        details = parcel_info.parcel_details(session, project.id, parcel_id, today())
+        project = mapdata.project_by_code(session, code, scope=scope)
+        details = parcel_info.parcel_details(session, project.id, parcel_id, today(),
+                                             scope=scope)
     return JSONResponse(details, headers={"Cache-Control": "no-store"})

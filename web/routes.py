@@ -19,7 +19,7 @@ from web import (
     import_routes,
     map_routes,
 )
-from web.auth import install_login_redirect, require_page_user
+from web.auth import install_login_redirect, page_scope, require_page_user
 from web.i18n import install_language_switch
 from web.templating import WEB_DIR, templates
 
@@ -37,7 +37,7 @@ def overview(request: Request) -> HTMLResponse:
     """Leaders' overview: every project with its clearance figures."""
     session: Session
     with request.app.state.sessions() as session:
-        projects = project_summaries(session)
+        projects = project_summaries(session, page_scope(request))
     return templates.TemplateResponse(
         request, "overview.html", {"projects": projects, "forms": INVESTMENT_FORM_VI}
     )

@@ -28,6 +28,7 @@ from gis.logins import (
     revoke_token,
 )
 from gis.models import User
+from gis.session_cache import cache_of
 from gis.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -48,6 +49,10 @@ class Me(BaseModel):
     full_name: str
     role: Role
     via: str = Field(description="session or bearer")
+    projects: list[int] | None = Field(
+        default=None, description="project ids the user is limited to (null: any)")
+    communes: list[str] | None = Field(
+        default=None, description="commune codes the user is limited to (null: any)")
 
 
 class SessionOut(BaseModel):
@@ -119,10 +124,12 @@ def token(request: Request, credentials: Credentials, session: SessionDep,
 
 @router.post("/logout", status_code=204, summary="Sign out",
              responses=problems(401, 403))
-def logout(user: CurrentUser, session: SessionDep, response: Response) -> Response:
+def logout(request: Request, user: CurrentUser, session: SessionDep,
+           response: Response) -> Response:
     """End this session (or revoke this bearer token) and clear the cookies."""
     revoke_token(session, user.token_id)
     session.commit()
+    cache_of(request.app.state).forget_user(user.id)  # tiles stop now, not on the next check
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -131,6 +138,8 @@ def logout(user: CurrentUser, session: SessionDep, response: Response) -> Respon
 
 @router.get("/me", response_model=Me, summary="The signed-in user", responses=problems(401))
 def me(user: CurrentUser) -> Me:
-    """Who is signed in, with which role."""
+    """Who is signed in, with which role and scope (``docs/access.md``)."""
+    projects, communes = user.scope.key
     return Me(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-              via=user.via)
+              via=user.via, projects=None if projects is None else list(projects),
+              communes=None if communes is None else list(communes))

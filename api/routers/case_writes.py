@@ -59,7 +59,8 @@ def current_state_on_conflict(session: Session, case_id: int | None,
         session.rollback()
         if (isinstance(exc, Conflict) and case_id is not None
                 and exc.extra.get("reason") == "stale_version"):
-            current = detail_out(case_detail(session, case_id, local_today()), user)
+            current = detail_out(case_detail(session, case_id, local_today(),
+                                             scope=user.scope), user)
             exc.extra["current"] = current.model_dump(mode="json")
         raise
 

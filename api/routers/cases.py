@@ -79,7 +79,7 @@ def history_out(total: int, entries: list[HistoryEntry], limit: int, offset: int
 @router.get("", response_model=CasePageOut, responses=problems(401, 422),
             summary="List cases with filters, search and paging")
 def list_cases(
-    _user: CurrentUser, session: SessionDep,
+    user: CurrentUser, session: SessionDep,
     project: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="project id")] = None,
     commune: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="commune code")
                        ] = None,
@@ -90,8 +90,9 @@ def list_cases(
                                    "'sheet/parcel' such as 12/345")] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> CasePageOut:
-    """Cases ordered by id; ``total`` counts all matches for paging."""
-    f = CaseFilter(project, commune, tuple(step or ()), overdue, q)
+    """Cases ordered by id; ``total`` counts all matches for paging. Only the cases in the
+    user's scope (assigned projects/communes) are listed."""
+    f = CaseFilter(project, commune, tuple(step or ()), overdue, q, scope=user.scope)
     page = search_cases(session, f, limit=limit, offset=offset, today=local_today())
     return CasePageOut(total=page.total, limit=limit, offset=offset,
                        items=[CaseSummary.model_validate(r) for r in page.items])
@@ -102,7 +103,7 @@ def list_cases(
 def read_case(case_id: Id, user: CurrentUser, session: SessionDep,
               response: Response) -> CaseDetailOut:
     """The case in full; the ``ETag`` header is its version (send it back as If-Match)."""
-    out = detail_out(case_detail(session, case_id, local_today()), user)
+    out = detail_out(case_detail(session, case_id, local_today(), scope=user.scope), user)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -112,6 +113,6 @@ def read_case(case_id: Id, user: CurrentUser, session: SessionDep,
 def read_case_history(case_id: Id, user: CurrentUser, session: SessionDep,
                       limit: Limit = 100, offset: Offset = 0) -> HistoryPageOut:
     """Events, payments and audited changes (before/after) of the case, newest first."""
-    get_case(session, case_id)
+    get_case(session, case_id, scope=user.scope)
     total, entries = case_history(session, case_id, limit=limit, offset=offset)
     return history_out(total, entries, limit, offset, user)

@@ -33,13 +33,13 @@ from gis.disbursement import (
     set_national_rate,
     set_targets,
 )
-from gis.errors import GpmbError, NotFound
+from gis.errors import GpmbError
+from gis.geodata import get_project
 from gis.models import (
     CapitalPlan,
     Disbursement,
     DisbursementTarget,
     NationalDisbursementRate,
-    Project,
 )
 from gis.progress.disbursement import Standing, disbursement_figures
 from gis.workflow.calendar import local_today
@@ -219,14 +219,6 @@ class RecordsOut(BaseModel):
     targets: list[TargetOut]
 
 
-def _project(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        raise NotFound(f"project {project_id} not found", message_vi=f"Không tìm thấy dự án số "
-                       f"{project_id}.", reason="project_not_found")
-    return project
-
-
 @contextmanager
 def _transaction(session: Session) -> Iterator[None]:
     """Commit on success; roll back on a domain error (nothing half-done)."""
@@ -240,11 +232,11 @@ def _transaction(session: Session) -> Iterator[None]:
 
 @router.get("/projects/{project_id}/disbursement", response_model=DisbursementOut,
             responses=READ_ERRORS, summary="Disbursement figures of a project as of a day")
-def get_figures(project_id: Id, _user: CurrentUser, session: SessionDep,
+def get_figures(project_id: Id, user: CurrentUser, session: SessionDep,
                 as_of: AsOf = None, year: YearQuery = None) -> DisbursementOut:
     """Plan in force, disbursed to date, % of plan, against the investor's target and the
     national average, and the monthly series — all as they stood at the end of ``as_of``."""
-    _project(session, project_id)
+    get_project(session, project_id, scope=user.scope)
     day = as_of or local_today()
     f = disbursement_figures(session, project_id, day,
                              check_year(year) if year is not None else None)
@@ -262,10 +254,10 @@ def get_figures(project_id: Id, _user: CurrentUser, session: SessionDep,
 
 @router.get("/projects/{project_id}/disbursement/records", response_model=RecordsOut,
             responses=READ_ERRORS, summary="Plan revisions, ledger and targets of a year")
-def get_records(project_id: Id, _user: CurrentUser, session: SessionDep,
+def get_records(project_id: Id, user: CurrentUser, session: SessionDep,
                 year: YearQuery = None) -> RecordsOut:
     """Everything recorded for the project-year, oldest first (history is never edited)."""
-    _project(session, project_id)
+    get_project(session, project_id, scope=user.scope)
     y = check_year(year) if year is not None else local_today().year
     plans = session.scalars(select(CapitalPlan).where(
         CapitalPlan.project_id == project_id, CapitalPlan.year == y)

@@ -102,7 +102,7 @@ def upload_document(
 def get_case_documents(case_id: Id, user: CurrentUser, session: SessionDep
                        ) -> list[DocumentOut]:
     """Oldest first; ``url`` downloads the file."""
-    return [_out(d) for d in list_documents(session, case_id)]
+    return [_out(d) for d in list_documents(session, case_id, scope=user.scope)]
 
 
 @router.get("/documents/{doc_id}", response_class=FileResponse,
@@ -115,6 +115,6 @@ def get_document(doc_id: Id, user: CurrentUser, session: SessionDep,
                  settings: SettingsDep) -> FileResponse:
     """The bytes with their media type; 409 if the stored file no longer matches its
     checksum (altered or damaged)."""
-    doc, path = open_document(session, storage_root(settings), doc_id)
+    doc, path = open_document(session, storage_root(settings), doc_id, scope=user.scope)
     return FileResponse(path, media_type=doc.media_type, filename=doc.filename,
                         content_disposition_type="attachment")

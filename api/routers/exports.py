@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.errors import problems
 from gis.export import FORMATS, ExportFilters, ExportRequest, ExportResult, export
 from gis.export.query import ExportKind
@@ -48,14 +48,14 @@ def content_disposition(result: ExportResult) -> str:
             f"filename*=UTF-8''{quote(result.filename, safe='')}")
 
 
-def _download(kind: ExportKind, settings: Settings, session: Session, personal: bool,
+def _download(kind: ExportKind, settings: Settings, session: Session, user: Principal,
               fmt: str, crs: str, filters: ExportFilters) -> FileResponse:
     root = settings.data_dir / "exports"
     root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="gpmb-export-", dir=root))
     try:
-        result = export(session, ExportRequest(kind, fmt, crs, filters, personal), workdir,
-                        today=local_today())
+        request = ExportRequest(kind, fmt, crs, filters, user.sees_personal_data, user.scope)
+        result = export(session, request, workdir, today=local_today())
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -84,7 +84,7 @@ def export_parcels(user: CurrentUser, session: SessionDep, settings: SettingsDep
                    overdue: OverdueQ = None, land_use: LandUseQ = None) -> FileResponse:
     """Parcels (boundaries, land use, legal area, land users), filtered; citizen ID and phone
     only for staff and admin. A GeoPackage/Shapefile/GeoJSON imports back unchanged."""
-    return _download("parcels", settings, session, user.sees_personal_data, fmt, crs,
+    return _download("parcels", settings, session, user, fmt, crs,
                      _filters(project, commune, step, overdue, land_use))
 
 
@@ -96,5 +96,5 @@ def export_cases(user: CurrentUser, session: SessionDep, settings: SettingsDep,
                  overdue: OverdueQ = None, land_use: LandUseQ = None) -> FileResponse:
     """Clearance cases (recovered area, step, money in VND, next deadline), filtered;
     citizen ID and phone only for staff and admin."""
-    return _download("cases", settings, session, user.sees_personal_data, fmt, crs,
+    return _download("cases", settings, session, user, fmt, crs,
                      _filters(project, commune, step, overdue, land_use))

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import CaseWriter, Principal, SessionDep, SettingsDep
 from api.errors import STATUS_BY_ERROR, problems
+from gis.access import require_province
 from gis.errors import InvalidInput
 from gis.ingest import uploads
 from gis.ingest.fields import KNOWN_FIELDS
@@ -167,6 +168,9 @@ def _out(up: uploads.Upload) -> ImportOut:
                      committed=CommittedOut(**vars(up.committed)) if up.committed else None)
 
 
+IMPORT_VI = "Nhập dữ liệu địa chính (cập nhật thửa đất và hồ sơ của cả tỉnh)"
+
+
 def _root(settings: Settings) -> Any:
     return uploads.uploads_root(settings.data_dir)
 
@@ -202,6 +206,7 @@ async def upload_import(request: Request, user: CaseWriter, session: SessionDep,
                         settings: SettingsDep) -> ImportOut:
     """Stores the file under the data directory and runs a dry run at once: format, layer,
     CRS, encoding, field mapping, validation report, and what the import would change."""
+    require_province(user.scope, IMPORT_VI)
     form = await request.form(max_files=1, max_fields=10)
     try:
         file = form.get("file")
@@ -241,6 +246,7 @@ def confirm_import(upload_id: UploadId, body: ConfirmIn, user: CaseWriter,
                    session: SessionDep, settings: SettingsDep) -> ImportOut:
     """All or nothing; 409 when ``check_id`` is not the last check or the survey changed
     since (check again, then confirm)."""
+    require_province(user.scope, IMPORT_VI)
     root = _root(settings)
     up = uploads.load_upload(root, upload_id, user.id)
     done = uploads.commit_upload(session, root, up, body.check_id,

@@ -41,7 +41,8 @@ def lookup(user: CurrentUser, session: SessionDep,
            ) -> GeoJSONResponse:
     """Parcels with this commune code, map sheet (số tờ) and parcel number (số thửa); one per
     survey, usually one."""
-    features = [_redacted(f, user) for f in find_parcels(session, commune, sheet, parcel)]
+    features = [_redacted(f, user) for f in find_parcels(session, commune, sheet, parcel,
+                                                        scope=user.scope)]
     return geojson({"type": "FeatureCollection", "features": features})
 
 
@@ -49,4 +50,4 @@ def lookup(user: CurrentUser, session: SessionDep,
             responses=problems(401, 404, 422), summary="A parcel as a GeoJSON feature")
 def parcel(parcel_id: Id, user: CurrentUser, session: SessionDep) -> GeoJSONResponse:
     """The parcel's boundary (WGS84), land use, legal area, holders and cases."""
-    return geojson(_redacted(parcel_feature(session, parcel_id), user))
+    return geojson(_redacted(parcel_feature(session, parcel_id, scope=user.scope), user))

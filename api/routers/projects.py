@@ -39,35 +39,39 @@ class ProjectOut(BaseModel):
 
 @router.get("/projects", response_model=list[ProjectOut], responses=problems(401),
             summary="List projects with their figures")
-def list_projects(_user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
-    """Every project with case counts, recovered and handed-over area, approved and paid VND."""
-    return [ProjectOut.model_validate(s, from_attributes=True) for s in project_summaries(session)]
+def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
+    """Every project the user may see with case counts, recovered and handed-over area,
+    approved and paid VND (of the cases in the user's scope)."""
+    return [ProjectOut.model_validate(s, from_attributes=True)
+            for s in project_summaries(session, user.scope)]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetail,
             responses=problems(401, 404, 422), summary="A project with milestones and alignments")
-def project_detail(project_id: Id, _user: CurrentUser, session: SessionDep) -> ProjectDetail:
+def project_detail(project_id: Id, user: CurrentUser, session: SessionDep) -> ProjectDetail:
     """The project, the targets the province set, and its alignments (no geometry)."""
-    return ProjectDetail.model_validate(get_project(session, project_id))
+    return ProjectDetail.model_validate(get_project(session, project_id, scope=user.scope))
 
 
 @router.get("/projects/{project_id}/alignments", response_model=FeatureCollection,
             response_class=GeoJSONResponse, responses=problems(401, 404, 422),
             summary="A project's alignments as GeoJSON (WGS84)")
-def project_alignments(project_id: Id, _user: CurrentUser, session: SessionDep,
+def project_alignments(project_id: Id, user: CurrentUser, session: SessionDep,
                        part: Part = "centreline") -> GeoJSONResponse:
     """Each alignment as a feature, coordinates in EPSG:4326."""
-    features = alignment_features(session, project_id=project_id, part=part)
+    features = alignment_features(session, project_id=project_id, part=part,
+                                  scope=user.scope)
     return geojson({"type": "FeatureCollection", "features": features})
 
 
 @router.get("/alignments/{alignment_id}", response_model=Feature,
             response_class=GeoJSONResponse, responses=problems(401, 404, 422),
             summary="One alignment as a GeoJSON feature (WGS84)")
-def alignment(alignment_id: Id, _user: CurrentUser, session: SessionDep,
+def alignment(alignment_id: Id, user: CurrentUser, session: SessionDep,
               part: Part = "centreline") -> GeoJSONResponse:
     """The alignment's centreline or footprint, coordinates in EPSG:4326."""
-    return geojson(alignment_features(session, alignment_id=alignment_id, part=part)[0])
+    return geojson(alignment_features(session, alignment_id=alignment_id, part=part,
+                                      scope=user.scope)[0])
 
 
 __all__ = ["GEO_JSON", "ProjectOut", "router"]

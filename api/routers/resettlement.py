@@ -47,19 +47,21 @@ def plots(area_id: Id, _user: CurrentUser, session: SessionDep) -> list[PlotOut]
 
 @router.get("/allocations", response_model=list[AllocationOut],
             responses=problems(401, 422), summary="Allocations, released ones included")
-def allocations(_user: CurrentUser, session: SessionDep, case: OptionalId = None,
+def allocations(user: CurrentUser, session: SessionDep, case: OptionalId = None,
                 plot: OptionalId = None) -> list[AllocationOut]:
-    """The allocation history, optionally of one case or one plot."""
-    return [AllocationOut.model_validate(a)
-            for a in list_allocations(session, case_id=case, plot_id=plot)]
+    """The allocation history (of the cases in the user's scope), optionally of one case
+    or one plot."""
+    return [AllocationOut.model_validate(a) for a in list_allocations(
+        session, case_id=case, plot_id=plot, scope=user.scope)]
 
 
 @router.get("/waiting", response_model=list[WaitingCaseOut], responses=problems(401, 422),
             summary="Cases needing resettlement that hold no plot")
-def waiting(_user: CurrentUser, session: SessionDep,
+def waiting(user: CurrentUser, session: SessionDep,
             project: OptionalId = None) -> list[WaitingCaseOut]:
-    """Households still waiting for a resettlement plot."""
-    return [WaitingCaseOut.model_validate(c) for c in waiting_cases(session, project)]
+    """Households (in the user's scope) still waiting for a resettlement plot."""
+    return [WaitingCaseOut.model_validate(c)
+            for c in waiting_cases(session, project, scope=user.scope)]
 
 
 @router.post("/allocations", response_model=AllocationOut, status_code=201,

@@ -46,9 +46,11 @@ def add_user(body: UserIn, admin: AdminUser, session: SessionDep) -> UserOut:
 def read_user_history(username: Username, user: CurrentUser, session: SessionDep,
                       limit: Limit = 100, offset: Offset = 0) -> HistoryPageOut:
     """Events, payments and audited changes by this user, newest first. Field users may
-    see only their own."""
+    see only their own; a user limited to some projects/communes sees only what concerns
+    the cases in them."""
     if user.role == Role.FIELD and username != user.username:
         raise PermissionDenied("field users see only their own history",
                                reason="own_history_only")
-    total, entries = user_history(session, username, limit=limit, offset=offset)
+    total, entries = user_history(session, username, limit=limit, offset=offset,
+                                  scope=user.scope)
     return history_out(total, entries, limit, offset, user)

@@ -93,6 +93,16 @@ def make_engine(url: str, settings: Settings, *, serving: bool = False,
     return engine
 
 
+def driver_conninfo(engine: Engine, port_of: Callable[[], int | None] | None = None) -> str:
+    """The engine's URL for a plain psycopg connection, at the embedded cluster's current
+    port when ``port_of`` says it (it may have moved)."""
+    url = engine.url.set(drivername="postgresql")
+    port = port_of() if port_of is not None else None
+    if port is not None:
+        url = url.set(port=port)
+    return url.render_as_string(hide_password=False)
+
+
 def server_limits(settings: Settings) -> str:
     """libpq ``options`` setting the web app's statement and lock time limits."""
     return (f"-c statement_timeout={settings.db_statement_timeout_s * 1000} "

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE, SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope
 from gis.domain import CaseStep
 from gis.export.columns import Column
 from gis.export.errors import UnknownCommune, UnknownLandUse, UnknownProject, UnknownStep
@@ -55,6 +56,7 @@ class Selection:
     steps: tuple[CaseStep, ...] = ()
     overdue: bool | None = None
     land_uses: tuple[str, ...] = ()
+    scope: Scope = PROVINCE
 
     def describe_vi(self) -> str:
         """The filters in Vietnamese, for the Excel notes sheet and the CLI."""
@@ -72,15 +74,17 @@ class Selection:
         return "; ".join(parts) or "không lọc (tất cả)"
 
 
-def _project(session: Session, ref: str) -> tuple[int, str]:
+def _project(session: Session, ref: str, scope: Scope) -> tuple[int, str]:
     ref = ref.strip()
+    params = {"ref": ref, **scope.sql_params()}
+    visible = SCOPE_PROJECT_SQL.format(project="id")
     row = None if not _PROJECT_REF.fullmatch(ref) else session.execute(text(
-        "SELECT id, code FROM projects WHERE upper(code) = upper(:ref)"
-        " OR (:ref ~ '^[0-9]{1,9}$' AND id = CAST(:ref AS integer))"
-        " ORDER BY upper(code) = upper(:ref) DESC LIMIT 1"), {"ref": ref}).first()
+        "SELECT id, code FROM projects WHERE (upper(code) = upper(:ref)"
+        " OR (:ref ~ '^[0-9]{1,9}$' AND id = CAST(:ref AS integer))) AND " + visible +
+        " ORDER BY upper(code) = upper(:ref) DESC LIMIT 1"), params).first()
     if row is None:
-        known = ", ".join(session.execute(text("SELECT code FROM projects ORDER BY code"))
-                          .scalars())
+        known = ", ".join(session.execute(text(
+            "SELECT code FROM projects WHERE " + visible + " ORDER BY code"), params).scalars())
         raise UnknownProject(f"no project {ref!r}", message_vi=f"Không có dự án '{ref}'. "
                              f"Các dự án hiện có: {known or 'chưa có'}.", project=ref)
     return int(row.id), str(row.code)
@@ -127,12 +131,14 @@ def _land_uses(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def resolve(session: Session, f: ExportFilters) -> Selection:
-    """Check every filter against the database: unknown values get specific errors."""
-    project_id, project_code = _project(session, f.project) if f.project else (None, None)
+def resolve(session: Session, f: ExportFilters, scope: Scope = PROVINCE) -> Selection:
+    """Check every filter against the database: unknown values get specific errors (a
+    project outside ``scope`` is unknown). The selection keeps only what ``scope`` holds."""
+    project_id, project_code = (_project(session, f.project, scope) if f.project
+                                else (None, None))
     communes = _communes(session, f.communes)
     return Selection(project_id, project_code, communes, _steps(f.steps), f.overdue,
-                     _land_uses(f.land_uses))
+                     _land_uses(f.land_uses), scope)
 
 
 def deadlines(session: Session, sel: Selection, today: dt.date, *,
@@ -147,6 +153,8 @@ def _case_conditions(sel: Selection, late_ids: list[int], alias: str
                      ) -> tuple[list[str], dict[str, Any]]:
     conds: list[str] = []
     params: dict[str, Any] = {}
+    if sel.scope.projects is not None:
+        conds.append(SCOPE_PROJECT_SQL.format(project=f"{alias}.project_id"))
     if sel.project_id is not None:
         conds.append(f"{alias}.project_id = :project_id")
         params["project_id"] = sel.project_id
@@ -162,7 +170,9 @@ def _case_conditions(sel: Selection, late_ids: list[int], alias: str
 def _where(kind: ExportKind, sel: Selection, late_ids: list[int]
            ) -> tuple[str, dict[str, Any]]:
     conds: list[str] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = dict(sel.scope.sql_params())
+    if sel.scope.communes is not None:
+        conds.append(SCOPE_COMMUNE_SQL.format(commune="p.commune_code"))
     if sel.communes:
         conds.append("p.commune_code = ANY(:communes)")
         params["communes"] = list(sel.communes)
@@ -196,7 +206,9 @@ _HOLDERS = """LEFT JOIN LATERAL (
 _PROJECTS = """LEFT JOIN LATERAL (
     SELECT string_agg(DISTINCT pj.code, '; ') AS codes
     FROM clearance_cases y JOIN projects pj ON pj.id = y.project_id
-    WHERE y.parcel_id = p.id) pr ON true"""
+    WHERE y.parcel_id = p.id
+      AND (CAST(:scope_projects AS integer[]) IS NULL
+           OR y.project_id = ANY(CAST(:scope_projects AS integer[])))) pr ON true"""
 
 
 def count(session: Session, kind: ExportKind, sel: Selection, late_ids: list[int]) -> int:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE, Scope
 from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
 from gis.export.columns import Column, Kind, columns_for
 from gis.export.errors import ExportTooLarge
@@ -61,6 +62,7 @@ class ExportRequest:
     crs: str = "EPSG:9215"
     filters: ExportFilters = field(default_factory=ExportFilters)
     personal_data: bool = False
+    scope: Scope = PROVINCE  # the requester's (``gis.access``); the CLI exports everything
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def export(session: Session, request: ExportRequest, workdir: Path, *,
     srid = 4326 if fmt is Format.KML else parse_crs(request.crs)  # KML: WGS84 by definition
     info = FORMATS[fmt]
     kind = request.kind
-    sel = resolve(session, request.filters)
+    sel = resolve(session, request.filters, request.scope)
     due = deadlines(session, sel, today, limit=10 * info.max_features) \
         if kind == "cases" or sel.overdue is not None else {}
     late = sorted(case_id for case_id, d in due.items() if d.is_overdue)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.models.base import Base, created_at
@@ -33,6 +33,9 @@ class Disbursement(Base):
     """A ledger entry of money disbursed; corrections are reversing entries."""
 
     __tablename__ = "disbursements"
+    __table_args__ = (Index("uq_disbursements_idempotency_key",
+                            func.coalesce(text("recorded_by"), 0), text("idempotency_key"),
+                            unique=True, postgresql_where=text("idempotency_key IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     project_id: Mapped[int] = mapped_column(Integer, ForeignKey("projects.id"))
@@ -46,7 +49,8 @@ class Disbursement(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = created_at()
-    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    """Unique per user (``recorded_by``), see revision 0011."""
 
 
 class DisbursementTarget(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Computed, ForeignKey, Integer, Numeric, Text
+from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gis.domain import CaseStep, EventKind, PaymentMethod
@@ -78,6 +78,9 @@ class CaseEvent(Base):
     """One dated entry of a case's history; rows are never changed or deleted."""
 
     __tablename__ = "case_events"
+    __table_args__ = (Index("uq_case_events_idempotency_key",
+                            func.coalesce(text("recorded_by"), 0), text("idempotency_key"),
+                            unique=True, postgresql_where=text("idempotency_key IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("clearance_cases.id"))
@@ -92,7 +95,8 @@ class CaseEvent(Base):
     rule_version: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = created_at()
-    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    """Unique per user (``recorded_by``), see revision 0011."""
 
     case: Mapped[ClearanceCase] = relationship(back_populates="events")
 
@@ -101,6 +105,9 @@ class Payment(Base):
     """A ledger entry: money paid (or deposited); corrections are reversing entries."""
 
     __tablename__ = "payments"
+    __table_args__ = (Index("uq_payments_idempotency_key",
+                            func.coalesce(text("recorded_by"), 0), text("idempotency_key"),
+                            unique=True, postgresql_where=text("idempotency_key IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("clearance_cases.id"))
@@ -114,6 +121,7 @@ class Payment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = created_at()
-    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(Text)
+    """Unique per user (``recorded_by``), see revision 0011."""
 
     case: Mapped[ClearanceCase] = relationship(back_populates="payments")

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis.access import PROVINCE, OutOfScope, Scope, require_project
 from gis.errors import NotFound
 from gis.models import Commune, Project, ProjectMilestone
-from gis.progress.figures import EMPTY, Figures, ProgressFigures, progress_figures
+from gis.progress.figures import (
+    EMPTY,
+    Figures,
+    ProgressFigures,
+    progress_figures,
+    sum_figures,
+)
 from gis.progress.milestones import MilestoneCheck, check_milestone
 from gis.progress.timeline import PACE_WEEKS, Pace, SCurve, pace, s_curve
 
@@ -68,6 +75,35 @@ def project_by_code(session: Session, code: str) -> Project:
     return project
 
 
+def project_for_report(session: Session, code: str, scope: Scope) -> Project:
+    """The project whose whole-project figures (dashboard, Excel, PDF) a reader with
+    ``scope`` may see: NotFound when the project is not theirs, OutOfScope when they are
+    limited to some of its communes (the project's figures reach beyond them)."""
+    project = project_by_code(session, code)
+    require_project(scope, project.id)
+    if scope.communes is not None:
+        raise OutOfScope(f"project report of {code} for a commune-limited user",
+                         message_vi="Số liệu, báo cáo toàn dự án chỉ dành cho tài khoản được "
+                         "giao cả dự án; bạn chỉ được giao một số xã/phường.",
+                         reason="out_of_scope", project=code)
+    return project
+
+
+def scoped_figures(figures: ProgressFigures, scope: Scope) -> ProgressFigures:
+    """The figures of the cases in ``scope`` only, summed from the project × commune rows
+    (households: an upper bound of the distinct count, see ``sum_figures``)."""
+    if scope.unrestricted:
+        return figures
+    pairs = {k: f for k, f in figures.by_project_commune.items() if scope.allows(*k)}
+    projects = sorted({p for p, _ in pairs})
+    communes = sorted({c for _, c in pairs})
+    return ProgressFigures(
+        figures.as_of, sum_figures(list(pairs.values())),
+        {p: sum_figures([f for (q, _), f in pairs.items() if q == p]) for p in projects},
+        {c: sum_figures([f for (_, d), f in pairs.items() if d == c]) for c in communes},
+        pairs)
+
+
 def project_progress(session: Session, code: str, as_of: dt.date) -> ProjectProgress:
     """The dashboard of one project as of the end of ``as_of``."""
     project = project_by_code(session, code)
@@ -87,11 +123,12 @@ def project_progress(session: Session, code: str, as_of: dt.date) -> ProjectProg
                            pace(curve, now.total.area_m2), milestones)
 
 
-def province_progress(session: Session, as_of: dt.date) -> ProvinceProgress:
-    """Every project and commune as of the end of ``as_of``."""
-    figures = progress_figures(session, as_of)
-    projects = list(session.scalars(select(Project).order_by(Project.is_demo.desc(),
-                                                             Project.code)))
+def province_progress(session: Session, as_of: dt.date, scope: Scope = PROVINCE
+                      ) -> ProvinceProgress:
+    """Every project and commune (of ``scope``) as of the end of ``as_of``."""
+    figures = scoped_figures(progress_figures(session, as_of), scope)
+    projects = list(session.scalars(select(Project).where(scope.project_clause())
+                                    .order_by(Project.is_demo.desc(), Project.code)))
     names = commune_names(session)
     communes = [CommuneRow(c, names.get(c, c), f) for c, f in figures.by_commune.items()]
     communes.sort(key=lambda r: (-r.figures.remaining_m2, r.code))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from gis.access import check_case_write, load_scope
 from gis.domain import STEP_ORDER, CaseStep, EventKind, Role
 from gis.errors import (
     Conflict,
@@ -32,8 +33,6 @@ from gis.models import (
     Parcel,
     Payment,
     User,
-    UserCommune,
-    UserProject,
 )
 from gis.workflow.transitions import CaseFacts, SideRecord, StepRecord
 
@@ -147,7 +146,8 @@ def act_as(session: Session, actor_id: int, case: ClearanceCase, *,
     """Check that ``actor_id`` may change ``case`` and name them for the audit trigger.
 
     Leaders read only. Field staff may do only what ``field_may`` allows (notes, on-site
-    handover), and only on projects (and communes) assigned to them.
+    handover). Everyone acts only within their scope (``gis.access``): field staff on the
+    projects/communes assigned to them, staff on theirs when they have any.
     """
     user = session.get(User, actor_id)
     if user is None or not user.is_active:
@@ -156,24 +156,12 @@ def act_as(session: Session, actor_id: int, case: ClearanceCase, *,
     if user.role == Role.LEADER or (user.role == Role.FIELD and not field_may):
         raise PermissionDenied(f"role {user.role} may not do this", reason="role_not_allowed",
                                role=user.role.value)
-    if user.role == Role.FIELD and not _in_scope(session, user, case):
-        raise PermissionDenied(f"case {case.id} outside the user's assignment",
-                               message_vi="Hồ sơ không thuộc dự án/xã được phân công cho bạn.",
-                               reason="out_of_scope")
+    scope = load_scope(session, user.id, user.role)
+    if not scope.unrestricted:
+        commune = session.scalar(select(Parcel.commune_code).where(Parcel.id == case.parcel_id))
+        check_case_write(scope, case.id, case.project_id, commune or "")
     session.execute(text("SELECT set_config('gpmb.actor', :u, true)"), {"u": user.username})
     return user
-
-
-def _in_scope(session: Session, user: User, case: ClearanceCase) -> bool:
-    projects = set(session.scalars(select(UserProject.project_id)
-                                   .where(UserProject.user_id == user.id)))
-    communes = set(session.scalars(select(UserCommune.commune_code)
-                                   .where(UserCommune.user_id == user.id)))
-    if not projects and not communes:
-        return False
-    commune = session.scalar(select(Parcel.commune_code).where(Parcel.id == case.parcel_id))
-    return ((not projects or case.project_id in projects)
-            and (not communes or commune in communes))
 
 
 def touch(case: ClearanceCase) -> None:

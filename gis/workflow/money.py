@@ -77,10 +77,11 @@ def _result(payment: Payment, case: ClearanceCase, replayed: bool = False) -> Pa
                          case.approved_total_vnd, case.outstanding_vnd, case.version, replayed)
 
 
-def _find_payment(session: Session, key: str | None) -> Payment | None:
+def _find_payment(session: Session, key: str | None, user_id: int) -> Payment | None:
     if key is None:
         return None
-    return session.scalars(select(Payment).where(Payment.idempotency_key == key)).first()
+    return session.scalars(select(Payment).where(
+        Payment.idempotency_key == key, Payment.recorded_by == user_id)).first()
 
 
 def check_payment(case: ClearanceCase, approved_on: dt.date, amount: int, paid_on: dt.date,
@@ -119,7 +120,7 @@ def record_payment(
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case)
-        earlier = _find_payment(session, key)
+        earlier = _find_payment(session, key, user.id)
         if earlier is not None:
             same = (earlier.case_id, earlier.amount_vnd, earlier.paid_on, earlier.method,
                     earlier.voucher_no, earlier.note, earlier.reverses_payment_id) == (
@@ -166,7 +167,7 @@ def reverse_payment(
                            f"chi trả số {payment_id}.", reason="payment_not_found")
         case = lock_case(session, original.case_id)
         user = act_as(session, actor_id, case)
-        earlier = _find_payment(session, key)
+        earlier = _find_payment(session, key, user.id)
         if earlier is not None:
             # A retry after midnight without an explicit date is still the same request.
             if (earlier.reverses_payment_id, earlier.note) != (payment_id, why) or (
@@ -223,7 +224,7 @@ def set_approved_amounts(
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case)
-        earlier = find_event(session, key)
+        earlier = find_event(session, key, user.id)
         if earlier is not None:
             if (earlier.case_id, earlier.kind, earlier.note) != (
                     case_id, EventKind.NOTE, text) or (

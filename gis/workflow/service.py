@@ -54,11 +54,13 @@ class EventResult:
     replayed: bool = False
 
 
-def find_event(session: Session, key: str | None) -> CaseEvent | None:
-    """The event recorded earlier under idempotency ``key``."""
+def find_event(session: Session, key: str | None, user_id: int) -> CaseEvent | None:
+    """The event ``user_id`` recorded earlier under idempotency ``key`` (keys are each
+    user's own: another user's key never replays their answer)."""
     if key is None:
         return None
-    return session.scalars(select(CaseEvent).where(CaseEvent.idempotency_key == key)).first()
+    return session.scalars(select(CaseEvent).where(
+        CaseEvent.idempotency_key == key, CaseEvent.recorded_by == user_id)).first()
 
 
 def replay(event: CaseEvent, case: ClearanceCase) -> EventResult:
@@ -107,7 +109,7 @@ def record_step(
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case, field_may=req.to_step == CaseStep.HANDED_OVER)
-        earlier = find_event(session, key)
+        earlier = find_event(session, key, user.id)
         if earlier is not None:
             if not _same_step(earlier, case_id, req):
                 raise idempotency_conflict()
@@ -157,7 +159,7 @@ def record_side_event(
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case, field_may=req.kind == EventKind.NOTE)
-        earlier = find_event(session, key)
+        earlier = find_event(session, key, user.id)
         if earlier is not None:
             if not _same_side(earlier, case_id, req):
                 raise idempotency_conflict()

@@ -94,3 +94,8 @@ def client(api_app_client: TestClient) -> TestClient:
 def fresh_client(engine: Engine, settings: Settings) -> TestClient:
     """A client of its own (cookie tests), to be used in a ``with`` block."""
     return TestClient(create_app(settings, engine=engine))
+
+
+from tests.api.scoped_world import outside_document, scopes  # noqa: E402  (fixtures)
+
+__all__ = ["ApiWorld", "fresh_client", "outside_document", "scopes"]

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from gis import field
+from gis.access import PROVINCE
 from gis.accounts import create_user
 from gis.domain import CaseStep, Role
 from gis.errors import InvalidInput, NotFound
@@ -63,7 +64,8 @@ def _user(session: Session, role: Role, *, projects: list[str] | None = None) ->
 
 def test_parcel_under_a_point_is_found_with_its_outline(demo: Session) -> None:
     case = _case(demo)
-    hit = field.parcel_at(demo, case["lat"], case["lon"], project_id=_project_id(demo))
+    hit = field.parcel_at(demo, case["lat"], case["lon"], project_id=_project_id(demo),
+                          scope=PROVINCE)
     assert hit is not None
     assert hit["parcel_id"] == case["parcel_id"] and hit["case_id"] == case["case_id"]
     assert (hit["sheet"], hit["parcel"]) == (case["sheet_no"], case["parcel_no"])
@@ -80,15 +82,15 @@ def test_point_on_no_parcel_finds_nothing(demo: Session) -> None:
         " FROM parcels) s")).one()
     lat, lon = field.LAT_RANGE[0] + 0.05, field.LON_RANGE[0] + 0.05
     assert not (ymin <= lat <= ymax and xmin <= lon <= xmax)
-    assert field.parcel_at(demo, lat, lon) is None
-    assert field.nearby_parcels(demo, lat, lon) == []
+    assert field.parcel_at(demo, lat, lon, scope=PROVINCE) is None
+    assert field.nearby_parcels(demo, lat, lon, scope=PROVINCE) == []
 
 
 def test_nearby_parcels_match_a_brute_force_ordering(demo: Session) -> None:
     case = _case(demo)
     pid = _project_id(demo)
     near = field.nearby_parcels(demo, case["lat"], case["lon"], project_id=pid,
-                                radius_m=120, limit=50)
+                                radius_m=120, limit=50, scope=PROVINCE)
     assert near and near[0]["parcel_id"] == case["parcel_id"] and near[0]["distance_m"] == 0
     distances = [n["distance_m"] for n in near]
     assert distances == sorted(distances) and distances[-1] <= 120
@@ -106,27 +108,28 @@ def test_nearby_parcels_match_a_brute_force_ordering(demo: Session) -> None:
 
 def test_nearby_without_project_and_the_limit(demo: Session) -> None:
     case = _case(demo)
-    near = field.nearby_parcels(demo, case["lat"], case["lon"], radius_m=300, limit=3)
+    near = field.nearby_parcels(demo, case["lat"], case["lon"], radius_m=300, limit=3,
+                                scope=PROVINCE)
     assert len(near) <= 3 and near[0]["parcel_id"] == case["parcel_id"]
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(106.76, 21.85), (0.0, 0.0), (21.85, 110.0)])
 def test_points_outside_the_province_are_refused(demo: Session, lat: float, lon: float) -> None:
     with pytest.raises(InvalidInput) as err:
-        field.parcel_at(demo, lat, lon)
+        field.parcel_at(demo, lat, lon, scope=PROVINCE)
     assert "ngoài khu vực Lạng Sơn" in err.value.message_vi
 
 
 def test_bad_radius_is_refused(demo: Session) -> None:
     case = _case(demo)
     with pytest.raises(InvalidInput):
-        field.nearby_parcels(demo, case["lat"], case["lon"], radius_m=5000)
+        field.nearby_parcels(demo, case["lat"], case["lon"], radius_m=5000, scope=PROVINCE)
 
 
 def test_lookup_by_commune_sheet_and_parcel(demo: Session) -> None:
     case = _case(demo)
     hits = field.lookup_parcel(demo, case["commune_code"], case["sheet_no"], case["parcel_no"],
-                               project_id=_project_id(demo))
+                               project_id=_project_id(demo), scope=PROVINCE)
     # Merged communes keep their former sheets' numbering: a number may occur twice.
     by_id = {h["parcel_id"]: h for h in hits}
     assert case["parcel_id"] in by_id
@@ -136,8 +139,9 @@ def test_lookup_by_commune_sheet_and_parcel(demo: Session) -> None:
     assert with_case == sorted(with_case, reverse=True)
     outline = shape(by_id[case["parcel_id"]]["outline"])
     assert outline.buffer(1e-6).contains(Point(case["lon"], case["lat"]))
-    assert field.lookup_parcel(demo, case["commune_code"], case["sheet_no"], 999_999) == []
-    communes = dict(field.communes_for(demo, _project_id(demo)))
+    assert field.lookup_parcel(demo, case["commune_code"], case["sheet_no"], 999_999,
+                               scope=PROVINCE) == []
+    communes = dict(field.communes_for(demo, _project_id(demo), PROVINCE))
     assert case["commune_code"] in communes
 
 
@@ -147,7 +151,8 @@ def test_spatial_queries_use_the_gist_index(demo: Session, sql: str) -> None:
     demo.execute(text("SET LOCAL enable_seqscan = off"))  # tiny demo table: force the choice
     plan = "\n".join(demo.scalars(text("EXPLAIN " + sql), {
         "lat": case["lat"], "lon": case["lon"], "project_id": _project_id(demo),
-        "tolerance": 0.2, "radius": 150.0, "limit": 10}))
+        "tolerance": 0.2, "radius": 150.0, "limit": 10,
+        **PROVINCE.sql_params()}))
     assert "ix_parcels_geom" in plan, plan
 
 
@@ -161,11 +166,10 @@ def test_card_lets_an_assigned_field_user_hand_over_a_paid_and_decided_case(
     assert card["case"]["handover"] == {"allowed": True, "reason": None}
     assert card["case"]["may_write"] is True
     assert all("phone" not in h and "citizen_id" not in h for h in card["holders"])
-    outsider = _user(demo, Role.FIELD, projects=[])
-    refused = field.parcel_card(demo, case["parcel_id"], project_id=None, user=outsider,
-                                today=local_today())["case"]
-    assert refused["handover"]["allowed"] is False and refused["may_write"] is False
-    assert "không thuộc dự án/xã" in refused["handover"]["reason"]
+    outsider = _user(demo, Role.FIELD, projects=[])  # no assignment: sees nothing
+    with pytest.raises(NotFound):
+        field.parcel_card(demo, case["parcel_id"], project_id=None, user=outsider,
+                          today=local_today())
 
 
 def test_card_says_why_handover_is_not_possible_yet(demo: Session) -> None:
@@ -188,7 +192,9 @@ def test_card_shows_phone_numbers_only_to_staff(demo: Session) -> None:
         SELECT c.parcel_id FROM clearance_cases c
         JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id
         JOIN land_users u ON u.id = pu.land_user_id
-        WHERE u.phone IS NOT NULL ORDER BY c.id LIMIT 1""")).scalar_one()
+        JOIN projects j ON j.id = c.project_id
+        WHERE u.phone IS NOT NULL AND j.code = :p ORDER BY c.id LIMIT 1"""),
+        {"p": PROJECT}).scalar_one()
     staff = _user(demo, Role.STAFF)
     fielder = _user(demo, Role.FIELD, projects=[PROJECT])
     today = local_today()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from gis import tiles
+from gis.access import NOTHING, PROVINCE, Scope
 from gis.domain import CaseStep, EventKind
 from gis.errors import InvalidInput
 from gis.logins import SESSION_COOKIE
@@ -203,13 +205,43 @@ def test_low_zoom_tile_is_a_commune_summary(demo: Session) -> None:
 
 
 def test_query_plan_uses_the_gist_index(demo: Session) -> None:
-    z, x, y, _case = _parcel_tile(demo)
+    z, x, y, case = _parcel_tile(demo)
     raw = tiles.driver_connection(demo)
-    for project_id in (_project_id(demo), None):
-        sql, params = tiles.tile_query(z, x, y, project_id=project_id, today=TODAY)
+    scoped = Scope(frozenset({_project_id(demo)}), frozenset({case["commune_code"]}))
+    for project_id, scope in itertools.product((_project_id(demo), None), (PROVINCE, scoped)):
+        sql, params = tiles.tile_query(z, x, y, project_id=project_id, today=TODAY,
+                                       scope=scope)
         plan = "\n".join(r[0] for r in raw.execute("EXPLAIN " + sql, params).fetchall())
         assert "ix_parcels_geom" in plan, plan
         assert "Seq Scan on parcels" not in plan, plan
+
+
+def test_tiles_hold_only_the_readers_scope(demo: Session) -> None:
+    z, x, y, case = _parcel_tile(demo, 14)
+    pid = _project_id(demo)
+    every = mapbox_vector_tile.decode(tiles.render_tile(demo, z, x, y, project_id=None,
+                                                        today=TODAY))["parcels"]["features"]
+    with_case = set(demo.scalars(select(ClearanceCase.parcel_id).where(
+        ClearanceCase.project_id == pid)))
+    here = {case["commune_code"]}
+    expected = {
+        "commune": {f["id"] for f in every if f["properties"]["commune"] in here},
+        "project": {f["id"] for f in every if f["id"] in with_case},
+        "nothing": set(),
+    }
+    for name, scope in (("commune", Scope(communes=frozenset(here))),
+                        ("project", Scope(projects=frozenset({pid}))), ("nothing", NOTHING)):
+        data = tiles.render_tile(demo, z, x, y, project_id=None, today=TODAY, scope=scope)
+        got = mapbox_vector_tile.decode(data).get("parcels", {"features": []})["features"]
+        assert {f["id"] for f in got} == expected[name], name
+    assert expected["commune"] and expected["project"]
+    low = tiles.render_tile(demo, 10, *tiles.tile_for_lonlat(10, case["lon"], case["lat"]),
+                            project_id=None, today=TODAY,
+                            scope=Scope(communes=frozenset({case["commune_code"]})))
+    points = mapbox_vector_tile.decode(low)["communes"]["features"]
+    assert {f["properties"]["commune"] for f in points} == {case["commune_code"]}
+    key = tiles.cache_key(None, NOTHING, TODAY, z, x, y)
+    assert key != tiles.cache_key(None, PROVINCE, TODAY, z, x, y)
 
 
 @pytest.mark.parametrize("zxy", [(-1, 0, 0), (23, 0, 0), (3, 8, 0), (3, 0, 8)])
@@ -230,8 +262,8 @@ def test_cache_serves_and_invalidates_only_touched_tiles(demo: Session) -> None:
     assert tiles.get_tile(demo, z, x, y, project_id=pid, today=TODAY, cache=cache) is touched
     dropped = tiles.invalidate_parcels(demo, [case["parcel_id"]], cache=cache)
     assert dropped == 2  # the parcel's own tile and the overview tile, not the far one
-    assert cache.get((pid, TODAY, z, x + 5, y + 5)) is far
-    assert cache.get((pid, TODAY, z, x, y)) is None
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y + 5)) is far
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
 
 
 def test_a_committed_step_change_invalidates_its_tiles(demo_engine: Engine) -> None:
@@ -249,8 +281,9 @@ def test_a_committed_step_change_invalidates_its_tiles(demo_engine: Engine) -> N
             assert row is not None
             row.step_changed_on = TODAY  # any change to the case counts
             session.commit()
-            assert tiles.CACHE.get((pid, TODAY, z, x, y)) is None
-            assert tiles.CACHE.get((pid, TODAY, z, x + 5, y)) is not None
+            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
+            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
+            assert tiles.CACHE.get(far) is not None
         outer.rollback()  # the demo database stays as it was
     tiles.CACHE.clear()
 
@@ -269,8 +302,9 @@ def test_a_committed_event_invalidates_its_case_tiles(demo_engine: Engine) -> No
             session.add(CaseEvent(case_id=case["case_id"], kind=EventKind.NOTE,
                                   occurred_on=TODAY, note="Kiểm tra hiện trường"))
             session.commit()
-            assert tiles.CACHE.get((pid, TODAY, z, x, y)) is None
-            assert tiles.CACHE.get((pid, TODAY, z, x + 5, y)) is not None
+            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
+            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
+            assert tiles.CACHE.get(far) is not None
         outer.rollback()
     tiles.CACHE.clear()
 
@@ -333,7 +367,7 @@ def test_renderer_on_the_event_loop_matches_the_sql(demo_engine: Engine) -> None
 
     got = asyncio.run(run())
     assert expected and all(t.data == expected for t in got)
-    assert cache.get((pid, TODAY, z, x, y)) is not None
+    assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is not None
     assert renderer.tile(z, x, y, project_id=pid, today=TODAY).data == expected
 
 
