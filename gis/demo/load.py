@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.crs import STORAGE_SRID
 from gis.demo.capital import insert_capital
+from gis.demo.committee import insert_committee
 from gis.demo.communes import load_communes
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
 from gis.demo.history import CaseHistory, generate_case_history
@@ -246,6 +247,7 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
             step("Khu tái định cư")
             _insert_resettlement(conn, project_ids)
             insert_capital(conn, project_ids)
+            insert_committee(conn, project_ids)
             conn.execute(text("UPDATE projects SET compensation_budget_vnd = b.budget"
                               " FROM (SELECT project_id, (ceil(sum(approved_total_vnd) * 1.1"
                               " / 1e9) * 1e9)::bigint AS budget FROM clearance_cases"

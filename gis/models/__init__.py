@@ -9,6 +9,17 @@ from gis.models.capital import (
     NationalDisbursementRate,
 )
 from gis.models.cases import CaseEvent, ClearanceCase, Payment
+from gis.models.committee import (
+    CommitteeMeeting,
+    CommitteeMember,
+    CommitteePlan,
+    CommitteePlanMonth,
+    CommitteeTask,
+    CommitteeTaskUpdate,
+    CommitteeUnit,
+    CommitteeUnitUser,
+    KeyProjectChange,
+)
 from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
 from gis.models.imports import ImportBatch, ImportBatchChange
@@ -29,11 +40,20 @@ __all__ = [
     "CaseEvent",
     "CaseNextDeadline",
     "ClearanceCase",
+    "CommitteeMeeting",
+    "CommitteeMember",
+    "CommitteePlan",
+    "CommitteePlanMonth",
+    "CommitteeTask",
+    "CommitteeTaskUpdate",
+    "CommitteeUnit",
+    "CommitteeUnitUser",
     "Commune",
     "Disbursement",
     "DisbursementTarget",
     "ImportBatch",
     "ImportBatchChange",
+    "KeyProjectChange",
     "LandUseLegacyCode",
     "LandUseType",
     "LandUser",

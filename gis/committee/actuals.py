@@ -1,0 +1,153 @@
+"""What key projects actually achieved, from GPMB's own figures, against their plans.
+
+Clearance comes from ``gis.progress.figures`` (the cases' history replayed as of a day; the
+current state for today), disbursement from the ledger via ``gis.progress.disbursement``.
+Actuals are read at each month's end (the as-of day for its own month).
+
+A month's plan is cumulative to its end; the plan *to date* inside a month is prorated
+linearly from the previous month's target (disbursement starts the year at 0; a clearance
+total with no earlier month is taken whole). The light compares the actual with the plan
+to date: green from 95 %, amber from 80 %, red below; no target, no light.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from gis.committee.plans import PlanInForce
+from gis.committee.vocab import AMBER_FROM, GREEN_FROM, Light, Measure
+from gis.progress.disbursement import DisbursementFigures, disbursement_figures, month_end
+from gis.progress.figures import EMPTY, Figures, progress_figures
+
+
+@dataclass(frozen=True)
+class Actual:
+    """A project's cumulative figures at the end of a day."""
+
+    day: dt.date
+    handed_over_ha: float
+    households_paid: int
+    households_handed_over: int
+    disbursed_vnd: int
+
+    def value(self, measure: Measure) -> float:
+        """One measure as a float."""
+        return float(getattr(self, measure.value))
+
+
+def actual_of(day: dt.date, figures: Figures, money: DisbursementFigures | None,
+              disbursed_vnd: int | None = None) -> Actual:
+    """The actual of one project from its clearance figures and disbursement."""
+    spent = disbursed_vnd if disbursed_vnd is not None else (money.disbursed_vnd if money else 0)
+    return Actual(day, round(float(figures.handed_over_ha), 4), figures.households_paid,
+                  figures.households_handed_over, spent)
+
+
+def month_ends(year: int, as_of: dt.date) -> list[tuple[int, dt.date]]:
+    """(month, day) for each month of ``year`` begun by ``as_of``: its end, or ``as_of``."""
+    return [(m, min(month_end(year, m), as_of)) for m in range(1, 13)
+            if dt.date(year, m, 1) <= as_of]
+
+
+def actuals_on(session: Session, day: dt.date, year: int, project_ids: list[int]
+               ) -> tuple[dict[int, Actual], dict[int, DisbursementFigures]]:
+    """Every project's actual at the end of ``day`` and its disbursement figures."""
+    figures = progress_figures(session, day)
+    money = {pid: disbursement_figures(session, pid, day, year) for pid in project_ids}
+    return ({pid: actual_of(day, figures.by_project.get(pid, EMPTY), money[pid])
+             for pid in project_ids}, money)
+
+
+def monthly_actuals(session: Session, year: int, as_of: dt.date, project_ids: list[int],
+                    money: dict[int, DisbursementFigures] | None = None
+                    ) -> dict[int, list[tuple[int, Actual]]]:
+    """Per project, (month, actual at that month's end) for the months begun by ``as_of``.
+
+    ``money`` (the disbursement figures as of ``as_of``) is read when not given."""
+    money = money or {pid: disbursement_figures(session, pid, as_of, year)
+                      for pid in project_ids}
+    out: dict[int, list[tuple[int, Actual]]] = {pid: [] for pid in project_ids}
+    for month, day in month_ends(year, as_of):
+        figures = progress_figures(session, day)
+        for pid in project_ids:
+            point = next((p for p in money[pid].months if p.month == month), None)
+            out[pid].append((month, actual_of(day, figures.by_project.get(pid, EMPTY), None,
+                                              point.disbursed_vnd if point else 0)))
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One measure against the plan: the target to date, at the month's end, the actual."""
+
+    measure: Measure
+    plan_to_date: float | None
+    plan_month_end: float | None
+    actual: float
+
+    @property
+    def gap(self) -> float | None:
+        """Actual minus plan to date (negative: behind)."""
+        return None if self.plan_to_date is None else self.actual - self.plan_to_date
+
+    @property
+    def ratio(self) -> float | None:
+        """Actual as a share of the plan to date (None without a positive target)."""
+        if self.plan_to_date is None or self.plan_to_date <= 0:
+            return None
+        return self.actual / self.plan_to_date
+
+    @property
+    def light(self) -> Light:
+        """Green / amber / red against the plan to date; none without a target."""
+        if self.plan_to_date is None or (self.plan_to_date <= 0 and not self.plan_month_end):
+            return Light.NONE
+        ratio = self.ratio
+        if ratio is None or ratio >= GREEN_FROM:
+            return Light.GREEN
+        return Light.AMBER if ratio >= AMBER_FROM else Light.RED
+
+
+def plan_on(plan: PlanInForce | None, measure: Measure, year: int, day: dt.date
+            ) -> tuple[float | None, float | None]:
+    """(target to date, target at the end of ``day``'s month) of one measure."""
+    if plan is None or day.year < year:
+        return None, None
+    if day.year > year:
+        last = plan.months.get(12)
+        value = last.value(measure) if last else None
+        return value, value
+    current = plan.months.get(day.month)
+    if current is None:
+        return None, None
+    end = current.value(measure)
+    earlier = [m for m in plan.months if m < day.month]
+    if earlier:
+        start = plan.months[max(earlier)].value(measure)
+    elif measure == Measure.DISBURSED_VND:
+        start = 0.0
+    else:
+        return end, end
+    days = calendar.monthrange(year, day.month)[1]
+    return start + (end - start) * day.day / days, end
+
+
+def compare(plan: PlanInForce | None, actual: Actual, year: int) -> dict[Measure, Comparison]:
+    """Every measure of ``actual`` against ``plan`` on the actual's day."""
+    out: dict[Measure, Comparison] = {}
+    for measure in Measure:
+        to_date, month_end_value = plan_on(plan, measure, year, actual.day)
+        out[measure] = Comparison(measure, to_date, month_end_value, actual.value(measure))
+    return out
+
+
+def quarter_target(plan: PlanInForce | None, measure: Measure, day: dt.date) -> float | None:
+    """The plan at the end of ``day``'s quarter (its last month's cumulative target)."""
+    if plan is None:
+        return None
+    last = plan.months.get(3 * ((day.month - 1) // 3) + 3)
+    return last.value(measure) if last else None
