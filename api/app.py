@@ -17,6 +17,7 @@ from api.routers import (
     auth,
     case_writes,
     cases,
+    committee,
     disbursement,
     documents,
     exports,
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(imports.router)
     app.include_router(disbursement.router)
+    app.include_router(committee.router)
     _document_problems(app)
     _local_docs(app)
 

@@ -47,7 +47,9 @@ def check_case_list(raw: dict[str, Any] | None) -> dict[str, Any] | None:
             out[key] = raw[key].strip()
     if raw.get("steps"):
         steps = raw["steps"]
-        if not isinstance(steps, list) or any(s not in {c.value for c in CaseStep} for s in steps):
+        valid = {c.value for c in CaseStep}
+        if not isinstance(steps, list) or any(not isinstance(s, str) or s not in valid
+                                              for s in steps):
             raise refuse("bad steps", "Điều kiện 'steps' phải là danh sách bước hồ sơ hợp lệ.",
                          "bad_case_list", field="case_list.steps")
         out["steps"] = sorted(set(steps))

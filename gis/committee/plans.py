@@ -174,3 +174,15 @@ def record_plan(session: Session, actor_id: int, *, project_code: str, year: int
         disbursed_vnd=m.disbursed_vnd) for m in checked)
     session.flush()
     return plan
+
+
+def plan_history(session: Session, project_id: int, year: int
+                 ) -> list[tuple[CommitteePlan, list[MonthPlan]]]:
+    """Every revision of a project's plan for a year with its months, oldest first."""
+    revisions = plan_revisions(session, project_id, year)
+    months: dict[int, list[MonthPlan]] = {r.id: [] for r in revisions}
+    for m in session.scalars(select(CommitteePlanMonth).where(
+            CommitteePlanMonth.plan_id.in_(list(months))).order_by(CommitteePlanMonth.month)):
+        months[m.plan_id].append(MonthPlan(m.month, m.handed_over_ha, m.households_paid,
+                                           m.households_handed_over, m.disbursed_vnd))
+    return [(r, months[r.id]) for r in revisions]

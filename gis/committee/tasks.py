@@ -93,16 +93,19 @@ def add_task(session: Session, actor_id: int, meeting_id: int, *, body: str, uni
     return task
 
 
-def _task_for_update(session: Session, task_id: int, version: int) -> CommitteeTask:
+def _task_for_update(session: Session, task_id: int) -> CommitteeTask:
     task = session.get(CommitteeTask, task_id, with_for_update=True)
     if task is None:
         raise NotFound(f"no task {task_id}", message_vi=f"Không có nhiệm vụ số {task_id}.")
+    return task
+
+
+def _check_version(task: CommitteeTask, version: int) -> None:
     if task.version != version:
         raise Conflict(f"task version {task.version}, not {version}", message_vi="Nhiệm vụ vừa "
                        "được người khác cập nhật; vui lòng tải lại rồi thử lại.",
                        reason="stale_version", current_version=task.version,
                        expected_version=version)
-    return task
 
 
 def _check_day(session: Session, task: CommitteeTask, day: dt.date, today: dt.date,
@@ -118,8 +121,9 @@ def _check_day(session: Session, task: CommitteeTask, day: dt.date, today: dt.da
 def record_progress(session: Session, actor_id: int, task_id: int, *, note: str,
                     on: dt.date, version: int, today: dt.date) -> CommitteeTaskUpdate:
     """Add a progress note to a task (its unit, member or the standing agency)."""
-    task = _task_for_update(session, task_id, version)
+    task = _task_for_update(session, task_id)
     actor = require_task_updater(session, actor_id, task)
+    _check_version(task, version)
     _check_day(session, task, on, today, "occurred_on", "Ngày cập nhật")
     update = CommitteeTaskUpdate(task_id=task.id, kind=TaskUpdateKind.PROGRESS.value,
                                  occurred_on=on, note=required_text(note, "note", "Nội dung"),
@@ -134,8 +138,9 @@ def complete_task(session: Session, actor_id: int, task_id: int, *, done_on: dt.
                   evidence_no: str | None, evidence_date: dt.date, version: int,
                   today: dt.date, note: str | None = None) -> CommitteeTask:
     """Mark a task done, with the document that shows it (number and date)."""
-    task = _task_for_update(session, task_id, version)
+    task = _task_for_update(session, task_id)
     actor = require_task_updater(session, actor_id, task)
+    _check_version(task, version)
     if task.done_on is not None:
         raise refuse("already done", f"Nhiệm vụ đã hoàn thành ngày {fmt_date(task.done_on)}.",
                      "already_done", field="done_on")
@@ -159,8 +164,9 @@ def complete_task(session: Session, actor_id: int, task_id: int, *, done_on: dt.
 def reopen_task(session: Session, actor_id: int, task_id: int, *, on: dt.date, reason: str,
                 version: int, today: dt.date) -> CommitteeTask:
     """Reopen a task marked done (the evidence did not hold); the standing agency only."""
-    task = _task_for_update(session, task_id, version)
+    task = _task_for_update(session, task_id)
     actor = require_editor(session, actor_id)
+    _check_version(task, version)
     if task.done_on is None:
         raise refuse("not done", "Nhiệm vụ chưa hoàn thành nên không thể mở lại.", "not_done")
     _check_day(session, task, on, today, "occurred_on", "Ngày mở lại")

@@ -19,6 +19,8 @@ from tests.api.conftest import PASSWORD, ApiWorld
 
 ALL = frozenset({"admin", "staff", "leader", "field"})
 WRITERS = frozenset({"admin", "staff"})
+READERS = frozenset({"admin", "staff", "leader"})
+ADMIN = frozenset({"admin"})
 _seq = itertools.count()
 
 
@@ -104,6 +106,39 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
         Endpoint("PUT", "/api/disbursement/national-rates/2025/1", WRITERS,
                  json={"rate_pct": 1, "published_on": "2025-02-06", "version": 0}),
         Endpoint("POST", "/api/auth/logout", ALL),
+        *committee_endpoints(w),
+    ]
+
+
+def committee_endpoints(w: ApiWorld) -> list[Endpoint]:
+    """The committee's routes: readers are admin/staff/leader (and linked users), writers the
+    standing agency (none of the matrix accounts is linked to it) and admin."""
+    task = w.scalar("SELECT min(id) FROM committee_tasks")
+    stale = {"version": 999}
+    return [
+        Endpoint("GET", "/api/committee/board", READERS),
+        Endpoint("GET", "/api/committee/register/2026", READERS),
+        Endpoint("POST", "/api/committee/register/2026/CT-HNCL", ADMIN,
+                 json={"action": "change", "decision_no": "sai", "decision_date": "2026-02-01",
+                       "version": 1}),
+        Endpoint("GET", "/api/committee/plans/2026/CT-HNCL", READERS),
+        Endpoint("POST", "/api/committee/plans/2026/CT-HNCL", ADMIN,
+                 json={"months": [{"month": 1, "handed_over_ha": 2},
+                                  {"month": 2, "handed_over_ha": 1}],
+                       "submitted_on": "2026-02-01", "version": 2}),
+        Endpoint("GET", "/api/committee/tasks", READERS),
+        Endpoint("POST", "/api/committee/meetings", ADMIN,
+                 json={"held_on": "2999-01-01", "kind": "ad_hoc", "title": "Họp"}),
+        Endpoint("POST", "/api/committee/meetings/2147483000/tasks", ADMIN,
+                 json={"body": "Việc", "unit_id": 1, "due_on": "2026-12-01"}),
+        Endpoint("POST", f"/api/committee/tasks/{task}/progress", ADMIN,
+                 json={"note": "Tiến độ", **stale}),
+        Endpoint("POST", f"/api/committee/tasks/{task}/done", ADMIN,
+                 json={"done_on": "2026-07-01", "evidence_no": "1/BC-X",
+                       "evidence_date": "2026-07-01", **stale}),
+        Endpoint("POST", f"/api/committee/tasks/{task}/reopen", ADMIN,
+                 json={"reason": "Chưa đủ", **stale}),
+        Endpoint("GET", f"/api/committee/tasks/{task}/cases", READERS),
     ]
 
 
