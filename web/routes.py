@@ -14,6 +14,7 @@ from web import (
     admin_project_routes,
     admin_routes,
     case_routes,
+    committee_routes,
     dashboard_routes,
     field_routes,
     import_routes,
@@ -66,3 +67,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(case_routes.router, dependencies=signed_in)
     app.include_router(admin_routes.router, dependencies=signed_in)
     app.include_router(admin_project_routes.router, dependencies=signed_in)
+    app.include_router(committee_routes.router, dependencies=signed_in)

@@ -51,7 +51,8 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def _draw_chart(pdf: FPDF, chart: Chart, x0: float, y0: float, w: float, h: float) -> None:
+def draw_chart(pdf: FPDF, chart: Chart, x0: float, y0: float, w: float, h: float) -> None:
+    """Draw ``chart`` in the box (x0, y0, w, h) mm: grid, ticks, series, markers, legend."""
     pdf.set_draw_color(200, 200, 200)
     pdf.set_font("DejaVu", size=6.5)
     pdf.set_text_color(90, 90, 90)
@@ -78,9 +79,10 @@ def _draw_chart(pdf: FPDF, chart: Chart, x0: float, y0: float, w: float, h: floa
         pdf.rect(x0, ly - 2, 4, 2, style="F")
         pdf.text(x0 + 5, ly, series.label)
         x0 += 45
-    pdf.set_fill_color(120, 120, 120)
-    pdf.rect(x0, ly - 2.2, 2.4, 2.4, style="F")
-    pdf.text(x0 + 4, ly, "Mốc tiến độ (hạn, mục tiêu)")
+    if chart.markers:
+        pdf.set_fill_color(120, 120, 120)
+        pdf.rect(x0, ly - 2.2, 2.4, 2.4, style="F")
+        pdf.text(x0 + 4, ly, "Mốc tiến độ (hạn, mục tiêu)")
     pdf.set_text_color(0, 0, 0)
 
 
@@ -160,7 +162,7 @@ def build_pdf(session: Session, code: str, as_of: dt.date) -> tuple[bytes, Proje
     pdf.text(10, 78, "Tiến độ lũy kế theo tuần (% so với tổng)")
     chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households,
                           p.milestones)
-    _draw_chart(pdf, chart, 20, 82, 110, 62)
+    draw_chart(pdf, chart, 20, 82, 110, 62)
     pdf.set_font("DejaVu", "B", 9.5)
     pdf.text(140, 78, "Sơ đồ hồ sơ theo tình trạng")
     _draw_map(pdf, session, p, 140, 82, 60)
