@@ -9,8 +9,9 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gis.committee.access import CommitteeActor, require_reader
 from gis.committee.board import Board, committee_board, members
@@ -18,6 +19,7 @@ from gis.committee.case_lists import count_cases, describe_vi, list_cases
 from gis.committee.pack import meeting_pack
 from gis.committee.pack_excel import pack_workbook
 from gis.committee.pack_pdf import pack_pdf
+from gis.committee.tasks import complete_task
 from gis.committee.vocab import (
     GROUP_LABELS_VI,
     LIGHT_LABELS_VI,
@@ -28,9 +30,17 @@ from gis.committee.vocab import (
     Measure,
 )
 from gis.domain import STEP_LABELS_VI
-from gis.errors import NotFound
+from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.models import CommitteeTask, User
 from gis.workflow.calendar import LOCAL_TZ
+from web.case_forms import (
+    CSRF_COOKIE,
+    Posted,
+    csrf_refusal,
+    read_form,
+    required_date,
+    text_value,
+)
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +58,10 @@ def _reader(request: Request, session: Session) -> CommitteeActor:
     return require_reader(session, user.id)
 
 
-def _context(board: Board, actor: CommitteeActor, session: Session) -> dict[str, Any]:
-    return {"board": board, "as_of": board.as_of, "rows": board.rows, "actor": actor,
+def _context(board: Board, actor: CommitteeActor, session: Session,
+             request: Request | None = None) -> dict[str, Any]:
+    return {"csrf_token": request.cookies.get(CSRF_COOKIE, "") if request else "",
+            "board": board, "as_of": board.as_of, "rows": board.rows, "actor": actor,
             "members": members(session), "lights": board.lights(), "Light": Light,
             "Measure": Measure, "groups": GROUP_LABELS_VI, "light_labels": LIGHT_LABELS_VI,
             "measure_labels": MEASURE_LABELS_VI, "task_labels": TASK_STATE_LABELS_VI,
@@ -57,14 +69,16 @@ def _context(board: Board, actor: CommitteeActor, session: Session) -> dict[str,
 
 
 @router.get("/committee", response_class=HTMLResponse)
-def committee_page(request: Request, as_of: AsOf = None) -> HTMLResponse:
+def committee_page(request: Request, as_of: AsOf = None,
+                   saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None
+                   ) -> HTMLResponse:
     """Every key project against its plan as of a day, worst first; tasks; members."""
     day = as_of or _today()
     with request.app.state.sessions() as session:
         actor = _reader(request, session)
         board = committee_board(session, day)
-        return templates.TemplateResponse(request, "committee.html",
-                                          _context(board, actor, session))
+        context = {**_context(board, actor, session, request), "saved": saved}
+        return templates.TemplateResponse(request, "committee.html", context)
 
 
 @router.get("/committee/members/{member_id}", response_class=HTMLResponse)
@@ -75,7 +89,7 @@ def member_page(request: Request, member_id: Id, as_of: AsOf = None) -> HTMLResp
         actor = _reader(request, session)
         board = committee_board(session, day, member_id=member_id)
         return templates.TemplateResponse(request, "committee.html",
-                                          _context(board, actor, session))
+                                          _context(board, actor, session, request))
 
 
 @router.get("/committee/tasks/{task_id}/cases", response_class=HTMLResponse)
@@ -118,3 +132,42 @@ def pack_pdf_file(request: Request, as_of: AsOf = None) -> Response:
         _reader(request, session)
         data = pack_pdf(meeting_pack(session, day))
     return _attachment(data, "application/pdf", f"tai-lieu-hop-ban-chi-dao-{day.isoformat()}.pdf")
+
+
+def _done(request: Request, task_id: int, posted: Posted) -> Response:
+    """Record the completion in one transaction; on a refusal show the board again with
+    the message next to the task's form."""
+    user: User = request.state.user
+    values = posted.values
+    today = _today()
+    with request.app.state.sessions() as session:
+        try:
+            version = values.get("version", "")
+            complete_task(session, user.id, task_id,
+                          done_on=required_date(values, "done_on"),
+                          evidence_no=text_value(values, "evidence_no"),
+                          evidence_date=required_date(values, "evidence_date"),
+                          version=int(version) if version.isdigit() else 0, today=today,
+                          note=text_value(values, "note"))
+            session.commit()
+        except GpmbError as exc:
+            session.rollback()
+            status = 403 if isinstance(exc, PermissionDenied) else (
+                404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422)
+            actor = _reader(request, session)
+            context = {**_context(committee_board(session, today), actor, session, request),
+                       "error_task": task_id, "error": exc.message_vi, "posted": values}
+            return templates.TemplateResponse(request, "committee.html", context,
+                                              status_code=status)
+    return RedirectResponse(f"/committee?saved={task_id}", status_code=303)
+
+
+@router.post("/committee/tasks/{task_id}/done")
+async def post_done(request: Request, task_id: Id) -> Response:
+    """A unit's (or the standing agency's) report that a task is done, with evidence."""
+    posted = await read_form(request)
+    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
+    if why is not None:
+        return HTMLResponse(why, status_code=403)
+    response: Response = await run_in_threadpool(_done, request, task_id, posted)
+    return response

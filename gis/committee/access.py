@@ -49,8 +49,12 @@ class CommitteeActor:
 
     def can_update(self, task: CommitteeTask) -> bool:
         """Editors, the task's unit and its named member update the task."""
-        return (self.can_edit or task.unit_id in self.unit_ids
-                or (task.member_id is not None and task.member_id == self.member_id))
+        return self.may_update(task.unit_id, task.member_id)
+
+    def may_update(self, unit_id: int, member_id: int | None) -> bool:
+        """Whether a task of this unit (and member) is one the actor may update."""
+        return (self.can_edit or unit_id in self.unit_ids
+                or (member_id is not None and member_id == self.member_id))
 
 
 def committee_actor(session: Session, user_id: int) -> CommitteeActor:

@@ -1,8 +1,9 @@
 """What key projects actually achieved, from GPMB's own figures, against their plans.
 
-Clearance comes from ``gis.progress.figures`` (the cases' history replayed as of a day; the
-current state for today), disbursement from the ledger via ``gis.progress.disbursement``.
-Actuals are read at each month's end (the as-of day for its own month).
+On the as-of day clearance comes from ``gis.progress.figures`` (the cases' history replayed;
+the current state for today); the month-end series from ``gis.committee.series`` (one pass
+over the history, held equal to the replayed figures by a test). Disbursement is the ledger
+read like ``gis.progress.disbursement`` (the plan in force, entries to the day).
 
 A month's plan is cumulative to its end; the plan *to date* inside a month is prorated
 linearly from the previous month's target (disbursement starts the year at 0; a clearance
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from gis.committee.plans import PlanInForce
+from gis.committee.series import Money, clearance_by_day, money_by_day, upto
 from gis.committee.vocab import AMBER_FROM, GREEN_FROM, Light, Measure
-from gis.progress.disbursement import DisbursementFigures, disbursement_figures, month_end
+from gis.progress.disbursement import month_end
 from gis.progress.figures import EMPTY, Figures, progress_figures
 
 
@@ -39,44 +41,42 @@ class Actual:
         return float(getattr(self, measure.value))
 
 
-def actual_of(day: dt.date, figures: Figures, money: DisbursementFigures | None,
-              disbursed_vnd: int | None = None) -> Actual:
-    """The actual of one project from its clearance figures and disbursement."""
-    spent = disbursed_vnd if disbursed_vnd is not None else (money.disbursed_vnd if money else 0)
-    return Actual(day, round(float(figures.handed_over_ha), 4), figures.households_paid,
-                  figures.households_handed_over, spent)
-
-
 def month_ends(year: int, as_of: dt.date) -> list[tuple[int, dt.date]]:
     """(month, day) for each month of ``year`` begun by ``as_of``: its end, or ``as_of``."""
     return [(m, min(month_end(year, m), as_of)) for m in range(1, 13)
             if dt.date(year, m, 1) <= as_of]
 
 
+def _actual(day: dt.date, figures: Figures, disbursed_vnd: int) -> Actual:
+    return Actual(day, round(float(figures.handed_over_ha), 4), figures.households_paid,
+                  figures.households_handed_over, disbursed_vnd)
+
+
 def actuals_on(session: Session, day: dt.date, year: int, project_ids: list[int]
-               ) -> tuple[dict[int, Actual], dict[int, DisbursementFigures]]:
-    """Every project's actual at the end of ``day`` and its disbursement figures."""
+               ) -> tuple[dict[int, Actual], dict[int, Money]]:
+    """Every project's actual at the end of ``day`` (clearance from the progress figures,
+    disbursement from the ledger) and its year's money."""
     figures = progress_figures(session, day)
-    money = {pid: disbursement_figures(session, pid, day, year) for pid in project_ids}
-    return ({pid: actual_of(day, figures.by_project.get(pid, EMPTY), money[pid])
-             for pid in project_ids}, money)
+    money = money_by_day(session, year, day, project_ids)
+    return ({pid: _actual(day, figures.by_project.get(pid, EMPTY),
+                          money[pid].disbursed_to(day)) for pid in project_ids}, money)
 
 
 def monthly_actuals(session: Session, year: int, as_of: dt.date, project_ids: list[int],
-                    money: dict[int, DisbursementFigures] | None = None
+                    money: dict[int, Money] | None = None
                     ) -> dict[int, list[tuple[int, Actual]]]:
-    """Per project, (month, actual at that month's end) for the months begun by ``as_of``.
-
-    ``money`` (the disbursement figures as of ``as_of``) is read when not given."""
-    money = money or {pid: disbursement_figures(session, pid, as_of, year)
-                      for pid in project_ids}
-    out: dict[int, list[tuple[int, Actual]]] = {pid: [] for pid in project_ids}
-    for month, day in month_ends(year, as_of):
-        figures = progress_figures(session, day)
-        for pid in project_ids:
-            point = next((p for p in money[pid].months if p.month == month), None)
-            out[pid].append((month, actual_of(day, figures.by_project.get(pid, EMPTY), None,
-                                              point.disbursed_vnd if point else 0)))
+    """Per project, (month, actual at that month's end) for the months begun by ``as_of``
+    (the as-of day for its own month), from one pass over the history."""
+    money = money or money_by_day(session, year, as_of, project_ids)
+    clearance = clearance_by_day(session, as_of, project_ids)
+    out: dict[int, list[tuple[int, Actual]]] = {}
+    for pid in project_ids:
+        c = clearance[pid]
+        out[pid] = [(m, Actual(day, round(upto(c.area_m2, day) / 10_000, 4),
+                               int(upto(c.households_paid, day)),
+                               int(upto(c.households_handed_over, day)),
+                               money[pid].disbursed_to(day)))
+                    for m, day in month_ends(year, as_of)]
     return out
 
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from gis.committee.actuals import Actual, Comparison, actuals_on, compare, quarter_target
 from gis.committee.plans import PlanInForce, plans_in_force
 from gis.committee.register import KeyProject, key_projects
+from gis.committee.series import Money
 from gis.committee.tasks import TaskView, task_views
 from gis.committee.vocab import LIGHT_ORDER, Light, Measure
 from gis.errors import NotFound
 from gis.models import CommitteeMember
-from gis.progress.disbursement import DisbursementFigures
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ProjectRow:
     key: KeyProject
     plan: PlanInForce | None
     actual: Actual
-    money: DisbursementFigures
+    money: Money
     month: dict[Measure, Comparison]
     quarter: dict[Measure, float | None]
     open_tasks: int

@@ -49,6 +49,11 @@ def meeting_pack(session: Session, as_of: dt.date) -> Pack:
     ids = [r.key.project_id for r in board.rows]
     series = monthly_actuals(session, board.year, as_of, ids,
                              {r.key.project_id: r.money for r in board.rows})
+    if as_of.year == board.year:  # the as-of day's own point is the board's (same figures)
+        for row in board.rows:
+            points = series[row.key.project_id]
+            if points:
+                points[-1] = (points[-1][0], row.actual)
     months: dict[int, list[MonthLine]] = {}
     for row in board.rows:
         plan = row.plan

@@ -40,7 +40,7 @@ SUMMARY: list[tuple[str, str | None, int, Callable[[ProjectRow], Cell], bool]] =
     ("Thành viên phụ trách", None, 20, lambda r: r.key.member_name, False),
     ("Đơn vị chủ trì", None, 22, lambda r: r.key.unit_name, False),
     ("Kế hoạch vốn năm (VNĐ)", INT, 18, lambda r: r.money.plan_vnd, True),
-    ("Giải ngân lũy kế (VNĐ)", INT, 18, lambda r: r.money.disbursed_vnd, True),
+    ("Giải ngân lũy kế (VNĐ)", INT, 18, lambda r: r.actual.disbursed_vnd, True),
     ("KH giải ngân đến ngày (VNĐ)", INT, 18,
      lambda r: _int(r.month[Measure.DISBURSED_VND].plan_to_date), True),
     ("Chênh lệch giải ngân (VNĐ)", INT, 18,

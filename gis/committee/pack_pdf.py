@@ -99,7 +99,7 @@ def _summary(pdf: FPDF, pack: Pack) -> None:
         area = r.month[Measure.HANDED_OVER_HA]
         rows.append([str(n), r.key.code, r.key.name, GROUP_LABELS_VI[r.key.group],
                      r.key.member_name or "", fmt_billion(r.money.plan_vnd),
-                     fmt_billion(r.money.disbursed_vnd), _pct(money.actual, money.plan_to_date),
+                     fmt_billion(r.actual.disbursed_vnd), _pct(money.actual, money.plan_to_date),
                      fmt_dec(area.actual, 2),
                      fmt_dec(area.plan_to_date, 2) if area.plan_to_date is not None else "—",
                      f"{r.open_tasks}/{r.overdue_tasks}", LIGHT_LABELS_VI[r.light]])

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import httpx
 from openpyxl import load_workbook
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
+from sqlalchemy import Engine, text
 
-from tests.web.browser import PageWatch, screenshot
+from tests.web.browser import PageWatch, offline_context, screenshot
 
 AS_OF = "2026-11-21"
 
@@ -93,3 +94,47 @@ def test_field_user_without_committee_links_is_refused(live_server: str,
     res = httpx.get(f"{live_server}/committee", cookies=dict(login.cookies), timeout=30)
     assert res.status_code == 403
     assert "Ban Chỉ đạo" in res.json()["detail"]
+
+
+def test_a_unit_reports_its_task_done(live_server: str, browser: Browser,
+                                      demo_engine: Engine, page_watch: PageWatch) -> None:
+    from gis.accounts import create_user
+    from gis.db.engine import session_factory
+    from gis.domain import Role
+    from gis.models import CommitteeUnitUser
+
+    with session_factory(demo_engine).begin() as s:
+        user = create_user(s, "ttptqd.trinhbay", Role.FIELD, "mat-khau-quy-dat-2026")
+        unit = s.execute(text("SELECT id FROM committee_units WHERE code = 'TTPTQD'")
+                         ).scalar_one()
+        s.add(CommitteeUnitUser(unit_id=unit, user_id=user.id))
+    login = httpx.post(live_server + "/api/auth/login", timeout=30, json={
+        "username": "ttptqd.trinhbay", "password": "mat-khau-quy-dat-2026"})
+    assert login.status_code == 200
+    context = offline_context(browser, page_watch, live_server, dict(login.cookies))
+    page = context.new_page()
+    page.goto(f"{live_server}/committee")
+    page.wait_for_selector("table.tasks")
+    forms = page.locator("details.task-done")
+    assert 0 < forms.count() < page.locator("table.tasks tbody tr").count()  # only its own
+    row = page.locator("table.tasks tr.overdue", has=page.locator("details.task-done")).first
+    task_id = row.get_attribute("data-task")
+    row.locator("summary").click()
+    row.locator("input[name=done_on]").fill("2026-11-20")
+    row.locator("input[name=evidence_no]").fill("báo cáo miệng")
+    row.locator("input[name=evidence_date]").fill("2026-11-20")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector(".form-error")
+    assert "không đúng dạng" in page.inner_text(".form-error")
+    again = page.locator(f"table.tasks tr[data-task='{task_id}']")
+    again.locator("input[name=evidence_no]").fill("640/BC-TTPTQĐ")
+    again.locator("button[type=submit]").click()
+    page.wait_for_selector(".notice.saved")
+    assert page.locator(f"table.tasks tr[data-task='{task_id}']").count() == 0
+    screenshot(page, "committee-task-done")
+    with demo_engine.connect() as conn:
+        evidence = conn.execute(text("SELECT evidence_no FROM committee_tasks WHERE id = :t"),
+                                {"t": int(task_id or 0)}).scalar_one()
+    assert evidence == "640/BC-TTPTQĐ"
+    assert page_watch.external_requests == []
+    context.close()

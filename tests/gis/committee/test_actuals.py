@@ -44,6 +44,22 @@ def test_month_end_actuals_equal_the_replayed_figures_and_the_ledger(
         assert actual.disbursed_vnd == _ledger(demo_session, pid, day)
 
 
+def test_money_equals_the_disbursement_figures(demo_session: Session) -> None:
+    from gis.committee.register import key_projects
+    from gis.committee.series import money_by_day
+    from gis.progress.disbursement import disbursement_figures
+
+    ids = [k.project_id for k in key_projects(demo_session, 2026, TODAY)]
+    for day in (dt.date(2026, 3, 31), TODAY):
+        money = money_by_day(demo_session, 2026, day, ids)
+        for pid in ids:
+            official = disbursement_figures(demo_session, pid, day, 2026)
+            assert money[pid].plan_vnd == official.plan_vnd
+            assert money[pid].disbursed_to(day) == official.disbursed_vnd
+            for point in official.months:
+                assert money[pid].disbursed_to(point.day) == point.disbursed_vnd
+
+
 def test_plan_to_date_is_prorated_inside_the_month(demo_session: Session) -> None:
     pid = _pid(demo_session, "DT-QL4B")
     plan = plans_in_force(demo_session, 2026, TODAY, [pid])[pid]
@@ -64,7 +80,7 @@ def test_deviation_flags_and_worst_first(demo_session: Session) -> None:
     for row in board.rows:
         money = row.month[Measure.DISBURSED_VND]
         assert money.actual == _ledger(demo_session, row.key.project_id, TODAY)
-        assert row.actual.disbursed_vnd == row.money.disbursed_vnd
+        assert row.actual.disbursed_vnd == row.money.disbursed_to(TODAY)
         if money.ratio is not None:
             expected = (Light.GREEN if money.ratio >= 0.95 else
                         Light.AMBER if money.ratio >= 0.80 else Light.RED)

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from gis.committee.actuals import monthly_actuals
 from gis.committee.pack import meeting_pack
 from gis.committee.pack_excel import HEADER_ROW, SUMMARY, pack_workbook
 from gis.committee.pack_pdf import pack_pdf
@@ -59,9 +60,12 @@ def test_excel_totals_are_the_sums_of_the_rows(files: dict[str, Path]) -> None:
 def test_pack_figures_match_the_board(demo_engine: object) -> None:
     with Session(bind=demo_engine) as s:  # type: ignore[call-overload]
         pack = meeting_pack(s, AS_OF)
+        ids = [r.key.project_id for r in pack.board.rows]
+        series = monthly_actuals(s, 2026, AS_OF, ids)  # one pass over the history
     for row in pack.board.rows:
         last = pack.months[row.key.project_id][-1]
         assert last.actual == row.actual
+        assert series[row.key.project_id][-1][1] == row.actual  # = the figures of the day
         assert last.plan[Measure.DISBURSED_VND] == row.month[Measure.DISBURSED_VND].plan_month_end
 
 
