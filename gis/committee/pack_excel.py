@@ -68,13 +68,13 @@ HEADER_ROW = 5
 def _cell(ws: Worksheet, row: int, col: int, value: Cell, fmt: str | None = None,
           bold: bool = False) -> None:
     cell = ws.cell(row=row, column=col, value=value)
-    cell.border = BOX
-    if fmt:
-        cell.number_format = fmt
-    if bold:
-        cell.font = Font(bold=True)
     if isinstance(value, str):
+        # Text typed by people (a task's wording) is never a formula, even if it starts "=".
+        cell.data_type = "s"
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    cell.border = BOX
+    cell.number_format = fmt or cell.number_format
+    cell.font = Font(bold=bold)
 
 
 def _heads(ws: Worksheet, row: int, heads: list[tuple[str, int]]) -> None:

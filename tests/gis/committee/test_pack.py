@@ -92,3 +92,20 @@ def test_pdf_renders_with_diacritics(files: dict[str, Path], tmp_path: Path) -> 
     keep.mkdir(exist_ok=True)
     for image in images:
         (keep / f"committee-pack-{image.name}").write_bytes(image.read_bytes())
+
+
+def test_text_that_looks_like_a_formula_stays_text(demo_session: Session, standing: int,
+                                                    tmp_path: Path) -> None:
+    from gis.committee.tasks import add_task, create_meeting
+    from tests.gis.committee.conftest import unit_id
+
+    meeting = create_meeting(demo_session, standing, held_on=dt.date(2026, 11, 1),
+                             kind="ad_hoc", title="Họp đột xuất", today=AS_OF)
+    body = '=HYPERLINK("http://example.invalid","bấm vào đây")'
+    add_task(demo_session, standing, meeting.id, body=body, unit_id=unit_id(demo_session, "SXD"),
+             due_on=dt.date(2026, 12, 31))
+    path = tmp_path / "pack.xlsx"
+    path.write_bytes(pack_workbook(meeting_pack(demo_session, AS_OF)))
+    ws = load_workbook(path)["Nhiệm vụ"]
+    cells = [c for row in ws.iter_rows(min_row=5) for c in row if c.value == body]
+    assert len(cells) == 1 and cells[0].data_type == "s"
