@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.edge import RefuseNulText, SecurityHeaders
+from api.edge import Admission, RefuseNulText, SecurityHeaders
 from api.errors import document_problems, register_error_handlers
 from api.routers import (
     auth,
@@ -63,10 +63,11 @@ def create_app(
             app.state.engine = db.engine or db.open(serving=True)
             app.state.db_port_of = db.port_of
         forbid_event_loop_checkout(app.state.engine, strict=settings.environment == "test")
-        # No more worker threads than connections (pool + overflow): a thread beyond that
-        # can only wait for one, and each runnable thread costs the event loop GIL time.
+        # A few more threads than admitted requests (dependencies and handlers of one
+        # request may each take a thread); each runnable thread costs the event loop GIL
+        # time, and on a small machine more of them add no throughput.
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = max(8, 2 * settings.db_pool_size + 4)
+        limiter.total_tokens = settings.web_workers + 4
         app.state.sessions = session_factory(app.state.engine)
         try:
             with serving_loop():
@@ -110,6 +111,8 @@ def create_app(
 
     mount_web(app)
     app.add_middleware(RefuseNulText)
+    app.add_middleware(Admission, workers=settings.web_workers,
+                       wait_s=settings.queue_wait_s)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     return app
 

@@ -7,6 +7,7 @@ streamed through untouched, which matters for uploads and the tile fast path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable
@@ -91,6 +92,43 @@ def _secure_cookies(headers: Iterable[tuple[bytes, bytes]]) -> Iterable[tuple[by
         yield key, value
 
 
+BUSY_VI = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
+_UNMETERED = ("/health", "/static/", "/tiles/", "/favicon")
+
+
+class Admission:
+    """Work on at most ``workers`` requests at once; a request that waits longer than
+    ``wait_s`` for its turn is answered 503 + ``Retry-After`` at once (``server_busy``).
+
+    Under overload this keeps answers fast (worked on, or refused cheaply) instead of
+    letting a queue grow until clients time out and the server works for nobody. /health,
+    static files and tiles (async, with their own connection limit) are not metered."""
+
+    def __init__(self, app: ASGIApp, *, workers: int, wait_s: float) -> None:
+        self.app = app
+        self.workers = workers
+        self.wait_s = wait_s
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Take a slot (bounded wait), pass the request on, give the slot back."""
+        if scope["type"] != "http" or scope["path"].startswith(_UNMETERED):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.wait_s)
+        except TimeoutError:
+            await _answer(scope, send, 503, "server_busy", BUSY_VI, extra={"reason": "queue"},
+                          headers=[(b"retry-after", b"1")])
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+
 _TEXT_BODIES = (b"application/json", b"application/x-www-form-urlencoded",
                 b"application/merge-patch+json", b"text/plain")
 _JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
@@ -161,20 +199,26 @@ class RefuseNulText:
 
 
 async def _refuse(scope: Scope, send: Send, where: str) -> None:
+    await _answer(scope, send, 422, InvalidText.code, NUL_MESSAGE_VI,
+                  extra={"reason": "nul_character", "field": where})
+
+
+async def _answer(scope: Scope, send: Send, status: int, code: str, message: str, *,
+                  extra: dict[str, str], headers: list[tuple[bytes, bytes]] | None = None
+                  ) -> None:
+    """A problem answered by the edge itself: HTML for pages, problem+json otherwise."""
     accept = dict(scope["headers"]).get(b"accept", b"")
     if b"text/html" in accept:
-        body = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Dữ liệu không "
-                f"hợp lệ</title><h1>Dữ liệu không hợp lệ</h1><p>{NUL_MESSAGE_VI}</p>"
-                "<p><a href=\"javascript:history.back()\">Quay lại</a></p></html>").encode()
+        body = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>GPMB</title>"
+                f"<h1>{message}</h1><p><a href=\"javascript:history.back()\">Quay lại</a></p>"
+                "</html>").encode()
         content_type = b"text/html; charset=utf-8"
     else:
-        body = json.dumps({
-            "type": f"urn:gpmb:problem:{InvalidText.code}", "title": NUL_MESSAGE_VI,
-            "status": 422, "detail": NUL_MESSAGE_VI, "code": InvalidText.code,
-            "extra": {"reason": "nul_character", "field": where},
-        }, ensure_ascii=False).encode()
+        body = json.dumps({"type": f"urn:gpmb:problem:{code}", "title": message,
+                           "status": status, "detail": message, "code": code,
+                           "extra": extra}, ensure_ascii=False).encode()
         content_type = PROBLEM_JSON.encode()
-    await send({"type": "http.response.start", "status": 422,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str | None = Field(default=None, description="signs sessions; required in prod")
     import_max_mb: int = Field(default=200, ge=1, le=4096, description="largest import upload")
+    web_workers: int = Field(
+        default=12, ge=2, le=200,
+        description="requests worked on at once (threads); more wait, at most queue_wait_s")
+    queue_wait_s: float = Field(
+        default=2.0, gt=0, le=60,
+        description="longest wait for a worker before the request is shed with a 503")
     trusted_proxies: str = Field(
         default="",
         description="comma-separated addresses of reverse proxies whose X-Forwarded-For/"

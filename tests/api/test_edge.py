@@ -204,3 +204,35 @@ def test_api_docs_page_is_served_without_a_cdn(client: TestClient) -> None:
         assert asset in page.text
         assert client.get(asset).status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_overload_is_shed_at_admission_not_queued(api_engine: Engine, test_settings: Settings,
+                                                  world: ApiWorld) -> None:
+    """With every worker busy, a request waits at most ``queue_wait_s`` for its turn, then
+    is answered 503 ``server_busy`` with Retry-After; /health is not metered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gis.db.engine import make_engine
+
+    settings = test_settings.model_copy(update={
+        "db_pool_size": 1, "db_pool_timeout_s": 3.0, "web_workers": 2, "queue_wait_s": 0.5})
+    engine = make_engine(api_engine.url.render_as_string(hide_password=False), settings,
+                         serving=True)
+    held = [engine.connect(), engine.connect()]  # the two workers will wait on the pool
+    try:
+        with TestClient(create_app(settings, engine=engine)) as c, \
+                ThreadPoolExecutor(4) as pool:
+            def get(_: int) -> tuple[int, str, str | None]:
+                res = c.get("/api/cases?limit=1", headers=world.auth("staff"))
+                return res.status_code, res.json()["code"], res.headers.get("retry-after")
+
+            answers = list(pool.map(get, range(4)))
+            assert c.get("/health").status_code == 200
+    finally:
+        for conn in held:
+            conn.close()
+        engine.dispose()
+    codes = sorted(code for _, code, _ in answers)
+    assert all(status == 503 for status, _, _ in answers), answers
+    assert codes.count("server_busy") == 2 and codes.count("db_busy") == 2, codes
+    assert {retry for _, code, retry in answers if code == "server_busy"} == {"1"}
