@@ -13,6 +13,12 @@ from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
 from gis.models.imports import ImportBatch, ImportBatchChange
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
+from gis.models.procedure import (
+    Complaint,
+    EnforcementBlackout,
+    EventDocument,
+    RecoveryException,
+)
 from gis.models.projects import Alignment, Project, ProjectMilestone
 from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
 from gis.models.resettlement import ResettlementAllocation, ResettlementArea, ResettlementPlot
@@ -30,8 +36,11 @@ __all__ = [
     "CaseNextDeadline",
     "ClearanceCase",
     "Commune",
+    "Complaint",
     "Disbursement",
     "DisbursementTarget",
+    "EnforcementBlackout",
+    "EventDocument",
     "ImportBatch",
     "ImportBatchChange",
     "LandUseLegacyCode",
@@ -44,6 +53,7 @@ __all__ = [
     "Payment",
     "Project",
     "ProjectMilestone",
+    "RecoveryException",
     "ResettlementAllocation",
     "ResettlementArea",
     "ResettlementPlot",
