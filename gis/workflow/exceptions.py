@@ -37,6 +37,14 @@ class ProjectKind(StrEnum):
     OTHER = "other"
 
 
+PROJECT_KIND_LABELS_VI = {
+    ProjectKind.NATIONAL_IMPORTANT: "Dự án quan trọng quốc gia",
+    ProjectKind.URGENT_PUBLIC_INVESTMENT: "Dự án đầu tư công khẩn cấp",
+    ProjectKind.ONSITE_RESETTLEMENT: "Dự án bố trí tái định cư tại chỗ",
+    ProjectKind.MAIN_ROUTE_RESETTLEMENT: "Dự án tái định cư theo tuyến công trình chính",
+    ProjectKind.OTHER: "Dự án khác",
+}
+
 EXCEPTION_LABELS_VI = {
     ExceptionKind.EARLY_CONSENT: "Người sử dụng đất đồng ý thu hồi trước thời hạn thông báo "
     "(Luật Đất đai 2024, Điều 85 khoản 2)",
