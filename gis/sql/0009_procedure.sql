@@ -168,3 +168,86 @@ VALUES
      'Luật Đất đai 2024, Điều 89 (chấp hành sau quyết định cưỡng chế: bàn giao trong 30 ngày)'),
     ('NQ254-2026', 'consultation_within', NULL, 30, 'day',
      'Nghị quyết 254/2025/QH15, Điều 3 (đối thoại trong 30 ngày sau khi hết niêm yết)');
+
+-- A renewed notice restarts the notice's 12 months: the next deadlines (revision 0007)
+-- read the latest notice, first or renewed. (Same function as 0007 otherwise.)
+CREATE OR REPLACE FUNCTION gpmb_refresh_case_deadlines(p_ids bigint[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF p_ids IS NULL THEN
+        DELETE FROM case_next_deadlines;
+        p_ids := ARRAY(SELECT id FROM clearance_cases
+                       WHERE step IN ('notified', 'inventoried', 'plan_posted',
+                                      'plan_approved', 'decided', 'paid'));
+    ELSIF cardinality(p_ids) = 0 THEN
+        RETURN 0;
+    ELSE
+        DELETE FROM case_next_deadlines WHERE case_id = ANY (p_ids);
+    END IF;
+    INSERT INTO case_next_deadlines (case_id, what, due_on, rule_version)
+    WITH ids AS (
+        SELECT DISTINCT unnest(p_ids) AS id
+    ), c AS (
+        SELECT c.id, c.step, c.resettlement_needed
+        FROM clearance_cases c JOIN ids ON ids.id = c.id
+        WHERE c.step IN ('notified', 'inventoried', 'plan_posted', 'plan_approved',
+                         'decided', 'paid')
+    ), d AS (
+        SELECT e.case_id,
+            max(COALESCE(e.decision_date, e.occurred_on))
+                FILTER (WHERE (e.step_from = 'not_started' AND e.step_to = 'notified')
+                               OR e.kind = 'notice_renewed') AS notice_on,
+            max(e.occurred_on)
+                FILTER (WHERE e.step_from = 'inventoried' AND e.step_to = 'plan_posted')
+                AS posted_on,
+            max(COALESCE(e.decision_date, e.occurred_on))
+                FILTER (WHERE e.step_from = 'plan_posted' AND e.step_to = 'plan_approved')
+                AS approved_on
+        FROM case_events e JOIN c ON c.id = e.case_id
+        WHERE e.kind IN ('step', 'notice_renewed')
+        GROUP BY e.case_id
+    ), r AS (
+        SELECT a.case_id, min(a.allocated_on) AS ready_on
+        FROM resettlement_allocations a JOIN c ON c.id = a.case_id
+        WHERE a.released_on IS NULL
+        GROUP BY a.case_id
+    )
+    SELECT c.id, x.what, x.due, x.rule_version
+    FROM c JOIN d ON d.case_id = c.id LEFT JOIN r ON r.case_id = c.id
+    CROSS JOIN LATERAL (SELECT CASE WHEN NOT c.resettlement_needed THEN d.approved_on
+                                    WHEN r.ready_on IS NOT NULL
+                                    THEN greatest(d.approved_on, r.ready_on) END
+                               AS decision_from) AS s
+    CROSS JOIN LATERAL (
+        SELECT v.what, v.due, gpmb_rule_version_on(v.start_on) AS rule_version
+        FROM (VALUES
+            (1, 'notice_expiry', d.notice_on,
+             CASE WHEN c.step <> 'decided' THEN gpmb_time_limit_due(
+                 'notice_validity', NULL, d.notice_on, d.notice_on) END),
+            (2, 'plan_approval', d.posted_on,
+             CASE WHEN c.step = 'plan_posted' THEN gpmb_time_limit_due('plan_appraisal', NULL,
+                 gpmb_time_limit_due('plan_posting', NULL, d.posted_on, d.posted_on),
+                 d.posted_on) END),
+            (3, 'recovery_decision', s.decision_from,
+             CASE WHEN c.step IN ('plan_approved', 'paid') THEN gpmb_time_limit_due(
+                 'decision_after_approval', NULL, s.decision_from, s.decision_from) END),
+            (4, 'payment', d.approved_on,
+             CASE WHEN c.step IN ('plan_approved', 'decided') THEN gpmb_time_limit_due(
+                 'payment_after_approval', NULL, d.approved_on, d.approved_on) END)
+        ) AS v (ord, what, start_on, due)
+        WHERE v.due IS NOT NULL
+        ORDER BY v.due, v.ord
+        LIMIT 1
+    ) x;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+
+CREATE OR REPLACE FUNCTION gpmb_case_deadlines_after_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM gpmb_refresh_case_deadlines(
+        ARRAY(SELECT DISTINCT case_id FROM new_rows WHERE kind IN ('step', 'notice_renewed')));
+    RETURN NULL;
+END $$;

@@ -15,7 +15,8 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-SCHEMA_SQL = Path(__file__).resolve().parents[2] / "sql" / "0009_procedure.sql"
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SCHEMA_SQL = SQL_DIR / "0009_procedure.sql"
 
 NEW_KEYS = ("consultation_within", "inventory_persuasion", "handover_after_compliance")
 
@@ -26,7 +27,20 @@ def upgrade() -> None:
     raw.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
 
 
+def _deadline_functions_of_0007() -> str:
+    """The deadline functions as revision 0007 made them (0009 replaced them)."""
+    text = (SQL_DIR / "0007_tile_flags.sql").read_text(encoding="utf-8")
+    refresh = text[text.index("CREATE FUNCTION gpmb_refresh_case_deadlines"):
+                   text.index("-- New step events")]
+    events = text[text.index("CREATE FUNCTION gpmb_case_deadlines_after_events"):
+                  text.index("CREATE TRIGGER tr_case_events_deadlines")]
+    return (refresh + events).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
+
+
 def downgrade() -> None:
+    raw = op.get_bind().connection.driver_connection
+    assert raw is not None
+    raw.execute(_deadline_functions_of_0007())
     # The new event_kind labels stay (PostgreSQL cannot drop enum labels); revision 0001's
     # downgrade drops the type. Rows using them must go first.
     keys = ", ".join(f"'{k}'" for k in NEW_KEYS)
