@@ -2,7 +2,7 @@
 notices, recovery exceptions, the complaint register, enforcement blackouts, new limits.
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0009"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
