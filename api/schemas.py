@@ -10,7 +10,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gis.domain import CaseStep, EventKind, LandUserKind, PaymentMethod, Role
+from gis.workflow.authority import IssuerLevel
+from gis.workflow.complaints import ComplaintOutcome
 from gis.workflow.deadlines import DeadlineKind
+from gis.workflow.exceptions import ProjectKind
+from gis.workflow.facts import ExceptionKind
+from gis.workflow.paperwork import DocKind, DocumentRef
 
 Vnd = StrictInt  # JSON integers only: 1.5 or "1" is refused, never rounded
 Text = str | None
@@ -225,9 +230,22 @@ class CaseDetailOut(BaseModel):
 
 # -- writes -----------------------------------------------------------------------------
 
+class DocumentIn(BaseModel):
+    """A supporting document of a step or side event (delivery proof, minutes, receipt)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DocKind
+    doc_no: str = Field(max_length=100, examples=["3/BB-GTB"])
+    doc_date: dt.date
+    signed_by: Text = Field(default=None, max_length=200)
+
+
 class EventIn(BaseModel):
     """A step (``kind="step"`` with ``to_step``) or a side event / note. ``version`` may be
-    sent here instead of ``If-Match``; it is required for steps."""
+    sent here instead of ``If-Match``; it is required for steps. ``decision_no`` /
+    ``decision_date`` are the main document of the act (notice, minutes, decision,
+    receipt); ``documents`` its supporting ones; ``issuer_*`` the issuing body."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -242,6 +260,21 @@ class EventIn(BaseModel):
     remote_area: bool = False
     shortfall_reason: Text = Field(default=None, max_length=2000)
     version: int | None = Field(default=None, ge=1)
+    issuer_level: IssuerLevel | None = None
+    issuer_unit: Text = Field(default=None, max_length=200, examples=["UBND xã Kiên Mộc"])
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
+    exception_kind: ExceptionKind | None = None
+    project_kind: ProjectKind | None = None
+    consent_pct: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    complainant: Text = Field(default=None, max_length=200)
+    against: Text = Field(default=None, max_length=300)
+    decision_received_on: dt.date | None = None
+    complaint_id: int | None = Field(default=None, ge=1)
+    outcome: ComplaintOutcome | None = None
+
+    def document_refs(self) -> list[DocumentRef]:
+        """The supporting documents as the workflow takes them."""
+        return [DocumentRef(d.kind, d.doc_no, d.doc_date, d.signed_by) for d in self.documents]
 
 
 class EventResultOut(BaseModel):
@@ -253,6 +286,8 @@ class EventResultOut(BaseModel):
     step: CaseStep
     version: int
     rule_version: str | None
+    complaint_id: int | None = None
+    handover_due: dt.date | None = None
 
 
 class PaymentIn(BaseModel):

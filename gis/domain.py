@@ -76,6 +76,10 @@ class EventKind(StrEnum):
     ENFORCEMENT_DECIDED = "enforcement_decided"  # quyết định cưỡng chế thu hồi đất
     ENFORCEMENT_EXECUTED = "enforcement_executed"
     NOTE = "note"
+    CONSULTATION = "consultation"  # họp lấy ý kiến / đối thoại về phương án (after posting)
+    NOTICE_RENEWED = "notice_renewed"  # thông báo thu hồi mới thay thông báo đã hết hiệu lực
+    RECOVERY_EXCEPTION = "recovery_exception"  # Art. 85(2) consent, Res. 254 Art. 3.3
+    OWNER_COMPLIED = "owner_complied"  # chấp hành sau quyết định cưỡng chế
 
 
 class PaymentMethod(StrEnum):

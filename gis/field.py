@@ -223,12 +223,18 @@ def write_refusal(session: Session, case: ClearanceCase, user: User) -> str | No
     return None
 
 
+SAMPLE_MINUTES_NO = "1/BB-BGMB"
+"""A well-formed handover minutes number, for checking a handover before it is entered."""
+
+
 def handover_refusal(session: Session, case: ClearanceCase, today: dt.date) -> str | None:
     """Why the workflow would refuse to record the site handover of ``case`` today (its
-    own message), or None when it would accept it. Nothing is written."""
+    own message), or None when it would accept it with the handover minutes the team signs
+    on site. Nothing is written."""
+    minutes = StepRequest(CaseStep.HANDED_OVER, today, decision_no=SAMPLE_MINUTES_NO,
+                          decision_date=today)
     try:
-        check_transition(load_facts(session, case), StepRequest(CaseStep.HANDED_OVER, today),
-                         load_rule_book(session), today)
+        check_transition(load_facts(session, case), minutes, load_rule_book(session), today)
     except InvalidTransition as exc:
         return exc.message_vi
     return None

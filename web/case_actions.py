@@ -5,6 +5,7 @@ the caller's transaction (``web.case_routes`` commits, or rolls back and shows t
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from web.case_forms import (
     Posted,
     date_value,
     datetime_value,
+    documents_value,
     int_value,
     required_date,
     text_value,
@@ -76,13 +78,16 @@ def record_step_form(session: Session, request: Request, case_id: int, user: Use
         decision_no=text_value(v, "decision_no"), decision_date=date_value(v, "decision_date"),
         signer=text_value(v, "signer"), note=text_value(v, "note"), actor_id=user.id,
         idempotency_key=text_value(v, "idem"),
-        shortfall_reason=text_value(v, "shortfall_reason"))
+        shortfall_reason=text_value(v, "shortfall_reason"),
+        issuer_level=text_value(v, "issuer_level"), issuer_unit=text_value(v, "issuer_unit"),
+        documents=documents_value(v))
     _attach(session, request, case_id, result, user, posted)
 
 
 def record_side_event_form(session: Session, request: Request, case_id: int, user: User,
                            posted: Posted) -> None:
-    """The side-event form: complaint, compulsory inventory, enforcement or note."""
+    """The side-event form: consultation, renewed notice, exception, complaint, compulsory
+    inventory, enforcement, compliance or note."""
     v = posted.values
     version = _version(posted)
     kind = parse_enum(EventKind, v.get("kind", ""), "kind")
@@ -94,8 +99,27 @@ def record_side_event_form(session: Session, request: Request, case_id: int, use
         actor_id=user.id, expected_version=version, decision_no=text_value(v, "decision_no"),
         decision_date=date_value(v, "decision_date"), signer=text_value(v, "signer"),
         note=text_value(v, "note"), at=datetime_value(v, "at"),
-        remote_area=v.get("remote_area") == "1", idempotency_key=text_value(v, "idem"))
+        remote_area=v.get("remote_area") == "1", idempotency_key=text_value(v, "idem"),
+        issuer_level=text_value(v, "issuer_level"), issuer_unit=text_value(v, "issuer_unit"),
+        documents=documents_value(v), exception_kind=text_value(v, "exception_kind"),
+        project_kind=text_value(v, "project_kind"), consent_pct=_pct(v),
+        complainant=text_value(v, "complainant"),
+        decision_received_on=date_value(v, "decision_received_on"),
+        complaint_id=int_value(v, "complaint_id", "Mã khiếu nại không hợp lệ.")
+        if text_value(v, "complaint_id") else None, outcome=text_value(v, "outcome"))
     _attach(session, request, case_id, result, user, posted)
+
+
+def _pct(values: dict[str, str]) -> Decimal | None:
+    raw = text_value(values, "consent_pct")
+    if raw is None:
+        return None
+    try:
+        return Decimal(raw.replace(",", ".").removesuffix("%").strip())
+    except InvalidOperation:
+        raise InvalidInput(f"consent_pct {raw!r}", message_vi="Tỷ lệ đồng ý phải là số, ví dụ "
+                           "80 hoặc 75,5.", reason="bad_form_value", field="consent_pct"
+                           ) from None
 
 
 def record_payment_form(session: Session, request: Request, case_id: int, user: User,

@@ -20,6 +20,10 @@ from starlette.datastructures import UploadFile
 from gis.errors import GpmbError, InvalidInput
 from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.workflow.calendar import LOCAL_TZ
+from gis.workflow.paperwork import DocKind, DocumentRef
+
+DOCUMENT_ROWS = 3
+"""Supporting-document rows on a step or side-event form (doc_kind_N, doc_no_N…)."""
 
 CSRF_COOKIE = "gpmb_csrf"
 """The script-readable cookie holding the session's CSRF token (as in ``api.deps``)."""
@@ -155,6 +159,22 @@ def int_value(values: dict[str, str], name: str, message: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 2**63:
         raise _bad(name, message)
     return int(raw)
+
+
+def documents_value(values: dict[str, str]) -> list[DocumentRef]:
+    """The supporting documents typed in the form's rows (empty rows are skipped)."""
+    out: list[DocumentRef] = []
+    for n in range(1, DOCUMENT_ROWS + 1):
+        kind, number = text_value(values, f"doc_kind_{n}"), text_value(values, f"doc_no_{n}")
+        day = date_value(values, f"doc_date_{n}")
+        if kind is None and number is None and day is None:
+            continue
+        if kind is None or number is None or day is None or kind not in set(DocKind):
+            raise _bad("documents", f"Văn bản kèm theo dòng {n}: cần chọn loại văn bản và nhập "
+                       "số, ngày.")
+        out.append(DocumentRef(DocKind(kind), number, day,
+                               text_value(values, f"doc_signed_{n}")))
+    return out
 
 
 def form_errors(form: str, exc: GpmbError, known: frozenset[str]) -> FormErrors:

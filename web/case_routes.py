@@ -44,9 +44,13 @@ from gis.models import (
 )
 from gis.parcel_info import PAYMENT_METHODS_VI, search_parcels
 from gis.resettlement import list_areas, list_plots
+from gis.workflow.authority import LEVEL_LABELS_VI
 from gis.workflow.calendar import local_today
+from gis.workflow.complaints import OUTCOME_LABELS_VI
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
-from gis.workflow.side_events import KIND_LABELS_VI
+from gis.workflow.exceptions import EXCEPTION_LABELS_VI, PROJECT_KIND_LABELS_VI
+from gis.workflow.paperwork import DOC_LABELS_VI
+from gis.workflow.side_events import KIND_LABELS_VI, SIDE_DOCUMENTS
 from gis.workflow.transitions import ACTION_LABELS_VI, MOVES, NEEDS_DOCUMENT
 from web.auth import page_scope
 from web.case_actions import (
@@ -63,6 +67,7 @@ from web.case_actions import (
 )
 from web.case_forms import (
     CSRF_COOKIE,
+    DOCUMENT_ROWS,
     MAX_UPLOAD_BYTES,
     FormErrors,
     Posted,
@@ -86,16 +91,19 @@ SORT_LABELS_VI = {
     "outstanding": "Còn phải chi trả (nhiều trước)",
     "area": "Diện tích thu hồi (lớn trước)",
 }
-SIDE_KINDS = (EventKind.COMPLAINT_FILED, EventKind.COMPLAINT_RESOLVED,
+SIDE_KINDS = (EventKind.CONSULTATION, EventKind.NOTICE_RENEWED, EventKind.RECOVERY_EXCEPTION,
+              EventKind.COMPLAINT_FILED, EventKind.COMPLAINT_RESOLVED,
               EventKind.COMPULSORY_INVENTORY, EventKind.ENFORCEMENT_DECIDED,
-              EventKind.ENFORCEMENT_EXECUTED, EventKind.NOTE)
-SIDE_NEEDS_DOCUMENT = frozenset({EventKind.COMPULSORY_INVENTORY, EventKind.COMPLAINT_RESOLVED,
-                                 EventKind.ENFORCEMENT_DECIDED})
+              EventKind.ENFORCEMENT_EXECUTED, EventKind.OWNER_COMPLIED, EventKind.NOTE)
+SIDE_NEEDS_DOCUMENT = frozenset(SIDE_DOCUMENTS)
 FORM_FIELDS = {
     "step": frozenset({"to_step", "occurred_on", "decision_no", "decision_date", "signer",
-                       "note", "shortfall_reason", "document"}),
+                       "note", "shortfall_reason", "document", "documents", "issuer_level",
+                       "issuer_unit"}),
     "side": frozenset({"kind", "occurred_on", "decision_no", "decision_date", "signer", "note",
-                       "at", "document"}),
+                       "at", "document", "documents", "issuer_level", "issuer_unit",
+                       "exception_kind", "project_kind", "consent_pct", "complainant",
+                       "decision_received_on", "complaint_id", "outcome"}),
     "payment": frozenset({"amount_vnd", "paid_on", "method", "voucher_no", "note"}),
     "reversal": frozenset({"reason", "reversed_on"}),
     "allocation": frozenset({"plot_id", "allocated_on", "decision_no"}),
@@ -299,6 +307,9 @@ def _case_context(request: Request, session: Session, case_id: int, *,
                         action in NEEDS_DOCUMENT) for to, action in MOVES[c.step].items()],
         "side_kinds": [(k, KIND_LABELS_VI[k], k in SIDE_NEEDS_DOCUMENT) for k in SIDE_KINDS],
         "methods": PAYMENT_METHODS_VI, "amount_parts": AMOUNT_PARTS,
+        "doc_kinds": DOC_LABELS_VI, "issuer_levels": LEVEL_LABELS_VI,
+        "outcomes": OUTCOME_LABELS_VI, "exception_kinds": EXCEPTION_LABELS_VI,
+        "project_kinds": PROJECT_KIND_LABELS_VI, "doc_row_count": DOCUMENT_ROWS,
         "can_pay": STEP_ORDER[c.step] >= STEP_ORDER[CaseStep.PLAN_APPROVED],
         "can_set_amounts": c.step in {CaseStep.PLAN_APPROVED, CaseStep.DECIDED},
         "csrf_token": request.cookies.get(CSRF_COOKIE, ""), "version": version,

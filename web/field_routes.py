@@ -192,6 +192,8 @@ class HandoverIn(BaseModel):
     """The on-site handover, against the case version the user saw."""
 
     version: int = Field(ge=1)
+    minutes_no: str = Field(min_length=1, max_length=100, examples=["21/BB-BGMB"],
+                            description="number of the handover minutes signed on site today")
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -219,6 +221,7 @@ def confirm_handover(request: Request, case_id: int, body: HandoverIn, user: Wri
     with _sessions(request) as session:
         result = record_step(session, case_id, CaseStep.HANDED_OVER,
                              expected_version=body.version, occurred_on=local_today(),
+                             decision_no=body.minutes_no, decision_date=local_today(),
                              note=body.note, actor_id=user.id,
                              idempotency_key=idempotency_key)
         session.commit()

@@ -71,7 +71,8 @@ def _event_out(result: EventResult, response: Response) -> EventResultOut:
         response.headers["Idempotent-Replayed"] = "true"
     return EventResultOut(event_id=result.event_id, case_id=result.case_id, kind=result.kind,
                           step=result.step, version=result.version,
-                          rule_version=result.rule_version)
+                          rule_version=result.rule_version, complaint_id=result.complaint_id,
+                          handover_due=result.handover_due)
 
 
 def _payment_out(result: PaymentResult, response: Response) -> PaymentResultOut:
@@ -105,13 +106,20 @@ def post_event(case_id: Id, body: EventIn, user: FieldWriter, session: SessionDe
                 occurred_on=body.occurred_on, decision_no=body.decision_no,
                 decision_date=body.decision_date, signer=body.signer, note=body.note,
                 actor_id=user.id, idempotency_key=idempotency_key,
-                shortfall_reason=body.shortfall_reason)
+                shortfall_reason=body.shortfall_reason, issuer_level=body.issuer_level,
+                issuer_unit=body.issuer_unit, documents=body.document_refs())
         else:
             result = record_side_event(
                 session, case_id, body.kind, occurred_on=body.occurred_on, actor_id=user.id,
                 expected_version=version, decision_no=body.decision_no,
                 decision_date=body.decision_date, signer=body.signer, note=body.note,
-                at=body.at, remote_area=body.remote_area, idempotency_key=idempotency_key)
+                at=body.at, remote_area=body.remote_area, idempotency_key=idempotency_key,
+                issuer_level=body.issuer_level, issuer_unit=body.issuer_unit,
+                documents=body.document_refs(), exception_kind=body.exception_kind,
+                project_kind=body.project_kind, consent_pct=body.consent_pct,
+                complainant=body.complainant, against=body.against,
+                decision_received_on=body.decision_received_on,
+                complaint_id=body.complaint_id, outcome=body.outcome)
         session.commit()
     return _event_out(result, response)
 

@@ -9,7 +9,7 @@ the payment after approval in either order; handover once both are done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from gis.demo.history_calendar import day_number
-from gis.demo.history_events import CENTRE, CHAIR, COMMUNE, EventBlocks, finish_events
+from gis.demo.history_events import CENTRE, CHAIR, COMMUNE, PAYEE, EventBlocks, finish_events
 from gis.demo.history_money import approved_amounts, build_payments
 from gis.demo.history_notes import add_side_events
 from gis.demo.history_plan import (
@@ -32,13 +32,21 @@ from gis.demo.history_plan import (
     notice_days,
     plan_cases,
 )
+from gis.demo.history_procedure import (
+    COMPLAINT_COLUMNS,
+    DOCUMENT_COLUMNS,
+    add_consultations,
+    complaint_register,
+    supporting_documents,
+)
 from gis.domain import CaseStep, EventKind
 from gis.landuse import LandGroup, land_use_type, normalise_land_use_code
 
 CASE_COLUMNS = ("case_key", "project_code", "parcel_key", "land_use_code", "recovered_area_m2",
                 "legal_area_m2", "is_whole", "has_residence")
 """Required input columns. Optional: ``commune_code`` (waves and prices by commune),
-``commune_name`` ("xã Đồng Đăng") and ``district_name`` ("huyện Cao Lộc") for signers."""
+``commune_name`` ("xã Đồng Đăng") and ``district_name`` ("huyện Cao Lộc") for signers,
+``payee_name`` for the receipts the payee signs."""
 
 DEFAULT_TODAY = date(2026, 11, 21)
 
@@ -48,11 +56,17 @@ _STEP = EventKind.STEP.value
 
 @dataclass(frozen=True)
 class CaseHistory:
-    """The generated history: one row per case, the event log, and the payments."""
+    """The generated history: one row per case, the event log, and the payments; the
+    supporting documents of the events and the complaint register (keyed by case and the
+    event's ``seq``)."""
 
     cases: pd.DataFrame
     events: pd.DataFrame
     payments: pd.DataFrame
+    documents: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DOCUMENT_COLUMNS)))
+    complaints: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(COMPLAINT_COLUMNS)))
 
 
 def _is_agricultural(codes: NDArray[np.object_]) -> NDArray[np.bool_]:
@@ -108,13 +122,15 @@ def generate_case_history(
 
     blocks = EventBlocks()
     _add_steps(blocks, plan, dates)
+    add_consultations(rng, blocks, plan, dates, today_n)
     complaint_open = add_side_events(rng, blocks, project, plan, dates, resettlement, residence,
                                      today_n)
     # Offices number their papers separately: one per commune, or per section of a project.
     office = commune if commune is not None else project + "|" + section.astype(str)
     events = finish_events(rng, blocks, case_key, office,
                            _text_column(cases, "commune_name", "xã"),
-                           _text_column(cases, "district_name", "huyện"), today_n)
+                           _text_column(cases, "district_name", "huyện"), today_n,
+                           _text_column(cases, "payee_name", "Đại diện hộ gia đình"))
 
     paid_vnd = (payments.groupby("case_key")["amount_vnd"].sum()
                 .reindex(case_key, fill_value=0).to_numpy(dtype=np.int64))
@@ -135,7 +151,9 @@ def generate_case_history(
         "enforcement_stage": pd.Series(stage, dtype=object),
     })
     out["step"] = out["step"].astype(str)
-    return CaseHistory(cases=out, events=events, payments=payments)
+    return CaseHistory(cases=out, events=events, payments=payments,
+                       documents=supporting_documents(events),
+                       complaints=complaint_register(events))
 
 
 def _add_steps(blocks: EventBlocks, plan: CasePlan, d: CaseDates) -> None:
@@ -166,10 +184,10 @@ def _add_steps(blocks: EventBlocks, plan: CasePlan, d: CaseDates) -> None:
                step_to=_S.DECIDED, doc="QĐ-UBND", signer=CHAIR)
     rows = np.flatnonzero(pay & ~decided_first)
     blocks.add(rows, d.paid[rows], _STEP, 50, step_from=_S.PLAN_APPROVED, step_to=_S.PAID,
-               note=pay_note[rows])
+               doc="PC-TTPTQĐ", signer=PAYEE, note=pay_note[rows])
     rows = np.flatnonzero(dec & pay & decided_first)
     blocks.add(rows, d.paid[rows], _STEP, 55, step_from=_S.DECIDED, step_to=_S.DECIDED_PAID,
-               note=pay_note[rows])
+               doc="PC-TTPTQĐ", signer=PAYEE, note=pay_note[rows])
     rows = np.flatnonzero(dec & pay & ~decided_first)
     blocks.add(rows, d.decided[rows], _STEP, 55, step_from=_S.PAID, step_to=_S.DECIDED_PAID,
                doc="QĐ-UBND", signer=CHAIR)

@@ -25,6 +25,7 @@ CHAIR = "chair"  # district chairman before 1 Jul 2025, commune chairman after
 COMMUNE = "commune"  # always the commune chairman (the plan is posted at the commune)
 CENTRE = "centre"  # the land fund centre (inventory, handover minutes)
 ENFORCEMENT_BOARD = "enforce"
+PAYEE = "payee"  # the land user who signs the payment receipt
 
 _TZ = "Asia/Ho_Chi_Minh"
 _DEPUTY_SHARE = 0.3  # "Phó Chủ tịch" signs on behalf of the chairman
@@ -68,7 +69,7 @@ class EventBlocks:
 
 def _signers(
     rng: np.random.Generator, day: Days, level: NDArray[np.object_],
-    commune: NDArray[np.object_], district: NDArray[np.object_],
+    commune: NDArray[np.object_], district: NDArray[np.object_], payee: NDArray[np.object_],
 ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     """Signer text and issuing office of each event, from its authority level and date."""
     n = len(day)
@@ -86,7 +87,24 @@ def _signers(
     issuer[level == CENTRE] = "TTPTQĐ"
     signer[level == ENFORCEMENT_BOARD] = "Trưởng Ban thực hiện cưỡng chế thu hồi đất"
     issuer[level == ENFORCEMENT_BOARD] = "BCC"
+    signer[level == PAYEE] = payee[level == PAYEE]
+    issuer[level == PAYEE] = "TTPTQĐ"  # the centre numbers its receipts
     return signer, issuer
+
+
+def _issuer_columns(issuer: NDArray[np.object_], level: NDArray[np.object_]
+                    ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """(issuer_level, issuer_unit) of the People's Committee decisions (revision 0009)."""
+    n = len(issuer)
+    out_level, out_unit = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    committee = ((level == CHAIR) | (level == COMMUNE)) & np.char.startswith(
+        issuer.astype(str), "UBND ")
+    unit = issuer[committee]
+    out_unit[committee] = unit
+    out_level[committee] = np.where(np.char.startswith(unit.astype(str), "UBND huyện"),
+                                    "district", np.where(np.char.startswith(
+                                        unit.astype(str), "UBND tỉnh"), "province", "commune"))
+    return out_level, out_unit
 
 
 def _document_numbers(
@@ -132,7 +150,7 @@ def _recorded_at(rng: np.random.Generator, case_key: NDArray[np.int64], day: Day
 def finish_events(
     rng: np.random.Generator, blocks: EventBlocks, case_key: NDArray[np.int64],
     office: NDArray[np.object_], commune: NDArray[np.object_], district: NDArray[np.object_],
-    today: int,
+    today: int, payee: NDArray[np.object_] | None = None,
 ) -> pd.DataFrame:
     """Sort the blocks into a numbered event log with documents, signers and record times.
 
@@ -146,7 +164,10 @@ def finish_events(
     rows = ev["row"].to_numpy()
     day = ev["day"].to_numpy()
     level = ev["level"].to_numpy(dtype=object)
-    signer, issuer = _signers(rng, day, level, commune[rows], district[rows])
+    payees = (payee if payee is not None else np.full(len(commune), "Đại diện hộ gia đình",
+                                                      dtype=object))[rows]
+    signer, issuer = _signers(rng, day, level, commune[rows], district[rows], payees)
+    issuer_level, issuer_unit = _issuer_columns(issuer, level)
     issuer = issuer + "|" + office[rows].astype(object)
     decision_no = _document_numbers(rng, day, ev["doc"].to_numpy(dtype=object), issuer)
     keys = ev["case_key"].to_numpy(dtype=np.int64)
@@ -163,6 +184,8 @@ def finish_events(
         "decision_no": pd.Series(decision_no, dtype=object),
         "decision_date": pd.Series(decision_date, dtype=object),
         "signer": pd.Series(signer, dtype=object),
+        "issuer_level": pd.Series(issuer_level, dtype=object),
+        "issuer_unit": pd.Series(issuer_unit, dtype=object),
         "note": pd.Series(ev["note"].to_numpy(), dtype=object),
         "recorded_at": _recorded_at(rng, keys, day, today),
     })

@@ -120,8 +120,12 @@ def _complaints(
             chosen.append(candidates[np.argsort(key, kind="stable")[:k]])
     rows = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.intp)
     filed = wd(d.decided[rows] + rng.integers(3, 81, len(rows)))
+    # The register keeps late complaints too: one household wrote after the 90 days.
+    late = np.flatnonzero(d.decided[rows] + 170 <= today)[:1]
+    filed[late] = wd(d.decided[rows][late] + rng.integers(100, 121, len(late)))
     notes = _pick(rng, COMPLAINT_NOTES, len(rows))
     notes[resettlement[rows] & (rng.random(len(rows)) < 0.5)] = RESETTLEMENT_COMPLAINT
+    notes[late] = "Đơn khiếu nại gửi sau thời hiệu 90 ngày, vẫn ghi vào sổ tiếp nhận"
     blocks.add(rows, filed, EventKind.COMPLAINT_FILED.value, 57, note=notes)
     # First-instance resolution within 30 days, 45 for complex cases, holidays included.
     resolved = np.minimum(wd(filed + rng.integers(20, 46, len(rows))),

@@ -21,6 +21,7 @@ from psycopg import Connection as PgConnection
 from psycopg import Cursor
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from shapely.affinity import translate
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 
@@ -238,6 +239,7 @@ def load_demo(engine: Engine, *, parcels: int = 5000, seed: int = 20250331,
             progress.advance(task)
             step("Sinh lịch sử hồ sơ, chi trả")
             cases_in["commune_name"] = cases_in["commune_code"].map(names)
+            cases_in["payee_name"] = cases_in["parcel_key"].map(_first_holders(users, holdings))
             history = generate_case_history(cases_in, seed)
             progress.advance(task)
 
@@ -311,49 +313,102 @@ def _write_cases(conn: Connection, raw: PgConnection[Any], cases_in: pd.DataFram
     ))
     conn.execute(text("SELECT setval('clearance_cases_id_seq',"
                       " (SELECT max(id) FROM clearance_cases))"))
-    ev = events.rename(columns={"case_key": "case_id"})[[
-        "case_id", "kind", "step_from", "step_to", "occurred_on", "decision_no",
-        "decision_date", "signer", "note", "recorded_at"]]
+    # Event ids are given here, so the documents and the complaint register can name them.
+    first_id = int(conn.execute(text("SELECT COALESCE(max(id), 0) + 1 FROM case_events"))
+                   .scalar_one())
+    ids = pd.Series(np.arange(first_id, first_id + len(events), dtype=np.int64),
+                    index=pd.MultiIndex.from_arrays([events["case_key"], events["seq"]]))
+    ev = events.assign(id=ids.to_numpy()).rename(columns={"case_key": "case_id"})[[
+        "id", "case_id", "kind", "step_from", "step_to", "occurred_on", "decision_no",
+        "decision_date", "signer", "issuer_level", "issuer_unit", "note", "recorded_at"]]
+    docs = history.documents.assign(event_id=ids.reindex(pd.MultiIndex.from_arrays(
+        [history.documents["case_key"], history.documents["seq"]])).to_numpy()).rename(
+        columns={"case_key": "case_id"})[["event_id", "case_id", "kind", "doc_no", "doc_date"]]
+    register = _complaint_rows(history.complaints, ids)
     pay = payments.rename(columns={"case_key": "case_id"})[[
         "case_id", "amount_vnd", "paid_on", "method", "voucher_no"]]
     # The ledger trigger keeps paid_vnd; its audit copies would only repeat the demo itself.
     conn.execute(text("ALTER TABLE clearance_cases DISABLE TRIGGER tr_audit"))
     with raw.cursor() as cur:
         _copy_frame(cur, "case_events", ev)
+        cur.execute("SELECT setval('case_events_id_seq', (SELECT max(id) FROM case_events))")
+        _copy_frame(cur, "event_documents", docs)
+        _copy_frame(cur, "complaints", register)
         _copy_frame(cur, "payments", pay.astype({"amount_vnd": "int64"}))
     conn.execute(text("ALTER TABLE clearance_cases ENABLE TRIGGER tr_audit"))
     return len(ev), len(pay)
 
 
+def _first_holders(users: pd.DataFrame, holdings: pd.DataFrame) -> pd.Series:
+    """parcel_key -> the name of its largest holder (who signs the payment receipt)."""
+    named = holdings.merge(users[["user_key", "full_name"]], on="user_key")
+    named = named.sort_values(["parcel_key", "share_pct", "user_key"],
+                              ascending=[True, False, True], kind="stable")
+    return named.drop_duplicates("parcel_key").set_index("parcel_key")["full_name"]
+
+
+def _complaint_rows(register: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The complaint register with the ids of its filing and resolution events."""
+    def event_id(keys: pd.Series, seqs: pd.Series) -> pd.Series:
+        found = ids.reindex(pd.MultiIndex.from_arrays([keys, seqs.fillna(0).astype("int64")]))
+        return pd.Series(found.to_numpy(), index=keys.index).where(seqs.notna()).astype("Int64")
+
+    out = register.assign(filed_event_id=event_id(register["case_key"], register["seq"]),
+                          resolved_event_id=event_id(register["case_key"],
+                                                     register["resolved_seq"]))
+    return out.rename(columns={"case_key": "case_id"})[[
+        "case_id", "filed_event_id", "received_on", "against", "decision_received_on", "round",
+        "due_on", "late_days", "rule_version", "outcome", "outcome_on", "resolved_event_id"]]
+
+
 def _insert_resettlement(conn: Connection, project_ids: dict[str, int]) -> None:
-    """The resettlement area of the police HQ project, its plots and first allocations."""
+    """Resettlement areas: the police HQ project's, and as many copies of its layout for
+    the expressway as its households need; plots are allocated before the recovery
+    decision, as the law requires (revision 0009 refuses a decision before it)."""
     area, plots = resettlement_area()
-    area_id = conn.execute(text(
-        "INSERT INTO resettlement_areas (project_id, code, name, commune_code, geom)"
-        " SELECT :pid, 'TDC-DONGKINH', 'Khu tái định cư phục vụ dự án trụ sở Công an tỉnh',"
-        " c.code, CAST(:geom AS geometry) FROM communes c"
-        " ORDER BY ST_Distance(c.centre, ST_Centroid(CAST(:geom AS geometry)))"
-        " LIMIT 1 RETURNING id"),
-        {"pid": project_ids[POLICE_HQ_CODE], "geom": _ewkb(_multi(area))},
-    ).scalar_one()
+    wanted = int(conn.execute(text(
+        "SELECT count(*) FROM clearance_cases WHERE resettlement_needed AND step IN"
+        " ('decided', 'decided_paid', 'handed_over')")).scalar_one())
     rng = np.random.default_rng(7)
-    for code, plot in plots:
-        price = int(round(plot.area * float(rng.uniform(9.0e6, 14.0e6)), -5))
-        conn.execute(text(
-            "INSERT INTO resettlement_plots (area_id, code, area_m2, price_vnd, geom)"
-            " VALUES (:a, :c, round(CAST(:m AS numeric), 1), :p, CAST(:g AS geometry))"),
-            {"a": area_id, "c": code, "m": plot.area, "p": price,
-             "g": _ewkb(plot)})
-    # Households whose home is taken whole and who are paid get a plot, in case order.
+    areas = [("TDC-DONGKINH", "Khu tái định cư phục vụ dự án trụ sở Công an tỉnh",
+              POLICE_HQ_CODE, 0.0)]
+    for k in range(1, -(-max(wanted - len(plots), 0) // len(plots)) + 1):
+        areas.append((f"TDC-HNCL-{k}", f"Khu tái định cư số {k} tuyến cao tốc Hữu Nghị – Chi "
+                      "Lăng", EXPRESSWAY_CODE, 400.0 * k))
+    for code, name, project, dx in areas:
+        area_id = conn.execute(text(
+            "INSERT INTO resettlement_areas (project_id, code, name, commune_code, geom)"
+            " SELECT :pid, :code, :name, c.code, CAST(:geom AS geometry) FROM communes c"
+            " ORDER BY ST_Distance(c.centre, ST_Centroid(CAST(:geom AS geometry)))"
+            " LIMIT 1 RETURNING id"),
+            {"pid": project_ids[project], "code": code, "name": name,
+             "geom": _ewkb(_multi(translate(area, dx)))},
+        ).scalar_one()
+        for plot_code, plot in plots:
+            price = int(round(plot.area * float(rng.uniform(9.0e6, 14.0e6)), -5))
+            conn.execute(text(
+                "INSERT INTO resettlement_plots (area_id, code, area_m2, price_vnd, geom)"
+                " VALUES (:a, :c, round(CAST(:m AS numeric), 1), :p, CAST(:g AS geometry))"),
+                {"a": area_id, "c": plot_code, "m": plot.area, "p": price,
+                 "g": _ewkb(translate(plot, dx))})
+    # Households with a recovery decision got their plot on the day the plan was approved
+    # (arranged before the decision); then the paid ones waiting, while plots remain.
     conn.execute(text(
         """
         INSERT INTO resettlement_allocations (plot_id, case_id, allocated_on, decision_no)
-        SELECT p.id, c.id, c.step_changed_on, 'QĐ giao đất TĐC ' || c.id || '/QĐ-UBND'
-        FROM (SELECT id, step_changed_on, row_number() OVER (ORDER BY id) AS n
-              FROM clearance_cases
-              WHERE resettlement_needed AND step IN ('paid', 'decided_paid', 'handed_over')) c
-        JOIN (SELECT id, row_number() OVER (ORDER BY code) AS n
-              FROM resettlement_plots WHERE area_id = :a) p ON p.n = c.n
-        """), {"a": area_id})
+        SELECT p.id, c.id, c.allocated_on, c.id || '/QĐ-GĐTĐC'
+        FROM (SELECT c.id, row_number() OVER (ORDER BY c.step NOT IN
+                         ('decided', 'decided_paid', 'handed_over'), c.id) AS n,
+                     CASE WHEN c.step IN ('decided', 'decided_paid', 'handed_over')
+                          THEN a.approved_on ELSE c.step_changed_on END AS allocated_on
+              FROM clearance_cases c
+              JOIN LATERAL (SELECT COALESCE(e.decision_date, e.occurred_on) AS approved_on
+                            FROM case_events e WHERE e.case_id = c.id AND e.kind = 'step'
+                              AND e.step_to = 'plan_approved') a ON true
+              WHERE c.resettlement_needed
+                AND c.step IN ('paid', 'decided', 'decided_paid', 'handed_over')) c
+        JOIN (SELECT id, row_number() OVER (ORDER BY area_id, code) AS n
+              FROM resettlement_plots) p ON p.n = c.n
+        """))
 
 

@@ -35,10 +35,22 @@ def province_context(session: Session) -> Context:
     """Commune codes (current and pre-2025) and the province outline from the database."""
     rows = session.execute(text("SELECT code, former_codes FROM communes")).all()
     mapping: dict[str, str] = {}
+    heirs: dict[str, list[str]] = {}
     for code, former in rows:
         for old in former or ():
             mapping.setdefault(old, code)
+            heirs.setdefault(old, []).append(code)
     mapping.update({code: code for code, _ in rows})
+    # An old commune split between new ones is placed by the parcel's location.
+    splits = {old: tuple(sorted(new)) for old, new in heirs.items() if len(new) > 1}
+    wanted = sorted({c for new in splits.values() for c in new})
+    boundaries: dict[str, shapely.Geometry] = {}
+    for code, wkb_ in session.execute(text(
+            "SELECT code, ST_AsBinary(boundary) FROM communes WHERE code = ANY(:c)"
+            " AND boundary IS NOT NULL"), {"c": wanted}):
+        shape = shapely.from_wkb(bytes(wkb_))
+        shapely.prepare(shape)
+        boundaries[code] = shape
     wkb = session.execute(text(
         "SELECT ST_AsBinary(ST_Buffer(ST_Union(boundary), :m)) FROM communes"
         " WHERE boundary IS NOT NULL"), {"m": PROVINCE_MARGIN_M}).scalar()
@@ -49,7 +61,7 @@ def province_context(session: Session) -> Context:
         (ax, ay), (bx, by) = lonlat_to_storage(x0, y0), lonlat_to_storage(x1, y1)
         province = shapely.box(ax, ay, bx, by)
     shapely.prepare(province)
-    return Context(mapping, frozenset(code for code, _ in rows), province)
+    return Context(mapping, frozenset(code for code, _ in rows), province, splits, boundaries)
 
 
 def import_parcels(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from pyproj import CRS
 
 from gis.crs import STORAGE_SRID, vn2000_tm3_107_15
@@ -42,6 +43,10 @@ class Context:
     communes: Mapping[str, str]  # any known code (current or pre-2025) -> current code
     current: frozenset[str]
     province: shapely.Geometry | None
+    splits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Pre-2025 codes split between several current communes -> those communes."""
+    boundaries: Mapping[str, shapely.Geometry] = field(default_factory=dict)
+    """Boundaries of the communes in ``splits`` (prepared), to place a parcel by location."""
 
 
 def to_storage(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
@@ -107,6 +112,11 @@ def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
     else:
         sheet_commune = former
     out["sheet_commune_code"] = sheet_commune.fillna(former).fillna(out["commune_code"])
+    # A split former commune keeps its sheet numbering in both new communes.
+    split = commune.where(commune.isin(list(ctx.splits)))
+    out["sheet_commune_code"] = out["sheet_commune_code"].where(split.isna(), split) if (
+        get.get("sheet_commune_code") is None) else out["sheet_commune_code"]
+    out["commune_source"] = commune
     out["sheet_no"] = _as_int(get["sheet_no"]) if "sheet_no" in get else pd.NA
     out["parcel_no"] = _as_int(get["parcel_no"]) if "parcel_no" in get else pd.NA
     legal = pd.to_numeric(get["legal_area_m2"], errors="coerce") if "legal_area_m2" in get \
@@ -257,6 +267,33 @@ def _overlaps(geoms: np.ndarray, idents: list[str], rules: Rules,
                            idents[b], geometry=inter[k]))
 
 
+def _place_split_communes(out: pd.DataFrame, geoms: NDArray[np.object_], ctx: Context,
+                          report: ValidationReport) -> None:
+    """A pre-2025 commune split between new communes: the parcel goes to the one its
+    location falls in (the nearest when the approximate boundaries leave a gap), never
+    to whichever row the table lists first."""
+    source = out["commune_source"].tolist()
+    codes = out["commune_code"].tolist()
+    for i, old in enumerate(source):
+        candidates = ctx.splits.get(old) if old else None
+        if not candidates or geoms[i] is None:
+            continue
+        point = shapely.point_on_surface(geoms[i])
+        shapes = [(c, ctx.boundaries.get(c)) for c in candidates]
+        inside = [c for c, b in shapes if b is not None and shapely.contains(b, point)]
+        if inside:
+            codes[i] = inside[0]
+            continue
+        near = [(shapely.distance(b, point), c) for c, b in shapes if b is not None]
+        if near:
+            codes[i] = min(near)[1]
+            report.add(Problem("split_commune_nearest", W, f"Mã xã cũ {old} nay thuộc nhiều "
+                               f"xã ({', '.join(candidates)}); thửa nằm ngoài ranh giới các xã "
+                               f"này nên được xếp vào xã gần nhất {codes[i]}. Kiểm tra lại.",
+                               i + 1, out["ident"].iloc[i], "commune_code", geoms[i]))
+    out["commune_code"] = codes
+
+
 def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Context, *,
              rules: Rules | None = None, default_commune: str | None = None,
              source: str = "") -> tuple[gpd.GeoDataFrame, ValidationReport]:
@@ -276,6 +313,8 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
                            "lại.", issue.index + 1, out["ident"].iloc[issue.index], issue.column))
     geoms = _geometries(np.asarray(to_storage(layer.frame, crs).values, dtype=object), out,
                         rules, report)
+    _place_split_communes(out, geoms, ctx, report)
+    out = out.drop(columns="commune_source")
     _duplicates(out, report)
     _overlaps(geoms, out["ident"].tolist(), rules, report)
     ok = np.array([g is not None for g in geoms])

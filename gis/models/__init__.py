@@ -24,6 +24,12 @@ from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
 from gis.models.imports import ImportBatch, ImportBatchChange
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
+from gis.models.procedure import (
+    Complaint,
+    EnforcementBlackout,
+    EventDocument,
+    RecoveryException,
+)
 from gis.models.projects import Alignment, Project, ProjectMilestone
 from gis.models.reference import Commune, LandUseLegacyCode, LandUseType
 from gis.models.resettlement import ResettlementAllocation, ResettlementArea, ResettlementPlot
@@ -49,8 +55,11 @@ __all__ = [
     "CommitteeUnit",
     "CommitteeUnitUser",
     "Commune",
+    "Complaint",
     "Disbursement",
     "DisbursementTarget",
+    "EnforcementBlackout",
+    "EventDocument",
     "ImportBatch",
     "ImportBatchChange",
     "KeyProjectChange",
@@ -64,6 +73,7 @@ __all__ = [
     "Payment",
     "Project",
     "ProjectMilestone",
+    "RecoveryException",
     "ResettlementAllocation",
     "ResettlementArea",
     "ResettlementPlot",

@@ -91,6 +91,8 @@ class CaseEvent(Base):
     decision_no: Mapped[str | None] = mapped_column(Text)
     decision_date: Mapped[dt.date | None]
     signer: Mapped[str | None] = mapped_column(Text)
+    issuer_level: Mapped[str | None] = mapped_column(Text)  # province / district / commune
+    issuer_unit: Mapped[str | None] = mapped_column(Text)  # "UBND xã Kiên Mộc"
     note: Mapped[str | None] = mapped_column(Text)
     rule_version: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

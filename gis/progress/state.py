@@ -110,8 +110,8 @@ lim AS MATERIALIZED (
     FROM e AS open CROSS JOIN LATERAL (
         SELECT
             max(COALESCE(v.decision_date, v.occurred_on))
-                FILTER (WHERE v.step_from = 'not_started' AND v.step_to = 'notified')
-                AS notice_on,
+                FILTER (WHERE (v.step_from = 'not_started' AND v.step_to = 'notified')
+                               OR v.kind = 'notice_renewed') AS notice_on,
             max(v.occurred_on)
                 FILTER (WHERE v.step_from = 'inventoried' AND v.step_to = 'plan_posted')
                 AS posted_on,
@@ -119,7 +119,8 @@ lim AS MATERIALIZED (
                 FILTER (WHERE v.step_from = 'plan_posted' AND v.step_to = 'plan_approved')
                 AS approved_on
         FROM case_events v
-        WHERE v.case_id = open.case_id AND v.occurred_on <= :as_of AND v.kind = 'step'
+        WHERE v.case_id = open.case_id AND v.occurred_on <= :as_of
+          AND v.kind IN ('step', 'notice_renewed')
         OFFSET 0) t
     WHERE open.step_no IN ({", ".join(str(step_no(s)) for s in WITH_DEADLINES)})
 ), pay AS (

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from gis.access import check_case_write, load_scope
-from gis.domain import STEP_ORDER, CaseStep, EventKind, Role
+from gis.domain import STEP_ORDER, CaseStep, EventKind, LandUserKind, Role
 from gis.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -29,12 +29,29 @@ from gis.landuse import LandGroup
 from gis.models import (
     CaseEvent,
     ClearanceCase,
+    Commune,
+    Complaint,
+    EnforcementBlackout,
+    EventDocument,
+    LandUser,
     LandUseType,
     Parcel,
+    ParcelLandUser,
     Payment,
+    RecoveryException,
+    ResettlementAllocation,
     User,
 )
-from gis.workflow.transitions import CaseFacts, SideRecord, StepRecord
+from gis.workflow.facts import (
+    Blackout,
+    CaseFacts,
+    ComplaintRecord,
+    ExceptionKind,
+    ExceptionRecord,
+    SideRecord,
+    StepRecord,
+)
+from gis.workflow.paperwork import DocKind, DocumentRef
 
 LOCK_TIMEOUT = "10s"
 """How long a write waits for another one on the same case before giving up (409)."""
@@ -181,6 +198,31 @@ def load_facts(session: Session, case: ClearanceCase) -> CaseFacts:
                                   e.id))
     last_paid = session.scalar(select(func.max(Payment.paid_on)).where(
         Payment.case_id == case.id, Payment.amount_vnd > 0))
+    docs: dict[int, list[DocumentRef]] = {}
+    for d in session.scalars(select(EventDocument).where(EventDocument.case_id == case.id)):
+        docs.setdefault(d.event_id, []).append(
+            DocumentRef(DocKind(d.kind), d.doc_no, d.doc_date, d.signed_by))
+    commune_code, commune_name = session.execute(
+        select(Parcel.commune_code, Commune.name).join(Commune, Commune.code ==
+                                                       Parcel.commune_code)
+        .where(Parcel.id == case.parcel_id)).one()
+    organisation = session.scalar(select(func.count()).select_from(ParcelLandUser).join(
+        LandUser, LandUser.id == ParcelLandUser.land_user_id).where(
+        ParcelLandUser.parcel_id == case.parcel_id,
+        LandUser.kind == LandUserKind.ORGANISATION)) or 0
+    ready_on = session.scalar(select(func.min(ResettlementAllocation.allocated_on)).where(
+        ResettlementAllocation.case_id == case.id, ResettlementAllocation.released_on.is_(None)))
+    exceptions = tuple(ExceptionRecord(ExceptionKind(x.kind), x.granted_on) for x in
+                       session.scalars(select(RecoveryException).where(
+                           RecoveryException.case_id == case.id)))
+    complaints = tuple(ComplaintRecord(c.id, c.received_on, c.outcome) for c in
+                       session.scalars(select(Complaint).where(Complaint.case_id == case.id)
+                                       .order_by(Complaint.received_on, Complaint.id)))
+    blackouts = tuple(Blackout(b.first_day, b.last_day, b.name_vi) for b in session.scalars(
+        select(EnforcementBlackout).where(
+            (EnforcementBlackout.commune_code.is_(None))
+            | (EnforcementBlackout.commune_code == commune_code))
+        .order_by(EnforcementBlackout.first_day)))
     return CaseFacts(
         step=case.step,
         land_group=group or LandGroup.AGRICULTURAL,
@@ -191,6 +233,14 @@ def load_facts(session: Session, case: ClearanceCase) -> CaseFacts:
         last_payment_on=last_paid,
         complaint_open=case.complaint_open,
         enforcement_stage=case.enforcement_stage,
-        side=tuple(SideRecord(e.kind, e.occurred_on, e.decision_date)
+        side=tuple(SideRecord(e.kind, e.occurred_on, e.decision_date,
+                              tuple(docs.get(e.id, ())))
                    for e in events if e.kind != EventKind.STEP),
+        commune_name=commune_name,
+        organisation=organisation > 0,
+        resettlement_needed=case.resettlement_needed,
+        resettlement_ready_on=ready_on,
+        exceptions=exceptions,
+        complaints=complaints,
+        blackouts=blackouts,
     )

@@ -1,7 +1,10 @@
 """Public holidays, Tết and the times when enforced recovery may not take place.
 
 Land Law 2024, Art. 89: no enforcement between 22:00 and 06:00, on days off and public
-holidays, nor within 15 days before and after the Tết holiday. Lunar holidays move every
+holidays, nor within 15 days before and after the Tết holiday. Beside these, an
+enforcement starts in office hours only, and not on a day of the configurable calendar of
+Lạng Sơn's ethnic-minority festivals and blackout days (``enforcement_blackouts``, passed
+in as ``blackouts``). Lunar holidays move every
 year and the government announces the days off (with swapped working days) each year, so
 they are a fixed table here; a year missing from it is refused rather than guessed.
 """
@@ -9,11 +12,26 @@ they are a fixed table here; a year missing from it is refused rather than guess
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from gis.errors import InvalidTransition
 from gis.workflow.text import fmt_date
+
+
+class BlackoutLike(Protocol):
+    """A span of days without enforcement (``gis.workflow.facts.Blackout`` will do)."""
+
+    @property
+    def first_day(self) -> dt.date: ...
+
+    @property
+    def last_day(self) -> dt.date: ...
+
+    @property
+    def name_vi(self) -> str: ...
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -22,6 +40,11 @@ TET_BLACKOUT_DAYS = 15
 
 NIGHT_STARTS = dt.time(22, 0)
 NIGHT_ENDS = dt.time(6, 0)
+
+OFFICE_OPENS = dt.time(7, 0)
+OFFICE_CLOSES = dt.time(17, 0)
+"""An enforcement starts within the public offices' working hours (Lạng Sơn: 7:00–11:30,
+13:30–17:00; the start may fall in the lunch break of a team already on site)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +137,8 @@ def local_today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()
 
 
-def enforcement_blackout(at: dt.datetime) -> tuple[str, str] | None:
+def enforcement_blackout(at: dt.datetime, blackouts: Iterable[BlackoutLike] = ()
+                         ) -> tuple[str, str] | None:
     """Why enforcement may not take place at ``at``: (machine code, Vietnamese reason),
     or None when it may."""
     local = local_time(at)
@@ -134,12 +158,22 @@ def enforcement_blackout(at: dt.datetime) -> tuple[str, str] | None:
                     f"Nguyên đán (từ {fmt_date(first)} đến {fmt_date(last)})")
     if day.weekday() >= 5:
         return "weekend", "vào ngày nghỉ cuối tuần"
+    for span in blackouts:
+        if span.first_day <= day <= span.last_day:
+            return "festival", (f"trong thời gian {span.name_vi} (từ {fmt_date(span.first_day)}"
+                                f" đến {fmt_date(span.last_day)})")
+    if not OFFICE_OPENS <= clock < OFFICE_CLOSES:
+        return "outside_office_hours", (f"ngoài giờ hành chính ({OFFICE_OPENS:%H:%M}–"
+                                        f"{OFFICE_CLOSES:%H:%M})")
     return None
 
 
-def check_enforcement_time(at: dt.datetime) -> None:
+_STATUTORY = frozenset({"night", "public_holiday", "tet_period", "weekend"})
+
+
+def check_enforcement_time(at: dt.datetime, blackouts: Iterable[BlackoutLike] = ()) -> None:
     """Raise ``InvalidTransition`` when enforced recovery may not be carried out at ``at``."""
-    blackout = enforcement_blackout(at)
+    blackout = enforcement_blackout(at, blackouts)
     if blackout is None:
         return
     code, why = blackout
@@ -147,7 +181,8 @@ def check_enforcement_time(at: dt.datetime) -> None:
     raise InvalidTransition(
         f"enforcement not allowed at {local.isoformat()} ({code})",
         message_vi=f"Không được cưỡng chế thu hồi đất {why} — thời điểm đã nhập: "
-        f"{local:%H:%M} ngày {fmt_date(local.date())} (Luật Đất đai 2024, Điều 89).",
+        f"{local:%H:%M} ngày {fmt_date(local.date())}"
+        + (" (Luật Đất đai 2024, Điều 89)." if code in _STATUTORY else "."),
         reason=f"enforcement_{code}",
         field="at",
     )

@@ -2,7 +2,8 @@
 
 The office's obligations once a case is under way:
 
-* ``notice_expiry``: the recovery decision must come before the notice lapses (12 months);
+* ``notice_expiry``: the recovery decision must come before the notice lapses (12 months
+  from the latest notice: a renewed notice restarts them);
 * ``plan_approval``: after the posted plan (30 days, 10 from 2026) and its appraisal
   (30 days), the plan is due for approval;
 * ``recovery_decision``: within 10 days of approval (of resettlement being ready, when the
@@ -113,6 +114,7 @@ def pending_deadlines(case: CaseLike, events: Iterable[EventLike], today: dt.dat
 
     Only events up to ``today`` count, so a past ``today`` shows what was due then.
     """
+    events = list(events)
     history = [StepRecord(e.step_from, e.step_to, e.occurred_on, e.decision_date)
                for e in events if e.kind == EventKind.STEP and e.step_from and e.step_to]
     steps = [r for r in history if r.occurred_on <= today]
@@ -127,9 +129,12 @@ def pending_deadlines(case: CaseLike, events: Iterable[EventLike], today: dt.dat
     found: list[Deadline | None] = []
     notice, posting, approval = (last(StepAction.NOTICE), last(StepAction.POSTING),
                                  last(StepAction.APPROVAL))
+    # A renewed notice restarts the 12 months: the latest notice, first or renewed, counts.
+    renewals = [e.decision_date or e.occurred_on for e in events
+                if e.kind == EventKind.NOTICE_RENEWED and e.occurred_on <= today]
     if step in BEFORE_DECISION and notice is not None:
-        found.append(_due(rules, DeadlineKind.NOTICE_EXPIRY, notice.legal_date,
-                          RuleKey.NOTICE_VALIDITY))
+        found.append(_due(rules, DeadlineKind.NOTICE_EXPIRY,
+                          max([notice.legal_date, *renewals]), RuleKey.NOTICE_VALIDITY))
     if step == S.PLAN_POSTED and posting is not None:
         found.append(_due(rules, DeadlineKind.PLAN_APPROVAL, posting.occurred_on,
                           RuleKey.PLAN_POSTING, RuleKey.PLAN_APPRAISAL))

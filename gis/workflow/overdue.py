@@ -27,14 +27,15 @@ WITH c AS (
 ), d AS (
     SELECT e.case_id,
         max(COALESCE(e.decision_date, e.occurred_on))
-            FILTER (WHERE e.step_from = 'not_started' AND e.step_to = 'notified') AS notice_on,
+            FILTER (WHERE (e.step_from = 'not_started' AND e.step_to = 'notified')
+                           OR e.kind = 'notice_renewed') AS notice_on,
         max(e.occurred_on)
             FILTER (WHERE e.step_from = 'inventoried' AND e.step_to = 'plan_posted') AS posted_on,
         max(COALESCE(e.decision_date, e.occurred_on))
             FILTER (WHERE e.step_from = 'plan_posted' AND e.step_to = 'plan_approved')
             AS approved_on
     FROM case_events e JOIN c ON c.id = e.case_id
-    WHERE e.kind = 'step' AND e.occurred_on <= :today
+    WHERE e.kind IN ('step', 'notice_renewed') AND e.occurred_on <= :today
     GROUP BY e.case_id
 ), r AS (
     SELECT a.case_id, min(a.allocated_on) AS ready_on

@@ -39,6 +39,9 @@ class RuleKey(StrEnum):
     COMPLAINT_FIRST = "complaint_first"  # first complaint, from the decision
     COMPLAINT_SECOND = "complaint_second"  # second complaint, from the first resolution
     COMPLAINT_SECOND_REMOTE = "complaint_second_remote"  # the same in remote areas
+    CONSULTATION_WITHIN = "consultation_within"  # dialogue after the posting ends, at most
+    INVENTORY_PERSUASION = "inventory_persuasion"  # persuasion before compulsory inventory
+    HANDOVER_AFTER_COMPLIANCE = "handover_after_compliance"  # owner complied → handover
 
 
 class Unit(StrEnum):
@@ -109,6 +112,11 @@ class RuleSet:
         # A canonical order, so a copy read from the database compares equal.
         object.__setattr__(self, "limits", tuple(sorted(
             self.limits, key=lambda t: (t.key, t.category or ""))))
+
+    def find(self, key: RuleKey) -> TimeLimit | None:
+        """The general limit for ``key``, or None when this version has none (a rule that
+        did not exist before a law introduced it)."""
+        return next((t for t in self.limits if t.key == key and t.category is None), None)
 
     def limit(self, key: RuleKey, group: LandGroup | None = None) -> TimeLimit:
         """The limit for ``key`` and the land category of ``group`` (or the general one)."""
@@ -194,6 +202,12 @@ _COMMON = (
               "Luật Khiếu nại 2011, Điều 33 (vùng sâu, vùng xa, đi lại khó khăn)"),
 )
 _NQ254 = "Nghị quyết 254/2025/QH15"
+_LATER = (  # added by revision 0009 to both versions
+    TimeLimit(RuleKey.INVENTORY_PERSUASION, None, 10, Unit.DAY,
+              f"{_LL}, Điều 88 (vận động, thuyết phục 10 ngày trước kiểm đếm bắt buộc)"),
+    TimeLimit(RuleKey.HANDOVER_AFTER_COMPLIANCE, None, 30, Unit.DAY,
+              f"{_LL}, Điều 89 (chấp hành sau quyết định cưỡng chế: bàn giao trong 30 ngày)"),
+)
 
 STATUTORY_RULE_BOOK = RuleBook((
     RuleSet("LD2024", dt.date(2024, 1, 1),
@@ -201,13 +215,15 @@ STATUTORY_RULE_BOOK = RuleBook((
                 TimeLimit(RuleKey.NOTICE_MIN, _A, 90, Unit.DAY, f"{_LL}, Điều 85"),
                 TimeLimit(RuleKey.NOTICE_MIN, _N, 180, Unit.DAY, f"{_LL}, Điều 85"),
                 TimeLimit(RuleKey.PLAN_POSTING, None, 30, Unit.DAY, f"{_LL}, Điều 87"),
-                *_COMMON)),
+                *_COMMON, *_LATER)),
     RuleSet("NQ254-2026", dt.date(2026, 1, 1),
             f"{_NQ254} (rút ngắn thời hạn thông báo và niêm yết từ 01/01/2026)", (
                 TimeLimit(RuleKey.NOTICE_MIN, _A, 60, Unit.DAY, _NQ254),
                 TimeLimit(RuleKey.NOTICE_MIN, _N, 120, Unit.DAY, _NQ254),
                 TimeLimit(RuleKey.PLAN_POSTING, None, 10, Unit.DAY, _NQ254),
-                *_COMMON)),
+                TimeLimit(RuleKey.CONSULTATION_WITHIN, None, 30, Unit.DAY,
+                          f"{_NQ254}, Điều 3 (đối thoại trong 30 ngày sau khi hết niêm yết)"),
+                *_COMMON, *_LATER)),
 ))
-"""The rules exactly as migration 0002 seeds them, for pure code and tests; the database
+"""The rules exactly as migrations 0002 and 0009 seed them, for pure code and tests; the database
 copy is authoritative (``load_rule_book``), and a test keeps the two equal."""

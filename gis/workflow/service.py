@@ -15,13 +15,16 @@ result and writes nothing; the same key with a different request is a ``Conflict
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.domain import CaseStep, EventKind
-from gis.models import CaseEvent, ClearanceCase
+from gis.models import CaseEvent, ClearanceCase, Complaint, EventDocument, RecoveryException
+from gis.workflow.authority import Issuer
 from gis.workflow.boundary import (
     act_as,
     check_version,
@@ -34,8 +37,9 @@ from gis.workflow.boundary import (
     translate_db_errors,
 )
 from gis.workflow.calendar import local_today
+from gis.workflow.paperwork import DocumentRef
 from gis.workflow.rules import load_rule_book
-from gis.workflow.side_events import SideRequest, check_side_event
+from gis.workflow.side_events import SideOutcome, SideRequest, check_side_event
 from gis.workflow.transitions import StepRequest, check_transition
 
 SHORTFALL_PREFIX = "Lý do chưa chi trả đủ: "
@@ -52,6 +56,8 @@ class EventResult:
     version: int
     rule_version: str | None
     replayed: bool = False
+    complaint_id: int | None = None
+    handover_due: dt.date | None = None
 
 
 def find_event(session: Session, key: str | None, user_id: int) -> CaseEvent | None:
@@ -95,17 +101,22 @@ def record_step(
     occurred_on: dt.date, decision_no: str | None = None, decision_date: dt.date | None = None,
     signer: str | None = None, note: str | None = None, actor_id: int,
     idempotency_key: str | None = None, shortfall_reason: str | None = None,
-    today: dt.date | None = None,
+    issuer_level: str | None = None, issuer_unit: str | None = None,
+    documents: Sequence[DocumentRef] = (), today: dt.date | None = None,
 ) -> EventResult:
     """Move a case to ``to_step`` (see ``transitions.MOVES``), checked against the rules.
 
-    ``shortfall_reason`` lets a case count as paid while money is still owed (e.g. it was
-    deposited with the treasury). ``today`` defaults to today's date in Vietnam.
+    ``decision_no`` / ``decision_date`` are the step's main document, ``documents`` the
+    supporting ones (``paperwork.DocumentRef``), ``issuer_*`` the issuing body of a
+    decision (else read from ``signer``). ``shortfall_reason`` lets a case count as paid
+    while money is still owed (e.g. it was deposited with the treasury). ``today``
+    defaults to today's date in Vietnam.
     """
     today = today or local_today()
     key = clean_key(idempotency_key)
     req = StepRequest(parse_enum(CaseStep, to_step, "to_step"), occurred_on, decision_no,
-                      decision_date, signer, note, shortfall_reason).cleaned()
+                      decision_date, signer, note, shortfall_reason, issuer_level,
+                      issuer_unit, tuple(documents)).cleaned()
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case, field_may=req.to_step == CaseStep.HANDED_OVER)
@@ -121,8 +132,11 @@ def record_step(
             case_id=case.id, kind=EventKind.STEP, step_from=outcome.step_from,
             step_to=outcome.step_to, occurred_on=req.occurred_on, decision_no=req.decision_no,
             decision_date=req.decision_date, signer=req.signer, note=_step_note(req),
-            rule_version=outcome.rule_version, recorded_by=user.id, idempotency_key=key)
+            rule_version=outcome.rule_version, recorded_by=user.id, idempotency_key=key,
+            **_issuer_columns(outcome.issuer))
         session.add(event)
+        session.flush()
+        _add_documents(session, event, req.documents)
         case.step = outcome.step_to
         case.step_changed_on = req.occurred_on
         if outcome.step_to == CaseStep.HANDED_OVER:
@@ -130,6 +144,45 @@ def record_step(
         session.flush()
         return EventResult(event.id, case.id, event.kind, case.step, case.version,
                            event.rule_version)
+
+
+def _issuer_columns(issuer: Issuer | None) -> dict[str, str | None]:
+    return {"issuer_level": issuer.level.value if issuer else None,
+            "issuer_unit": issuer.unit if issuer else None}
+
+
+def _add_documents(session: Session, event: CaseEvent, docs: Sequence[DocumentRef]) -> None:
+    for doc in docs:
+        session.add(EventDocument(event_id=event.id, case_id=event.case_id, kind=doc.kind.value,
+                                  doc_no=doc.doc_no, doc_date=doc.doc_date,
+                                  signed_by=doc.signed_by))
+
+
+def _add_registers(session: Session, event: CaseEvent, outcome: SideOutcome) -> int | None:
+    """The complaint register, recorded exceptions; returns the complaint's id."""
+    req = outcome.request
+    if outcome.complaint is not None:
+        entry = outcome.complaint
+        row = Complaint(case_id=event.case_id, filed_event_id=event.id,
+                        complainant=req.complainant, received_on=req.occurred_on,
+                        against=entry.against, decision_received_on=entry.decision_received_on,
+                        round=entry.round, due_on=entry.due_on, late_days=entry.late_days,
+                        rule_version=entry.rule_version)
+        session.add(row)
+        session.flush()
+        return row.id
+    if outcome.resolves_complaint is not None:
+        open_row = session.get(Complaint, outcome.resolves_complaint, with_for_update=True)
+        assert open_row is not None
+        open_row.outcome, open_row.outcome_on, open_row.resolved_event_id = (
+            req.outcome, req.legal_date, event.id)
+        return open_row.id
+    if outcome.exception is not None:
+        session.add(RecoveryException(
+            event_id=event.id, case_id=event.case_id, kind=outcome.exception.value,
+            project_kind=req.project_kind, granted_on=req.legal_date,
+            consent_pct=None if req.consent_pct is None else Decimal(str(req.consent_pct))))
+    return None
 
 
 def _same_side(event: CaseEvent, case_id: int, req: SideRequest) -> bool:
@@ -145,17 +198,29 @@ def record_side_event(
     decision_date: dt.date | None = None, signer: str | None = None, note: str | None = None,
     at: dt.datetime | None = None, remote_area: bool = False,
     idempotency_key: str | None = None, today: dt.date | None = None,
+    issuer_level: str | None = None, issuer_unit: str | None = None,
+    documents: Sequence[DocumentRef] = (), exception_kind: str | None = None,
+    project_kind: str | None = None, consent_pct: Decimal | float | None = None,
+    complainant: str | None = None, against: str | None = None,
+    decision_received_on: dt.date | None = None, complaint_id: int | None = None,
+    outcome: str | None = None,
 ) -> EventResult:
-    """Record a complaint (filed/resolved), compulsory inventory, enforcement (decided /
-    executed at ``at``, checked against the blackout times) or a note.
+    """Record a side event: consultation, renewed notice, recovery exception, compulsory
+    inventory, complaint (filed — into the register, late ones flagged — or resolved with
+    its ``outcome``), enforcement (decided / executed at ``at``, checked against the
+    blackout times / complied with) or a note.
 
     ``remote_area`` gives a second complaint 45 days instead of 30. ``expected_version`` is
     optional here: a note changes nothing another person could overwrite.
     """
     today = today or local_today()
     key = clean_key(idempotency_key)
+    pct = None if consent_pct is None else Decimal(str(consent_pct))
     req = SideRequest(parse_enum(EventKind, kind, "kind"), occurred_on, decision_no,
-                      decision_date, signer, note, at, remote_area).cleaned()
+                      decision_date, signer, note, at, remote_area, issuer_level,
+                      issuer_unit, tuple(documents), exception_kind, project_kind, pct,
+                      complainant, against, decision_received_on, complaint_id,
+                      outcome).cleaned()
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case, field_may=req.kind == EventKind.NOTE)
@@ -165,20 +230,24 @@ def record_side_event(
                 raise idempotency_conflict()
             return replay(earlier, case)
         check_version(case, expected_version)
-        outcome = check_side_event(load_facts(session, case), req, load_rule_book(session),
+        checked = check_side_event(load_facts(session, case), req, load_rule_book(session),
                                    today)
         event = CaseEvent(
             case_id=case.id, kind=req.kind, occurred_on=req.occurred_on,
             decision_no=req.decision_no, decision_date=req.decision_date, signer=req.signer,
-            note=req.note, rule_version=outcome.rule_version, recorded_by=user.id,
-            idempotency_key=key)
+            note=req.note, rule_version=checked.rule_version, recorded_by=user.id,
+            idempotency_key=key, **_issuer_columns(checked.issuer))
         session.add(event)
-        for name, value in outcome.case_updates.items():
+        session.flush()
+        _add_documents(session, event, req.documents)
+        complaint = _add_registers(session, event, checked)
+        for name, value in checked.case_updates.items():
             setattr(case, name, value)
         touch(case)  # a note changes no column, yet it bumps the version like any write
         session.flush()
         return EventResult(event.id, case.id, event.kind, case.step, case.version,
-                           event.rule_version)
+                           event.rule_version, complaint_id=complaint,
+                           handover_due=checked.handover_due)
 
 
 def record_note(session: Session, case_id: int, note: str, *, actor_id: int,

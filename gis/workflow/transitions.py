@@ -4,67 +4,59 @@ conditions. No database here; ``gis.workflow.service`` feeds it the case's facts
 After the plan is approved, the recovery decision and the completed payment may come in
 either order, so each move is named by what happened (:class:`StepAction`), not only by
 the step it leads to: ``decided → decided_paid`` is the payment, ``paid → decided_paid``
-the decision.
+the decision. The moves and records live in ``gis.workflow.facts``, the conditions of
+single moves in ``gis.workflow.step_checks``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep, EventKind
-from gis.errors import InvalidTransition
-from gis.landuse import LandGroup
-from gis.workflow.rules import RuleBook, RuleKey, RuleSet
+from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
+from gis.workflow.authority import Issuer, check_issuer, clean_issuer
+from gis.workflow.facts import (
+    ACTION_LABELS_VI,
+    MOVES,
+    NEEDS_DOCUMENT,
+    CaseFacts,
+    SideRecord,
+    StepAction,
+    StepRecord,
+    action_for,
+    needed_record,
+    refuse,
+)
+from gis.workflow.paperwork import DocumentRef, check_paperwork
+from gis.workflow.rules import RuleBook
+from gis.workflow.step_checks import (
+    STEP_DOCUMENTS,
+    check_approval,
+    check_decision,
+    check_inventory,
+)
 from gis.workflow.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 
 S = CaseStep
 
-
-class StepAction(StrEnum):
-    """What a move along the procedure records."""
-
-    NOTICE = "notice"  # thông báo thu hồi đất
-    INVENTORY = "inventory"  # điều tra, đo đạc, kiểm đếm
-    POSTING = "posting"  # niêm yết phương án
-    APPROVAL = "approval"  # phê duyệt phương án
-    DECISION = "decision"  # quyết định thu hồi đất
-    PAYMENT = "payment"  # hoàn thành chi trả (or money deposited, with a reason)
-    HANDOVER = "handover"  # bàn giao mặt bằng
-
-
-ACTION_LABELS_VI: dict[StepAction, str] = {
-    StepAction.NOTICE: "thông báo thu hồi đất",
-    StepAction.INVENTORY: "kiểm đếm",
-    StepAction.POSTING: "niêm yết phương án",
-    StepAction.APPROVAL: "phê duyệt phương án",
-    StepAction.DECISION: "quyết định thu hồi đất",
-    StepAction.PAYMENT: "hoàn thành chi trả",
-    StepAction.HANDOVER: "bàn giao mặt bằng",
-}
-
-MOVES: dict[CaseStep, dict[CaseStep, StepAction]] = {
-    S.NOT_STARTED: {S.NOTIFIED: StepAction.NOTICE},
-    S.NOTIFIED: {S.INVENTORIED: StepAction.INVENTORY},
-    S.INVENTORIED: {S.PLAN_POSTED: StepAction.POSTING},
-    S.PLAN_POSTED: {S.PLAN_APPROVED: StepAction.APPROVAL},
-    S.PLAN_APPROVED: {S.DECIDED: StepAction.DECISION, S.PAID: StepAction.PAYMENT},
-    S.DECIDED: {S.DECIDED_PAID: StepAction.PAYMENT},
-    S.PAID: {S.DECIDED_PAID: StepAction.DECISION},
-    S.DECIDED_PAID: {S.HANDED_OVER: StepAction.HANDOVER},
-    S.HANDED_OVER: {},
-}
-"""Every allowed move: current step → {next step: what it records}. Nothing else is."""
-
-NEEDS_DOCUMENT = frozenset({StepAction.NOTICE, StepAction.APPROVAL, StepAction.DECISION})
-"""Moves that are decisions: number, date and signer are required and the decision date
-is the legal date of the step."""
-
-
-def action_for(step_from: CaseStep, step_to: CaseStep) -> StepAction | None:
-    """What the move ``step_from → step_to`` records, or None if it is not allowed."""
-    return MOVES[step_from].get(step_to)
+__all__ = [
+    "ACTION_LABELS_VI",
+    "MOVES",
+    "NEEDS_DOCUMENT",
+    "CaseFacts",
+    "SideRecord",
+    "StepAction",
+    "StepRecord",
+    "StepRequest",
+    "TransitionOutcome",
+    "action_for",
+    "check_document",
+    "check_transition",
+    "needed_record",
+    "refuse",
+    "resolve_target",
+]
 
 
 def resolve_target(current: CaseStep, requested: CaseStep) -> CaseStep:
@@ -76,69 +68,10 @@ def resolve_target(current: CaseStep, requested: CaseStep) -> CaseStep:
 
 
 @dataclass(frozen=True)
-class StepRecord:
-    """A move already recorded in the case's history."""
-
-    step_from: CaseStep
-    step_to: CaseStep
-    occurred_on: dt.date
-    decision_date: dt.date | None = None
-
-    @property
-    def action(self) -> StepAction | None:
-        """What this move recorded (None for history that broke the rules)."""
-        return action_for(self.step_from, self.step_to)
-
-    @property
-    def legal_date(self) -> dt.date:
-        """The date periods count from: a decision's date, else the day it happened."""
-        if self.action in NEEDS_DOCUMENT and self.decision_date is not None:
-            return self.decision_date
-        return self.occurred_on
-
-
-@dataclass(frozen=True)
-class SideRecord:
-    """A side event already recorded (complaint, compulsory inventory, enforcement)."""
-
-    kind: EventKind
-    occurred_on: dt.date
-    decision_date: dt.date | None = None
-
-    @property
-    def legal_date(self) -> dt.date:
-        """The document's date when there is one, else the day it happened."""
-        return self.decision_date or self.occurred_on
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the rules need to know about a case."""
-
-    step: CaseStep
-    land_group: LandGroup
-    history: tuple[StepRecord, ...] = ()
-    approved_total_vnd: int = 0
-    paid_vnd: int = 0
-    last_payment_on: dt.date | None = None
-    complaint_open: bool = False
-    enforcement_stage: str | None = None
-    side: tuple[SideRecord, ...] = ()
-
-    def last_side(self, kind: EventKind) -> SideRecord | None:
-        """The latest side event of ``kind``."""
-        found = [r for r in self.side if r.kind == kind]
-        return found[-1] if found else None
-
-    def record(self, action: StepAction) -> StepRecord | None:
-        """The move that recorded ``action`` (the latest one)."""
-        found = [r for r in self.history if r.action == action]
-        return found[-1] if found else None
-
-
-@dataclass(frozen=True)
 class StepRequest:
-    """A person's request to move a case on, as entered."""
+    """A person's request to move a case on, as entered. ``decision_no`` and
+    ``decision_date`` are the step's main document (the notice, the inventory minutes, the
+    receipt…); ``documents`` the supporting ones; ``issuer_*`` who issued a decision."""
 
     to_step: CaseStep
     occurred_on: dt.date
@@ -147,6 +80,9 @@ class StepRequest:
     signer: str | None = None
     note: str | None = None
     shortfall_reason: str | None = None
+    issuer_level: str | None = None
+    issuer_unit: str | None = None
+    documents: Sequence[DocumentRef] = ()
 
     def cleaned(self) -> StepRequest:
         """The same request with text normalised (and a document number checked)."""
@@ -155,7 +91,12 @@ class StepRequest:
             self.decision_date, clean_text(self.signer, field="signer", label_vi="Người ký"),
             clean_text(self.note, field="note", label_vi="Ghi chú"),
             clean_text(self.shortfall_reason, field="shortfall_reason",
-                       label_vi="Lý do chưa chi trả đủ"))
+                       label_vi="Lý do chưa chi trả đủ"),
+            self.issuer_level, self.issuer_unit, tuple(d.cleaned() for d in self.documents))
+
+    def issuer(self) -> Issuer | None:
+        """The structured issuer, else the one the signer text names."""
+        return clean_issuer(self.issuer_level, self.issuer_unit, self.signer)
 
 
 @dataclass(frozen=True)
@@ -167,11 +108,7 @@ class TransitionOutcome:
     action: StepAction
     rule_version: str
     request: StepRequest = field(repr=False)
-
-
-def refuse(detail: str, message_vi: str, reason: str, **extra: object) -> InvalidTransition:
-    """An ``InvalidTransition`` with a machine ``reason`` (and e.g. ``field``) in ``extra``."""
-    return InvalidTransition(detail, message_vi=message_vi, reason=reason, **extra)
+    issuer: Issuer | None = None
 
 
 def _check_order(current: CaseStep, requested: CaseStep) -> tuple[CaseStep, StepAction]:
@@ -221,28 +158,24 @@ def check_document(what: str, *, required: bool, today: dt.date, occurred_on: dt
                      field="decision_date")
 
 
-def needed_record(facts: CaseFacts, action: StepAction) -> StepRecord:
-    """The history's record of ``action``; refuses when the history lacks it."""
-    record = facts.record(action)
-    if record is None:
-        label = ACTION_LABELS_VI[action]
-        raise refuse(f"history has no {action} step", f"Lịch sử hồ sơ thiếu bước {label} nên "
-                     "không kiểm tra được thời hạn; cần bổ sung lịch sử trước.",
-                     "history_missing", missing_action=action.value)
-    return record
-
-
 def check_transition(facts: CaseFacts, request: StepRequest, rules: RuleBook,
                      today: dt.date) -> TransitionOutcome:
     """Accept or refuse a move; raises ``InvalidTransition`` naming the rule it breaks."""
     req = request.cleaned()
     target, action = _check_order(facts.step, req.to_step)
-    check_document(ACTION_LABELS_VI[action], required=action in NEEDS_DOCUMENT,
-                   today=today, occurred_on=req.occurred_on, decision_no=req.decision_no,
-                   decision_date=req.decision_date, signer=req.signer)
-    legal = req.decision_date if action in NEEDS_DOCUMENT and req.decision_date else (
-        req.occurred_on)
     what = ACTION_LABELS_VI[action]
+    is_decision = action in NEEDS_DOCUMENT
+    check_document(what, required=is_decision, today=today, occurred_on=req.occurred_on,
+                   decision_no=req.decision_no, decision_date=req.decision_date,
+                   signer=req.signer)
+    check_paperwork(what, STEP_DOCUMENTS[action], occurred_on=req.occurred_on, today=today,
+                    main_no=req.decision_no, main_date=req.decision_date,
+                    main_signed=req.signer, documents=req.documents)
+    legal = req.decision_date if is_decision and req.decision_date else req.occurred_on
+    issuer = req.issuer() if is_decision else None
+    if is_decision:
+        check_issuer(what, issuer, legal, commune_name=facts.commune_name,
+                     organisation=facts.organisation)
     if facts.history:
         prev = facts.history[-1]
         prev_what = ACTION_LABELS_VI[prev.action] if prev.action else "bước trước"
@@ -256,55 +189,17 @@ def check_transition(facts: CaseFacts, request: StepRequest, rules: RuleBook,
     elif facts.step != S.NOT_STARTED:
         needed_record(facts, StepAction.NOTICE)
     rule_set = rules.for_date(legal)
-    if action == StepAction.APPROVAL:
-        rule_set = _check_posting(facts, legal, rules)
+    if action == StepAction.INVENTORY:
+        assert req.decision_date is not None  # check_paperwork requires it
+        check_inventory(facts, req.decision_date)
+    elif action == StepAction.APPROVAL:
+        rule_set = check_approval(facts, legal, rules)
     elif action == StepAction.DECISION:
-        rule_set = _check_notice(facts, legal, rules)
+        rule_set = check_decision(facts, legal, rules)
     elif action == StepAction.PAYMENT:
         _check_paid(facts, req)
         rule_set = rules.for_date(needed_record(facts, StepAction.APPROVAL).legal_date)
-    return TransitionOutcome(facts.step, target, action, rule_set.version, req)
-
-
-def _check_posting(facts: CaseFacts, approved_on: dt.date, rules: RuleBook) -> RuleSet:
-    posting = needed_record(facts, StepAction.POSTING)
-    rule_set = rules.for_date(posting.occurred_on)
-    limit = rule_set.limit(RuleKey.PLAN_POSTING)
-    short = (limit.due(posting.occurred_on) - approved_on).days
-    if short > 0:
-        raise refuse(
-            f"plan posted {posting.occurred_on}, approval {approved_on}: {short} days short",
-            f"Phương án phải được niêm yết ít nhất {limit.text_vi} trước khi phê duyệt — niêm "
-            f"yết ngày {fmt_date(posting.occurred_on)}, còn thiếu {short} ngày "
-            f"({limit.legal_reference}).", "posting_period_too_short", field="decision_date",
-            missing_days=short, rule_version=rule_set.version)
-    return rule_set
-
-
-def _check_notice(facts: CaseFacts, decided_on: dt.date, rules: RuleBook) -> RuleSet:
-    notice = needed_record(facts, StepAction.NOTICE)
-    noticed_on = notice.legal_date
-    rule_set = rules.for_date(noticed_on)
-    minimum = rule_set.limit(RuleKey.NOTICE_MIN, facts.land_group)
-    short = (minimum.due(noticed_on) - decided_on).days
-    if short > 0:
-        raise refuse(
-            f"decision {decided_on} only {(decided_on - noticed_on).days} days after notice",
-            f"Quyết định thu hồi phải sau thông báo ít nhất {minimum.text_vi} — thông báo ngày "
-            f"{fmt_date(noticed_on)}, còn thiếu {short} ngày ({minimum.legal_reference}).",
-            "notice_period_too_short", field="decision_date", missing_days=short,
-            rule_version=rule_set.version)
-    validity = rule_set.limit(RuleKey.NOTICE_VALIDITY)
-    expired_on = validity.due(noticed_on)
-    if decided_on > expired_on:
-        raise refuse(
-            f"notice of {noticed_on} lapsed on {expired_on}",
-            f"Thông báo thu hồi đất ngày {fmt_date(noticed_on)} đã hết hiệu lực "
-            f"{validity.text_vi} từ ngày {fmt_date(expired_on)}; cần ban hành thông báo mới "
-            f"trước khi quyết định thu hồi ({validity.legal_reference}).", "notice_expired",
-            field="decision_date", expired_on=expired_on.isoformat(),
-            rule_version=rule_set.version)
-    return rule_set
+    return TransitionOutcome(facts.step, target, action, rule_set.version, req, issuer)
 
 
 def _check_paid(facts: CaseFacts, req: StepRequest) -> None:

@@ -73,11 +73,11 @@ def test_one_bad_row_writes_nothing_and_is_reported(client: TestClient,
 
 
 def test_good_sheet_is_applied_in_one_go(client: TestClient, world: ApiWorld) -> None:
-    a, b = _cases(world, "inventoried", 2)
+    a, b = _cases(world, "decided_paid", 2)
     before = _events(world)
-    res = upload(client, world, xlsx([
-        [a, "plan_posted", TODAY, None, None, None, "Niêm yết tại UBND xã"],
-        [b, "plan_posted", TODAY, None, None, None, None],
+    res = upload(client, world, xlsx([  # each step with its minutes' number and date
+        [a, "handed_over", TODAY, "31/BB-BGMB", TODAY, None, "Bàn giao tại thực địa"],
+        [b, "handed_over", TODAY, "32/BB-BGMB", TODAY, None, None],
     ]))
     assert res.status_code == 200, res.text
     out = BulkResultOut.model_validate(res.json())

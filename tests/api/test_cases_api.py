@@ -20,7 +20,9 @@ from api.schemas import (
     PaymentResultOut,
     ProjectDetail,
 )
+from gis.domain import CaseStep
 from tests.api.conftest import ApiWorld
+from tests.papers import as_json, step_kwargs
 
 TODAY = dt.date.today().isoformat()
 
@@ -119,7 +121,8 @@ def test_stale_version_gets_409_with_current_state(client: TestClient, world: Ap
     version = client.get(f"/api/cases/{case_id}", headers=h).json()["version"]
     note = {"kind": "note", "occurred_on": TODAY, "note": "Người khác vừa sửa"}
     assert client.post(f"/api/cases/{case_id}/events", json=note, headers=h).status_code == 201
-    step = {"kind": "step", "to_step": "plan_posted", "occurred_on": TODAY}
+    step = {"kind": "step", "to_step": "plan_posted", "occurred_on": TODAY,
+            **as_json(step_kwargs(CaseStep.PLAN_POSTED, dt.date.fromisoformat(TODAY)))}
     res = client.post(f"/api/cases/{case_id}/events", json=step,
                       headers={**h, "If-Match": f'"{version}"'})
     assert res.status_code == 409

@@ -150,7 +150,8 @@ def test_columns_and_types(history: CaseHistory) -> None:
                                            "enforcement_stage"]
     assert list(history.events.columns) == ["case_key", "seq", "kind", "step_from", "step_to",
                                             "occurred_on", "decision_no", "decision_date",
-                                            "signer", "note", "recorded_at"]
+                                            "signer", "issuer_level", "issuer_unit", "note",
+                                            "recorded_at"]
     assert list(history.payments.columns) == ["case_key", "amount_vnd", "paid_on", "method",
                                               "voucher_no"]
     assert set(history.events["kind"]) <= {k.value for k in EventKind}
@@ -172,7 +173,8 @@ def test_plan_posting_and_approval_timing(history: CaseHistory) -> None:
 def test_documents_signers_and_recording(history: CaseHistory) -> None:
     ev = history.events
     docs = ev[ev["decision_no"].notna()]
-    assert docs["decision_no"].str.fullmatch(r"\d+/(QĐ-UBND|TB-UBND|BB-KĐ|BB-BGMB|BB-CC)").all()
+    assert docs["decision_no"].str.fullmatch(
+        r"\d+/(QĐ-UBND|TB-UBND|BB-KĐ|BB-BGMB|BB-CC|BB-HLYK|PC-TTPTQĐ)").all()
     assert (docs["decision_date"] == docs["occurred_on"]).all()
     assert docs["occurred_on"].map(lambda d: d.weekday() < 5).all()
     assert ev.loc[ev["decision_no"].isna(), "decision_date"].isna().all()
@@ -216,8 +218,13 @@ def test_complaints(cases: pd.DataFrame, history: CaseHistory) -> None:
     filed = ev[ev["kind"] == "complaint_filed"].set_index("case_key")["occurred_on"]
     resolved = ev[ev["kind"] == "complaint_resolved"].set_index("case_key")["occurred_on"]
     assert 0.015 <= len(filed) / len(cases) <= 0.035
+    register = history.complaints.set_index("case_key")
+    assert set(register.index) == set(filed.index)
     for key, day in filed.items():
-        assert 0 < (day - decision[key]).days <= 90
+        late = (day - decision[key]).days - 90
+        assert (day - decision[key]).days > 0 and register.loc[key, "late_days"] == max(0, late)
+    assert (register["late_days"] > 0).sum() == 1  # one complaint received late, flagged
+    assert set(register.loc[register["late_days"] > 0, "outcome"]) <= {"not_accepted", None}
     for key, day in resolved.items():
         assert 0 < (day - filed[key]).days <= 45
     open_keys = set(history.cases.loc[history.cases["complaint_open"], "case_key"])

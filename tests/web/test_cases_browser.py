@@ -172,7 +172,13 @@ def test_recorded_step_recolours_the_parcel_on_the_map(
     form_tab.select_option("#step-to_step", target)
     form_tab.fill("#step-occurred_on", local_today().isoformat())
     form_tab.fill("#step-decision_no", "77/BB-KĐ")
+    form_tab.fill("#step-decision_date", local_today().isoformat())
     form_tab.fill("#step-signer", "Nông Văn Thắng")
+    if target == "plan_posted" and local_today() >= dt.date(2026, 1, 1):
+        row = "#step-form [data-row='1']"  # the commune e-portal posting, from 2026
+        form_tab.select_option(f"{row} select", "eportal_posting")
+        form_tab.fill(f"{row} input[name=doc_no_1]", "5/TB-UBND")
+        form_tab.fill(f"{row} input[name=doc_date_1]", local_today().isoformat())
     with form_tab.expect_navigation():
         form_tab.click("#step-form button[type=submit]")
     assert "Đã ghi nhận bước mới" in form_tab.inner_text("#flash")

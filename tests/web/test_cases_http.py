@@ -34,6 +34,13 @@ PASSWORD = "mat-khau-ho-so-2026"
 MOVABLE = "c.step IN ('notified', 'inventoried')"
 """Cases whose next step needs no decision and no period to have run: inventory, posting."""
 NEXT = {"notified": "inventoried", "inventoried": "plan_posted"}
+
+
+def eportal_row(to: str, day: str) -> dict[str, str]:
+    """The e-portal posting a plan posted from 2026-01-01 carries (first document row)."""
+    if to != "plan_posted" or day < "2026-01-01":
+        return {}
+    return {"doc_kind_1": "eportal_posting", "doc_no_1": "5/TB-UBND", "doc_date_1": day}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -435,7 +442,8 @@ def test_a_valid_step_with_its_document_is_recorded(staff: TestClient,
     today = local_today().isoformat()
     res = staff.post(f"/cases/{case['id']}/step", data={
         **form, "to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "15/tb-ubnd",
-        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay"},
+        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay",
+        **eportal_row(NEXT[case["step"]], today)},
         files={"document": ("thong bao.pdf", PDF, "application/pdf")},
         follow_redirects=False)
     assert res.status_code == 303, res.text
@@ -454,7 +462,8 @@ def test_a_valid_step_with_its_document_is_recorded(staff: TestClient,
     # The same form sent again (double click, refresh) records nothing more.
     again = staff.post(f"/cases/{case['id']}/step", data={
         **form, "to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "15/tb-ubnd",
-        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay"},
+        "decision_date": today, "signer": "Hoàng Văn Đức", "note": "Gửi tận tay",
+        **eportal_row(NEXT[case["step"]], today)},
         follow_redirects=False)
     assert again.status_code == 303 and events(world, case["id"]) == before + 1
 
@@ -506,8 +515,10 @@ def test_future_date_is_refused_next_to_the_field(staff: TestClient,
         "decision_no": "số mười hai", "decision_date": local_today().isoformat(),
         "signer": "Vi Văn Tùng"})
     assert "123/QĐ-UBND" in (field_error(number.text, "step", "decision_no") or "")
+    today = local_today().isoformat()
     not_a_scan = staff.post(f"/cases/{case['id']}/step", data={
-        **form, "to_step": NEXT[case["step"]], "occurred_on": local_today().isoformat()},
+        **form, "to_step": NEXT[case["step"]], "occurred_on": today, "decision_no": "32/BB-KĐ",
+        "decision_date": today, **eportal_row(NEXT[case["step"]], today)},
         files={"document": ("quyet-dinh.pdf", b"just text, not a PDF", "application/pdf")})
     assert not_a_scan.status_code == 422
     assert "PDF" in (field_error(not_a_scan.text, "step", "document") or "")

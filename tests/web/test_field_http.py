@@ -259,7 +259,7 @@ def test_handover_on_site_only_when_the_workflow_allows_it(fielder: httpx.Client
                        params={"project": PROJECT}).json()["case"]
     assert card["handover"]["allowed"] is False
     refused = fielder.post(f"/field/api/cases/{early['case_id']}/handover",
-                           json={"version": card["version"]})
+                           json={"version": card["version"], "minutes_no": "21/BB-BGMB"})
     assert refused.status_code == 409  # InvalidTransition
     assert refused.json()["title"] == card["handover"]["reason"]
     assert "Chưa thể chuyển sang bước 'Đã bàn giao mặt bằng'" in refused.json()["title"]
@@ -269,9 +269,12 @@ def test_handover_on_site_only_when_the_workflow_allows_it(fielder: httpx.Client
                        params={"project": PROJECT}).json()["case"]
     assert card["handover"] == {"allowed": True, "reason": None}
     url = f"/field/api/cases/{ready['case_id']}/handover"
-    stale = fielder.post(url, json={"version": card["version"] + 1})
+    no_minutes = fielder.post(url, json={"version": card["version"]})
+    assert no_minutes.status_code == 422  # the handover minutes number is required
+    stale = fielder.post(url, json={"version": card["version"] + 1, "minutes_no": "21/BB-BGMB"})
     assert stale.status_code == 409 and stale.json()["extra"]["reason"] == "stale_version"
-    done = fielder.post(url, json={"version": card["version"], "note": "Bàn giao tại thực địa"},
+    done = fielder.post(url, json={"version": card["version"], "minutes_no": "21/bb-bgmb",
+                                   "note": "Bàn giao tại thực địa"},
                         headers={"Idempotency-Key": f"test-{uuid.uuid4()}"})
     assert done.status_code == 201, done.text
     assert done.json()["step"] == "handed_over"

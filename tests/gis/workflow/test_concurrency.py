@@ -28,6 +28,7 @@ from gis.workflow import (
 )
 from gis.workflow.service import EventResult
 from tests.gis.workflow.helpers import TODAY, D, square
+from tests.papers import consultation_kwargs, step_kwargs
 
 THREADS = 12
 
@@ -68,17 +69,19 @@ def case(busy_engine: Engine) -> dict[str, int]:
                                "(:u, 'staff', 'x') RETURNING id"), {"u": f"staff{n}"}
                           ).scalar_one()
     world = {"case": case_id, "staff": staff}
-    plan = [(CaseStep.NOTIFIED, D(2025, 3, 5), "12/TB-UBND"),
-            (CaseStep.INVENTORIED, D(2025, 3, 25), None),
-            (CaseStep.PLAN_POSTED, D(2025, 4, 4), None),
-            (CaseStep.PLAN_APPROVED, D(2025, 5, 20), "45/QĐ-UBND")]
-    for version, (step, on, doc) in enumerate(plan, start=1):
+    plan = [(CaseStep.NOTIFIED, D(2025, 3, 5)), (CaseStep.INVENTORIED, D(2025, 3, 25)),
+            (CaseStep.PLAN_POSTED, D(2025, 4, 4)), (CaseStep.PLAN_APPROVED, D(2025, 5, 20))]
+    for version, (step, on) in enumerate(plan, start=1):
         with Session(busy_engine) as s, s.begin():
+            if step == CaseStep.PLAN_APPROVED:
+                kw = consultation_kwargs(D(2025, 4, 4))
+                record_side_event(s, case_id, EventKind.CONSULTATION, actor_id=staff,
+                                  today=TODAY, **kw)
+                version += 1
             record_step(s, case_id, step, expected_version=version, occurred_on=on,
-                        decision_no=doc, decision_date=on if doc else None,
-                        signer="Chủ tịch" if doc else None, actor_id=staff, today=TODAY)
+                        actor_id=staff, today=TODAY, **step_kwargs(step, on))
     with Session(busy_engine) as s, s.begin():
-        set_approved_amounts(s, case_id, expected_version=5, land=1_200_000_000, structures=0,
+        set_approved_amounts(s, case_id, expected_version=6, land=1_200_000_000, structures=0,
                              crops=0, support=0, resettlement=0, actor_id=staff,
                              occurred_on=D(2025, 5, 20), today=TODAY)
     return world

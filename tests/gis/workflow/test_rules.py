@@ -59,8 +59,14 @@ def test_database_rules_equal_the_statutory_copy(session: Session) -> None:
        group=st.sampled_from([None, *LandGroup]))
 def test_sql_due_dates_match_python(session: Session, key: RuleKey, start: dt.date,
                                     group: LandGroup | None) -> None:
-    expected = None if key == RuleKey.NOTICE_MIN and group is None else (
-        RULES.for_date(start).limit(key, group).due(start))
+    rule_set = RULES.for_date(start)
+    if key == RuleKey.NOTICE_MIN and group is None:
+        expected = None
+    elif key == RuleKey.CONSULTATION_WITHIN:  # only from 2026 (Resolution 254)
+        found = rule_set.find(key)
+        expected = None if found is None else found.due(start)
+    else:
+        expected = rule_set.limit(key, group).due(start)
     got = session.execute(text("SELECT gpmb_time_limit_due(:k, CAST(:g AS land_group), :s, :s)"),
                           {"k": key.value, "g": group and group.value, "s": start}).scalar_one()
     assert got == expected
@@ -83,8 +89,12 @@ def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> dt.datetime:
 
 @pytest.mark.parametrize(("when", "code"), [
     (at(2025, 3, 5, 9), None),  # an ordinary Wednesday morning
-    (at(2025, 3, 5, 6, 0), None),
-    (at(2025, 3, 5, 21, 59), None),
+    (at(2025, 3, 5, 6, 0), "outside_office_hours"),
+    (at(2025, 3, 5, 21, 59), "outside_office_hours"),
+    (at(2025, 3, 5, 16, 59), None),
+    (at(2025, 3, 5, 17, 0), "outside_office_hours"),
+    (at(2025, 3, 5, 6, 59), "outside_office_hours"),
+    (at(2025, 3, 5, 7, 0), None),
     (at(2025, 3, 5, 22, 0), "night"),
     (at(2025, 3, 5, 5, 59), "night"),
     (at(2025, 3, 8), "weekend"),
@@ -101,7 +111,8 @@ def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> dt.datetime:
     (at(2026, 3, 9), "tet_period"),
     (at(2026, 3, 10), None),
     (dt.datetime(2025, 3, 5, 15, 30, tzinfo=dt.UTC), "night"),  # 22:30 in Vietnam
-    (dt.datetime(2025, 3, 5, 23, 30, tzinfo=dt.UTC), None),  # Thursday 06:30 in Vietnam
+    (dt.datetime(2025, 3, 5, 23, 30, tzinfo=dt.UTC), "outside_office_hours"),  # 06:30
+    (dt.datetime(2025, 3, 6, 1, 30, tzinfo=dt.UTC), None),  # Thursday 08:30 in Vietnam
     (dt.datetime(2025, 3, 5, 23, 0), "night"),  # naive: taken as Vietnam time
 ])
 def test_enforcement_blackout(when: dt.datetime, code: str | None) -> None:

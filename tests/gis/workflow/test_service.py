@@ -57,14 +57,16 @@ def test_payment_first_then_decision(world: World) -> None:
     assert w.step(c, S.HANDED_OVER, D(2025, 8, 5)).step == S.HANDED_OVER
 
 
-def test_rule_version_follows_the_notice_date(world: World) -> None:
-    """A notice of December 2025 keeps the 90-day minimum even for a 2026 decision."""
+def test_rule_version_follows_the_date_of_the_act(world: World) -> None:
+    """A notice of December 2025 and a decision of 2026: the decision is checked against
+    the 60-day minimum in force on its own date (docs/procedure.md)."""
     w, c = world, world.agri_case
     w.to_approved(c, notice=D(2025, 12, 10), approved=D(2026, 1, 20))
     with pytest.raises(InvalidTransition) as info:
-        w.decision(c, S.DECIDED, D(2026, 2, 9), "5/QĐ-UBND")  # 61 days
-    assert info.value.extra["rule_version"] == "LD2024"
-    assert w.decision(c, S.DECIDED, D(2026, 3, 10), "5/QĐ-UBND").rule_version == "LD2024"
+        w.decision(c, S.DECIDED, D(2026, 2, 7), "5/QĐ-UBND")  # 59 days
+    assert info.value.extra["rule_version"] == "NQ254-2026"
+    assert info.value.extra["missing_days"] == 1
+    assert w.decision(c, S.DECIDED, D(2026, 2, 8), "5/QĐ-UBND").rule_version == "NQ254-2026"
 
 
 def test_refusal_writes_nothing_and_keeps_the_session_usable(world: World) -> None:

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis.domain import CaseStep
+from gis.domain import CaseStep, EventKind
 from gis.errors import InvalidTransition
 from gis.landuse import LandGroup
 from gis.workflow import STATUTORY_RULE_BOOK as RULES
+from gis.workflow.paperwork import DocKind, DocumentRef
 from gis.workflow.rules import RuleKey
 from gis.workflow.transitions import (
     MOVES,
     CaseFacts,
+    SideRecord,
     StepAction,
     StepRecord,
     StepRequest,
@@ -34,18 +36,48 @@ DOCS = {StepAction.NOTICE: "12/TB-UBND", StepAction.APPROVAL: "45/QĐ-UBND",
         StepAction.DECISION: "123/QĐ-UBND"}
 
 
+TWO_TIER = D(2025, 7, 1)
+
+
+def signer_on(day: dt.date) -> str:
+    """The competent signer for a household's land on ``day``: the district chairman before
+    the two-tier government, the commune chairman from 2025-07-01."""
+    return "Chủ tịch UBND huyện Cao Lộc" if day < TWO_TIER else "Chủ tịch UBND xã Đồng Đăng"
+
+
+def papers(to: CaseStep, on: dt.date) -> tuple[DocumentRef, ...]:
+    """The supporting documents a lawful move to ``to`` on ``on`` carries."""
+    if to == S.NOTIFIED:
+        return (DocumentRef(DocKind.NOTICE_DELIVERY, "3/BB-GTB", on),)
+    if to == S.PLAN_POSTED and on >= D(2026, 1, 1):
+        return (DocumentRef(DocKind.EPORTAL_POSTING, "5/TB-UBND", on),)
+    return ()
+
+
 def request(to: CaseStep, on: dt.date, **kw: object) -> StepRequest:
-    """A request carrying a signed document dated ``on``."""
+    """A request carrying its documents dated ``on``, signed by the competent body."""
     fields: dict[str, object] = {"decision_no": "123/QĐ-UBND", "decision_date": on,
-                                 "signer": "Chủ tịch UBND xã"} | kw
+                                 "signer": signer_on(on), "documents": papers(to, on)} | kw
     return StepRequest(to, on, **fields)  # type: ignore[arg-type]
 
 
+def consulted(facts: CaseFacts) -> CaseFacts:
+    """The facts with a consultation held the day the posting period ended."""
+    posting = facts.record(StepAction.POSTING)
+    assert posting is not None
+    ended = RULES.for_date(posting.occurred_on).limit(RuleKey.PLAN_POSTING).due(
+        posting.occurred_on)
+    held = SideRecord(EventKind.CONSULTATION, ended, ended,
+                      (DocumentRef(DocKind.POSTING_END, "9/BB-NY", ended),))
+    return replace(facts, side=(*facts.side, held))
+
+
 def apply(facts: CaseFacts, req: StepRequest, today: dt.date = FAR_TODAY) -> CaseFacts:
-    """Check a move and return the facts after it."""
+    """Check a move and return the facts after it (a posted plan is then consulted on)."""
     out = check_transition(facts, req, RULES, today)
     record = StepRecord(out.step_from, out.step_to, req.occurred_on, req.decision_date)
-    return replace(facts, step=out.step_to, history=(*facts.history, record))
+    after = replace(facts, step=out.step_to, history=(*facts.history, record))
+    return consulted(after) if out.step_to == S.PLAN_POSTED else after
 
 
 def walk(group: LandGroup = AGRI, notice: dt.date = NOTICE,
@@ -79,7 +111,7 @@ ALL_PAIRS = [(a, b) for a in S for b in S]
 def reach(step: CaseStep) -> CaseFacts:
     """Facts of a lawful case standing at ``step`` (paid first for 'paid')."""
     if step == S.PAID:
-        return apply(walk(), StepRequest(S.PAID, D(2025, 3, 5) + dt.timedelta(90)))
+        return apply(walk(), request(S.PAID, D(2025, 3, 5) + dt.timedelta(90)))
     return walk(upto=step)
 
 
@@ -98,7 +130,7 @@ def test_every_pair_is_allowed_exactly_when_the_graph_says(current: CaseStep,
 
 
 def test_inventory_before_notice_names_the_missing_step() -> None:
-    err = refused(CaseFacts(S.NOT_STARTED, AGRI), StepRequest(S.INVENTORIED, D(2025, 3, 1)))
+    err = refused(CaseFacts(S.NOT_STARTED, AGRI), request(S.INVENTORIED, D(2025, 3, 1)))
     assert err.message_vi == ("Chưa thể chuyển sang bước 'Đã kiểm đếm': hồ sơ đang ở bước "
                               "'Chưa thông báo' — cần thông báo thu hồi đất trước.")
     assert err.extra == {"reason": "step_skipped", "current_step": "not_started",
@@ -106,9 +138,9 @@ def test_inventory_before_notice_names_the_missing_step() -> None:
 
 
 def test_handover_needs_decision_and_payment() -> None:
-    err = refused(walk(upto=S.DECIDED), StepRequest(S.HANDED_OVER, D(2025, 10, 1)))
+    err = refused(walk(upto=S.DECIDED), request(S.HANDED_OVER, D(2025, 10, 1)))
     assert "cần hoàn thành chi trả trước" in err.message_vi
-    err = refused(walk(upto=S.PLAN_APPROVED), StepRequest(S.HANDED_OVER, D(2025, 10, 1)))
+    err = refused(walk(upto=S.PLAN_APPROVED), request(S.HANDED_OVER, D(2025, 10, 1)))
     assert "cần quyết định thu hồi đất hoặc hoàn thành chi trả trước" in err.message_vi
 
 
@@ -120,8 +152,8 @@ def test_going_back_is_refused() -> None:
 
 def test_either_order_after_approval() -> None:
     decided = apply(walk(), request(S.DECIDED, D(2025, 9, 30)))
-    assert apply(decided, StepRequest(S.PAID, D(2025, 10, 2))).step == S.DECIDED_PAID
-    paid = apply(walk(), StepRequest(S.PAID, D(2025, 6, 1)))
+    assert apply(decided, request(S.PAID, D(2025, 10, 2))).step == S.DECIDED_PAID
+    paid = apply(walk(), request(S.PAID, D(2025, 6, 1)))
     assert apply(paid, request(S.DECIDED, D(2025, 9, 30))).step == S.DECIDED_PAID
 
 
@@ -167,7 +199,7 @@ def test_document_signed_after_the_step_is_refused() -> None:
 
 def test_step_before_the_previous_one_is_refused() -> None:
     facts = walk(upto=S.NOTIFIED)
-    err = refused(facts, StepRequest(S.INVENTORIED, D(2025, 3, 1)))
+    err = refused(facts, request(S.INVENTORIED, D(2025, 3, 1)))
     assert err.message_vi == "Ngày kiểm đếm (01/03/2025) không được trước ngày thông báo thu " \
         "hồi đất (05/03/2025)."
     assert err.extra["reason"] == "before_previous_step"
@@ -217,19 +249,19 @@ def test_posting_from_2026_needs_ten_days() -> None:
 
 def test_paid_needs_full_payment_or_a_reason() -> None:
     short = replace(walk(), approved_total_vnd=1_000_000_000, paid_vnd=800_000_000)
-    err = refused(short, StepRequest(S.PAID, D(2025, 6, 1)))
+    err = refused(short, request(S.PAID, D(2025, 6, 1)))
     assert err.message_vi.startswith("Chưa thể ghi nhận hoàn thành chi trả: đã chi "
                                      "800.000.000 đ trên 1.000.000.000 đ được duyệt, còn thiếu "
                                      "200.000.000 đ.")
     assert err.extra["reason"] == "payment_incomplete"
-    ok = check_transition(short, StepRequest(S.PAID, D(2025, 6, 1), shortfall_reason="Hộ không "
+    ok = check_transition(short, request(S.PAID, D(2025, 6, 1), shortfall_reason="Hộ không "
                           "nhận tiền, đã gửi Kho bạc"), RULES, FAR_TODAY)
     assert ok.step_to == S.PAID
 
 
 def test_paid_not_before_the_last_payment() -> None:
     facts = replace(walk(), last_payment_on=D(2025, 6, 10))
-    assert refused(facts, StepRequest(S.PAID, D(2025, 6, 9))).extra["reason"] == (
+    assert refused(facts, request(S.PAID, D(2025, 6, 9))).extra["reason"] == (
         "before_last_payment")
 
 
@@ -309,19 +341,23 @@ def test_every_lawful_path_reaches_handover(group: LandGroup, start: dt.date, pr
 @settings(max_examples=300, deadline=None)
 @given(group=groups, notice=dates)
 def test_notice_minimum_on_both_sides_of_2026(group: LandGroup, notice: dt.date) -> None:
-    """90/180 days for notices before 2026-01-01, 60/120 from then: the earliest lawful
-    decision day is accepted, the day before is one day short."""
+    """90/180 days for decisions before 2026-01-01, 60/120 for decisions from then — the
+    limit in force on the day of the act checked (a notice of 2025 followed by a decision
+    of 2026 gets the shorter period): the earliest lawful decision day is accepted, the day
+    before is refused."""
     agricultural = group != NON_AGRI
-    days = (90 if agricultural else 180) if notice < D(2026, 1, 1) else (
-        60 if agricultural else 120)
+    old, new = (90, 60) if agricultural else (180, 120)
+    new_from = D(2026, 1, 1)
+    earliest = notice + dt.timedelta(old)
+    if earliest >= new_from:
+        earliest = max(new_from, notice + dt.timedelta(new))
     history = (StepRecord(S.NOT_STARTED, S.NOTIFIED, notice, notice),
                StepRecord(S.NOTIFIED, S.INVENTORIED, notice + dt.timedelta(1)),
                StepRecord(S.INVENTORIED, S.PLAN_POSTED, notice + dt.timedelta(2)),
                StepRecord(S.PLAN_POSTED, S.PLAN_APPROVED, notice + dt.timedelta(32),
                           notice + dt.timedelta(32)))
     facts = CaseFacts(S.PLAN_APPROVED, group, history)
-    earliest = notice + dt.timedelta(days)
     out = check_transition(facts, request(S.DECIDED, earliest), RULES, FAR_TODAY)
-    assert out.rule_version == ("LD2024" if notice < D(2026, 1, 1) else "NQ254-2026")
+    assert out.rule_version == ("LD2024" if earliest < new_from else "NQ254-2026")
     err = refused(facts, request(S.DECIDED, earliest - dt.timedelta(1)))
-    assert err.extra["missing_days"] == 1
+    assert err.extra["reason"] == "notice_period_too_short"

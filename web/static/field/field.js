@@ -493,6 +493,8 @@
     if (c.handover.allowed) {
       out.push('<button type="button" id="handover" class="btn btn-primary btn-block">' + esc(_("Xác nhận bàn giao mặt bằng tại hiện trường")) + "</button>");
       out.push('<div id="handover-confirm" class="confirm-row" hidden>' +
+        '<label for="handover-minutes">' + esc(_("Số biên bản bàn giao (ký hôm nay)")) + '</label>' +
+        '<input id="handover-minutes" type="text" inputmode="text" placeholder="21/BB-BGMB" maxlength="100">' +
         '<button type="button" id="handover-yes" class="btn btn-warn">' + esc(_("Đúng, đã bàn giao hôm nay")) + "</button>" +
         '<button type="button" id="handover-no" class="btn btn-light">' + esc(_("Huỷ")) + "</button></div>");
     } else {
@@ -537,7 +539,9 @@
     var key = state.handoverKey && state.handoverKey.caseId === c.id ? state.handoverKey.key : newKey();
     state.handoverKey = { caseId: c.id, key: key };
     $("handover-yes").disabled = true;
-    send("/field/api/cases/" + c.id + "/handover", { version: c.version }, key).then(function () {
+    var minutes = $("handover-minutes").value.trim();
+    if (!minutes) { $("handover-yes").disabled = false; message("card-msg", _("Hãy nhập số biên bản bàn giao."), false); return; }
+    send("/field/api/cases/" + c.id + "/handover", { version: c.version, minutes_no: minutes }, key).then(function () {
       state.handoverKey = null;
       message("card-msg", _("Đã ghi nhận bàn giao mặt bằng."), true);
       if (state.grid && state.props[card.parcel_id]) { state.props[card.parcel_id].step = "handed_over"; }
