@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0009"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
