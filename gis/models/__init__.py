@@ -9,6 +9,14 @@ from gis.models.capital import (
     NationalDisbursementRate,
 )
 from gis.models.cases import CaseEvent, ClearanceCase, Payment
+from gis.models.compensation import (
+    CompensationDecision,
+    CompensationHousehold,
+    HouseholdCase,
+    LatePaymentRate,
+    LineItem,
+    Payee,
+)
 from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
 from gis.models.imports import ImportBatch, ImportBatchChange
@@ -30,17 +38,23 @@ __all__ = [
     "CaseNextDeadline",
     "ClearanceCase",
     "Commune",
+    "CompensationDecision",
+    "CompensationHousehold",
     "Disbursement",
     "DisbursementTarget",
+    "HouseholdCase",
     "ImportBatch",
     "ImportBatchChange",
     "LandUseLegacyCode",
     "LandUseType",
     "LandUser",
+    "LatePaymentRate",
+    "LineItem",
     "LoginAttempt",
     "NationalDisbursementRate",
     "Parcel",
     "ParcelLandUser",
+    "Payee",
     "Payment",
     "Project",
     "ProjectMilestone",
