@@ -16,6 +16,7 @@ from web import (
     case_routes,
     dashboard_routes,
     field_routes,
+    household_routes,
     import_routes,
     map_routes,
 )
@@ -66,3 +67,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(case_routes.router, dependencies=signed_in)
     app.include_router(admin_routes.router, dependencies=signed_in)
     app.include_router(admin_project_routes.router, dependencies=signed_in)
+    app.include_router(household_routes.router, dependencies=signed_in)
