@@ -149,7 +149,7 @@ class DecisionKind(StrEnum):
 
 
 DECISION_LABELS_VI: dict[DecisionKind, str] = {
-    DecisionKind.APPROVAL: "Phê duyệt",
+    DecisionKind.APPROVAL: "Phê duyệt phương án",
     DecisionKind.AMENDMENT: "Điều chỉnh",
     DecisionKind.SUPPLEMENT: "Bổ sung",
     DecisionKind.MIGRATED: "Chuyển từ dữ liệu cũ",
