@@ -123,14 +123,6 @@ ALTER TABLE payments DISABLE TRIGGER tr_payments_append_only;
 UPDATE payments SET kind = 'deposit' WHERE method = 'treasury_deposit';
 ALTER TABLE payments ENABLE TRIGGER tr_payments_append_only;
 
-ALTER TABLE payments
-    ADD CONSTRAINT ck_payments_kind_method
-        CHECK ((kind = 'deposit') = (method = 'treasury_deposit')),
-    ADD CONSTRAINT ck_payments_payee
-        CHECK (needs_review OR (household_id IS NOT NULL AND payee_id IS NOT NULL)),
-    ADD CONSTRAINT ck_payments_deposit_account
-        CHECK (kind = 'payment' OR deposit_account IS NOT NULL OR needs_review);
-
 -- Household records, their cases, a land-user payee, and the approved amounts of each case
 -- as line items under a migrated decision of the case's first land user. Idempotent: run by
 -- the migration (p_review: flagged for review) and by the demo loader.
@@ -227,6 +219,14 @@ FROM (SELECT c.id AS case_id, h.id AS household_id,
 WHERE p.case_id = f.case_id;
 UPDATE payments SET needs_review = true WHERE household_id IS NULL;
 ALTER TABLE payments ENABLE TRIGGER tr_payments_append_only;
+
+ALTER TABLE payments
+    ADD CONSTRAINT ck_payments_kind_method
+        CHECK ((kind = 'deposit') = (method = 'treasury_deposit')),
+    ADD CONSTRAINT ck_payments_payee
+        CHECK (needs_review OR (household_id IS NOT NULL AND payee_id IS NOT NULL)),
+    ADD CONSTRAINT ck_payments_deposit_account
+        CHECK (kind = 'payment' OR deposit_account IS NOT NULL OR needs_review);
 
 -- Decisions, line items, payees and rates are history: corrections are new rows.
 CREATE TRIGGER tr_compensation_decisions_append_only
