@@ -34,7 +34,7 @@ from gis.errors import GpmbError
 from gis.workflow.calendar import local_today
 
 router = APIRouter(prefix="/api", tags=["households"])
-WRITE_ERRORS = problems(401, 403, 404, 409, 422)
+WRITE_ERRORS = problems(401, 403, 404, 409, 422, 428)
 
 
 def household_out(v: HouseholdView, user: Principal) -> HouseholdOut:
