@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gis import mapdata
+from gis.access import require_case
 from gis.cases import (
     SORTS,
     CaseFilter,
@@ -322,6 +323,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
     with _sessions(request) as session:
         try:
             if _user(request).role in WRITERS:  # open the land users' household records
+                require_case(session, page_scope(request), case_id)
                 ensure_case_households(session, case_id)
                 session.commit()
             context = _case_context(request, session, case_id)

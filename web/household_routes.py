@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
-from gis.compensation.view import household_view
+from gis.compensation.view import household_view, require_household
 from gis.domain import (
     DECISION_LABELS_VI,
     ITEM_LABELS_VI,
@@ -34,6 +34,7 @@ from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.models import User
 from gis.parcel_info import PAYMENT_METHODS_VI
 from gis.workflow.calendar import local_today
+from web.auth import page_scope
 from web.case_forms import (
     CSRF_COOKIE,
     FormErrors,
@@ -148,6 +149,7 @@ def household_page(request: Request, household_id: Id, saved: str | None = None
     """One household record with its plan, payees and ledger."""
     with request.app.state.sessions() as session:
         try:
+            require_household(session, page_scope(request), household_id)
             context = _context(request, session, household_id)
         except NotFound as exc:
             return templates.TemplateResponse(request, "case_error.html", {

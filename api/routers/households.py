@@ -29,7 +29,12 @@ from gis.cases import get_case
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.records import ensure_case_households
-from gis.compensation.view import HouseholdView, case_household_views, household_view
+from gis.compensation.view import (
+    HouseholdView,
+    case_household_views,
+    household_view,
+    require_household,
+)
 from gis.errors import GpmbError
 from gis.workflow.calendar import local_today
 
@@ -83,6 +88,7 @@ def household_out(v: HouseholdView, user: Principal) -> HouseholdOut:
 def get_household(household_id: Id, user: CurrentUser, session: SessionDep,
                   response: Response) -> HouseholdOut:
     """Decisions with line items, payees with shares, the ledger with late-payment interest."""
+    require_household(session, user.scope, household_id)
     out = household_out(household_view(session, household_id, local_today()), user)
     response.headers["ETag"] = etag(out.version)
     return out
@@ -93,7 +99,7 @@ def get_household(household_id: Id, user: CurrentUser, session: SessionDep,
 def get_case_households(case_id: Id, user: CurrentUser, session: SessionDep
                         ) -> list[HouseholdOut]:
     """Every land user of the case's parcel with a record in the case's project."""
-    get_case(session, case_id)
+    get_case(session, case_id, scope=user.scope)
     return [household_out(v, user) for v in case_household_views(session, case_id,
                                                                   local_today())]
 
@@ -103,7 +109,7 @@ def get_case_households(case_id: Id, user: CurrentUser, session: SessionDep
 def open_case_households(case_id: Id, user: CaseWriter, session: SessionDep
                          ) -> list[HouseholdOut]:
     """One record per land user of the parcel (with the land user as payee); idempotent."""
-    get_case(session, case_id)
+    get_case(session, case_id, scope=user.scope)
     ensure_case_households(session, case_id)
     session.commit()
     return [household_out(v, user) for v in case_household_views(session, case_id,

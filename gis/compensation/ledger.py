@@ -308,7 +308,8 @@ def reverse_payment(
         case = lock_case(session, original.case_id)
         user = act_as(session, actor_id, case)
         earlier = session.scalars(select(Payment).where(
-            Payment.idempotency_key == key, Payment.recorded_by == user.id)).first() if key else None
+            Payment.idempotency_key == key, Payment.recorded_by == user.id)
+        ).first() if key else None
         if earlier is not None:
             # A retry after midnight without an explicit date is still the same request.
             if (earlier.reverses_payment_id, earlier.note) != (payment_id, why) or (

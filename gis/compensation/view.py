@@ -9,12 +9,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, require_case
 from gis.compensation.arithmetic import EntryInterest
-from gis.compensation.records import HouseholdMoney, PayeeMoney, case_households, load_household
+from gis.compensation.records import (
+    HouseholdMoney,
+    PayeeMoney,
+    case_households,
+    household_not_found,
+    load_household,
+)
 from gis.domain import CaseStep, LandUserKind
+from gis.errors import NotFound
 from gis.models import (
     ClearanceCase,
     CompensationDecision,
+    HouseholdCase,
     LandUser,
     LineItem,
     Parcel,
@@ -76,6 +85,20 @@ class HouseholdView:
     def is_organisation(self) -> bool:
         """An organisation's record (its decisions are the province's)."""
         return self.land_user.kind == LandUserKind.ORGANISATION
+
+
+def require_household(session: Session, scope: Scope, household_id: int) -> None:
+    """NotFound unless one of the record's cases is within ``scope`` (as for cases, ids
+    outside it cannot be probed)."""
+    cases = list(session.scalars(select(HouseholdCase.case_id).where(
+        HouseholdCase.household_id == household_id).order_by(HouseholdCase.case_id)))
+    for case_id in cases:
+        try:
+            require_case(session, scope, case_id)
+            return
+        except NotFound:
+            continue
+    raise household_not_found(household_id)
 
 
 def household_view(session: Session, household_id: int, today: dt.date) -> HouseholdView:

@@ -5,7 +5,7 @@ approved amounts become line items under a migrated decision of its first land u
 payment gets that land user as payee, flagged "needs review".
 
 Revision ID: 0008
-Revises: 0010 (0007 when developed; re-chained after main merged 0010)
+Revises: 0011 (0007 when developed; re-chained after main merged 0010 and 0011)
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0008"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
