@@ -22,6 +22,7 @@ from api.routers import (
     documents,
     exports,
     health,
+    households,
     imports,
     login_page,
     parcels,
@@ -97,6 +98,7 @@ def create_app(
     # /api/cases/bulk-steps before /api/cases/{case_id}
     app.include_router(case_writes.router)
     app.include_router(cases.router)
+    app.include_router(households.router)
     app.include_router(documents.router)
     app.include_router(resettlement.router)
     app.include_router(exports.router)

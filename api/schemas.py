@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from gis.domain import CaseStep, EventKind, LandUserKind, PaymentMethod, Role
+from gis.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
 from gis.workflow.authority import IssuerLevel
 from gis.workflow.complaints import ComplaintOutcome
 from gis.workflow.deadlines import DeadlineKind
@@ -166,6 +166,11 @@ class PaymentOut(Orm):
     note: str | None
     recorded_by: int | None
     recorded_at: dt.datetime
+    household_id: int | None = None
+    payee_id: int | None = None
+    kind: LedgerKind = LedgerKind.PAYMENT
+    deposit_account: str | None = None
+    needs_review: bool = False
 
 
 class DeadlineOut(BaseModel):
@@ -258,7 +263,6 @@ class EventIn(BaseModel):
     note: Text = Field(default=None, max_length=2000)
     at: dt.datetime | None = Field(default=None, description="start of an enforcement")
     remote_area: bool = False
-    shortfall_reason: Text = Field(default=None, max_length=2000)
     version: int | None = Field(default=None, ge=1)
     issuer_level: IssuerLevel | None = None
     issuer_unit: Text = Field(default=None, max_length=200, examples=["UBND xã Kiên Mộc"])
@@ -291,13 +295,16 @@ class EventResultOut(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    """A payment or treasury deposit, in whole VND."""
+    """A payment to a payee of one of the case's households, or a deposit for them
+    (``method="treasury_deposit"`` with ``deposit_account``), in whole VND."""
 
     model_config = ConfigDict(extra="forbid")
 
+    payee_id: int = Field(ge=1, description="a payee of a household record of the case")
     amount_vnd: Vnd = Field(gt=0, le=10**15)
     paid_on: dt.date
     method: PaymentMethod
+    deposit_account: Text = Field(default=None, max_length=300)
     voucher_no: Text = Field(default=None, max_length=100)
     note: Text = Field(default=None, max_length=2000)
     version: int | None = Field(default=None, ge=1)
@@ -323,21 +330,6 @@ class PaymentResultOut(BaseModel):
     approved_total_vnd: int
     outstanding_vnd: int
     version: int
-
-
-class AmountsIn(BaseModel):
-    """Approved amounts by component, whole VND."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    land: Vnd = Field(ge=0, le=10**15)
-    structures: Vnd = Field(ge=0, le=10**15)
-    crops: Vnd = Field(ge=0, le=10**15)
-    support: Vnd = Field(ge=0, le=10**15)
-    resettlement: Vnd = Field(ge=0, le=10**15)
-    note: Text = Field(default=None, max_length=2000)
-    occurred_on: dt.date | None = None
-    version: int | None = Field(default=None, ge=1)
 
 
 class BulkRowOut(Orm):

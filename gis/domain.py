@@ -106,3 +106,77 @@ class LandUserKind(StrEnum):
     INDIVIDUAL = "individual"
     ORGANISATION = "organisation"
     COMMUNITY = "community"
+
+
+class ItemKind(StrEnum):
+    """What a line item of an approved compensation plan pays for."""
+
+    LAND = "land"  # bồi thường về đất
+    STRUCTURES = "structures"  # nhà, công trình, tài sản
+    CROPS = "crops"  # cây trồng, vật nuôi
+    SUPPORT_LIFE = "support_life"  # hỗ trợ ổn định đời sống
+    SUPPORT_JOB = "support_job"  # hỗ trợ đào tạo, chuyển đổi nghề
+    SUPPORT_RENT = "support_rent"  # hỗ trợ thuê nhà
+    SUPPORT_OTHER = "support_other"  # hỗ trợ khác
+    RESETTLEMENT = "resettlement"  # tái định cư
+    EARLY_HANDOVER_BONUS = "early_handover_bonus"  # thưởng bàn giao mặt bằng sớm
+
+
+ITEM_LABELS_VI: dict[ItemKind, str] = {
+    ItemKind.LAND: "Bồi thường về đất",
+    ItemKind.STRUCTURES: "Nhà, công trình, tài sản",
+    ItemKind.CROPS: "Cây trồng, vật nuôi",
+    ItemKind.SUPPORT_LIFE: "Hỗ trợ ổn định đời sống",
+    ItemKind.SUPPORT_JOB: "Hỗ trợ chuyển đổi nghề",
+    ItemKind.SUPPORT_RENT: "Hỗ trợ thuê nhà",
+    ItemKind.SUPPORT_OTHER: "Hỗ trợ khác",
+    ItemKind.RESETTLEMENT: "Tái định cư",
+    ItemKind.EARLY_HANDOVER_BONUS: "Thưởng bàn giao mặt bằng sớm",
+}
+
+ITEM_COMPONENT: dict[ItemKind, str] = {
+    ItemKind.LAND: "land", ItemKind.STRUCTURES: "structures", ItemKind.CROPS: "crops",
+    ItemKind.SUPPORT_LIFE: "support", ItemKind.SUPPORT_JOB: "support",
+    ItemKind.SUPPORT_RENT: "support", ItemKind.SUPPORT_OTHER: "support",
+    ItemKind.RESETTLEMENT: "resettlement", ItemKind.EARLY_HANDOVER_BONUS: "support",
+}
+"""Which of the case's five approved-amount columns a line item adds to."""
+
+
+class DecisionKind(StrEnum):
+    """How a compensation decision relates to the household's earlier ones."""
+
+    APPROVAL = "approval"  # quyết định phê duyệt phương án
+    AMENDMENT = "amendment"  # điều chỉnh: replaces the decision it amends
+    SUPPLEMENT = "supplement"  # bổ sung: adds to the decisions in force
+    MIGRATED = "migrated"  # amounts from before household records (revision 0008)
+
+
+DECISION_LABELS_VI: dict[DecisionKind, str] = {
+    DecisionKind.APPROVAL: "Phê duyệt phương án",
+    DecisionKind.AMENDMENT: "Điều chỉnh",
+    DecisionKind.SUPPLEMENT: "Bổ sung",
+    DecisionKind.MIGRATED: "Chuyển từ dữ liệu cũ",
+}
+
+
+class PayeeKind(StrEnum):
+    """Who may receive a household's money."""
+
+    LAND_USER = "land_user"  # the land user of the record
+    AUTHORISED = "authorised"  # người được ủy quyền (giấy ủy quyền)
+    HEIR = "heir"  # người thừa kế (văn bản thừa kế)
+
+
+PAYEE_LABELS_VI: dict[PayeeKind, str] = {
+    PayeeKind.LAND_USER: "Người sử dụng đất",
+    PayeeKind.AUTHORISED: "Người được ủy quyền",
+    PayeeKind.HEIR: "Người thừa kế",
+}
+
+
+class LedgerKind(StrEnum):
+    """A ledger entry is money handed to the payee, or deposited for them."""
+
+    PAYMENT = "payment"
+    DEPOSIT = "deposit"  # gửi tài khoản tạm giữ tại Kho bạc (từ chối nhận / vắng mặt)

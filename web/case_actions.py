@@ -13,18 +13,13 @@ from sqlalchemy.orm import Session
 from gis.access import PROVINCE
 from gis.case_owner import assign_responsible
 from gis.cases import get_case
+from gis.compensation.ledger import record_payment, reverse_payment
 from gis.documents import store_document
 from gis.domain import CaseStep, EventKind, PaymentMethod
 from gis.errors import InvalidInput, NotFound
 from gis.models import Payment, ResettlementAllocation, User
 from gis.resettlement import allocate_plot, release_allocation
-from gis.workflow import (
-    record_payment,
-    record_side_event,
-    record_step,
-    reverse_payment,
-    set_approved_amounts,
-)
+from gis.workflow import record_side_event, record_step
 from gis.workflow.boundary import check_version, parse_enum
 from gis.workflow.service import EventResult
 from web.case_forms import (
@@ -37,8 +32,6 @@ from web.case_forms import (
     text_value,
     vnd_value,
 )
-
-AMOUNT_PARTS = ("land", "structures", "crops", "support", "resettlement")
 
 Action = Callable[[Session, Request, int, User, Posted], None]
 
@@ -78,7 +71,6 @@ def record_step_form(session: Session, request: Request, case_id: int, user: Use
         decision_no=text_value(v, "decision_no"), decision_date=date_value(v, "decision_date"),
         signer=text_value(v, "signer"), note=text_value(v, "note"), actor_id=user.id,
         idempotency_key=text_value(v, "idem"),
-        shortfall_reason=text_value(v, "shortfall_reason"),
         issuer_level=text_value(v, "issuer_level"), issuer_unit=text_value(v, "issuer_unit"),
         documents=documents_value(v))
     _attach(session, request, case_id, result, user, posted)
@@ -124,29 +116,19 @@ def _pct(values: dict[str, str]) -> Decimal | None:
 
 def record_payment_form(session: Session, request: Request, case_id: int, user: User,
                         posted: Posted) -> None:
-    """The payment form: whole VND, date, method, voucher."""
+    """The payment form: payee, whole VND, date, method (a deposit with its account),
+    voucher."""
     v = posted.values
     version = _version(posted)
+    payee = int_value(v, "payee_id", "Chọn người nhận tiền.")
     amount = vnd_value(v, "amount_vnd")
     paid_on = required_date(v, "paid_on")
     record_payment(session, case_id, amount, paid_on,
-                   parse_enum(PaymentMethod, v.get("method", ""), "method"),
+                   parse_enum(PaymentMethod, v.get("method", ""), "method"), payee_id=payee,
+                   deposit_account=text_value(v, "deposit_account"),
                    voucher_no=text_value(v, "voucher_no"), note=text_value(v, "note"),
                    actor_id=user.id, idempotency_key=text_value(v, "idem"),
                    expected_version=version)
-
-
-def set_amounts_form(session: Session, request: Request, case_id: int, user: User,
-                     posted: Posted) -> None:
-    """The approved-amounts form: the five components in whole VND."""
-    v = posted.values
-    version = _version(posted)
-    land, structures, crops, support, resettlement = (vnd_value(v, n) for n in AMOUNT_PARTS)
-    set_approved_amounts(session, case_id, expected_version=version, land=land,
-                         structures=structures, crops=crops, support=support,
-                         resettlement=resettlement, actor_id=user.id,
-                         note=text_value(v, "note"), occurred_on=date_value(v, "occurred_on"),
-                         idempotency_key=text_value(v, "idem"))
 
 
 def reverse_payment_form(payment_id: int) -> Action:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gis import mapdata
+from gis.access import require_case
 from gis.cases import (
     SORTS,
     CaseFilter,
@@ -32,8 +33,18 @@ from gis.cases import (
     search_cases,
     step_counts,
 )
+from gis.compensation.records import ensure_case_households
+from gis.compensation.view import case_household_views
 from gis.documents import list_documents
-from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep, EventKind, Role
+from gis.domain import (
+    ITEM_LABELS_VI,
+    PAYEE_LABELS_VI,
+    STEP_LABELS_VI,
+    STEP_ORDER,
+    CaseStep,
+    EventKind,
+    Role,
+)
 from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.models import (
     Commune,
@@ -54,7 +65,6 @@ from gis.workflow.side_events import KIND_LABELS_VI, SIDE_DOCUMENTS
 from gis.workflow.transitions import ACTION_LABELS_VI, MOVES, NEEDS_DOCUMENT
 from web.auth import page_scope
 from web.case_actions import (
-    AMOUNT_PARTS,
     Action,
     allocate_plot_form,
     assign_owner_form,
@@ -63,7 +73,6 @@ from web.case_actions import (
     record_step_form,
     release_plot_form,
     reverse_payment_form,
-    set_amounts_form,
 )
 from web.case_forms import (
     CSRF_COOKIE,
@@ -98,17 +107,17 @@ SIDE_KINDS = (EventKind.CONSULTATION, EventKind.NOTICE_RENEWED, EventKind.RECOVE
 SIDE_NEEDS_DOCUMENT = frozenset(SIDE_DOCUMENTS)
 FORM_FIELDS = {
     "step": frozenset({"to_step", "occurred_on", "decision_no", "decision_date", "signer",
-                       "note", "shortfall_reason", "document", "documents", "issuer_level",
+                       "note", "document", "documents", "issuer_level",
                        "issuer_unit"}),
     "side": frozenset({"kind", "occurred_on", "decision_no", "decision_date", "signer", "note",
                        "at", "document", "documents", "issuer_level", "issuer_unit",
                        "exception_kind", "project_kind", "consent_pct", "complainant",
                        "decision_received_on", "complaint_id", "outcome"}),
-    "payment": frozenset({"amount_vnd", "paid_on", "method", "voucher_no", "note"}),
+    "payment": frozenset({"payee_id", "amount_vnd", "paid_on", "method", "deposit_account",
+                          "voucher_no", "note"}),
     "reversal": frozenset({"reason", "reversed_on"}),
     "allocation": frozenset({"plot_id", "allocated_on", "decision_no"}),
     "release": frozenset({"released_on"}),
-    "amounts": frozenset({*AMOUNT_PARTS, "occurred_on", "note"}),
     "owner": frozenset({"responsible_officer", "responsible_unit"}),
 }
 SAVED_VI = {
@@ -118,14 +127,12 @@ SAVED_VI = {
     "reversal": "Đã đảo bút toán chi trả.",
     "allocation": "Đã giao lô tái định cư cho hồ sơ.",
     "release": "Đã thu hồi lô tái định cư.",
-    "amounts": "Đã cập nhật giá trị phương án được duyệt.",
     "owner": "Đã lưu người phụ trách hồ sơ.",
 }
 RESENT_VI = ("Biểu mẫu này đã được gửi trước đó. Trang đã hiện trạng thái mới nhất của hồ sơ; "
              "hãy kiểm tra rồi gửi lại nếu vẫn cần.")
 ANCHORS = {"step": "history", "side": "history", "payment": "money", "reversal": "money",
-           "allocation": "resettlement", "release": "resettlement", "amounts": "money",
-           "owner": "owner"}
+           "allocation": "resettlement", "release": "resettlement", "owner": "owner"}
 
 
 def _sessions(request: Request) -> Session:
@@ -291,6 +298,7 @@ def _case_context(request: Request, session: Session, case_id: int, *,
                 if h["parcel_id"] == p.id), None)
     map_url = f"/projects/{d.project_code}/map" + (
         f"#map=18/{hit['lat']:.6f}/{hit['lon']:.6f}&p={p.id}" if hit else "")
+    households = case_household_views(session, case_id, today)
     kept = posted.values if posted is not None and errors is not None else {}
     version = kept.get("version") if keep_version and kept.get("version") else str(c.version)
     return {
@@ -306,12 +314,13 @@ def _case_context(request: Request, session: Session, case_id: int, *,
         "next_steps": [(to, STEP_LABELS_VI[to], ACTION_LABELS_VI[action],
                         action in NEEDS_DOCUMENT) for to, action in MOVES[c.step].items()],
         "side_kinds": [(k, KIND_LABELS_VI[k], k in SIDE_NEEDS_DOCUMENT) for k in SIDE_KINDS],
-        "methods": PAYMENT_METHODS_VI, "amount_parts": AMOUNT_PARTS,
+        "methods": PAYMENT_METHODS_VI, "households": households,
+        "item_labels": ITEM_LABELS_VI, "payee_labels": PAYEE_LABELS_VI,
+        "payee_names": {p.payee.id: p.payee.full_name for h in households for p in h.payees},
         "doc_kinds": DOC_LABELS_VI, "issuer_levels": LEVEL_LABELS_VI,
         "outcomes": OUTCOME_LABELS_VI, "exception_kinds": EXCEPTION_LABELS_VI,
         "project_kinds": PROJECT_KIND_LABELS_VI, "doc_row_count": DOCUMENT_ROWS,
         "can_pay": STEP_ORDER[c.step] >= STEP_ORDER[CaseStep.PLAN_APPROVED],
-        "can_set_amounts": c.step in {CaseStep.PLAN_APPROVED, CaseStep.DECIDED},
         "csrf_token": request.cookies.get(CSRF_COOKIE, ""), "version": version,
         "errors": errors, "kept": kept,
         "idem": kept.get("idem") or _new_key(), "new_key": _new_key,
@@ -324,6 +333,10 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
     (for staff) the forms."""
     with _sessions(request) as session:
         try:
+            if _user(request).role in WRITERS:  # open the land users' household records
+                require_case(session, page_scope(request), case_id)
+                ensure_case_households(session, case_id)
+                session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
             return _refused(request, 404, exc.message_vi)
@@ -400,12 +413,6 @@ async def post_side_event(request: Request, case_id: Id) -> Response:
 async def post_payment(request: Request, case_id: Id) -> Response:
     """Add a payment to the ledger (whole VND, never above what is outstanding)."""
     return await _post(request, case_id, "payment", record_payment_form)
-
-
-@router.post("/cases/{case_id}/amounts")
-async def post_amounts(request: Request, case_id: Id) -> Response:
-    """Set the approved amounts by component (between plan approval and payment)."""
-    return await _post(request, case_id, "amounts", set_amounts_form)
 
 
 @router.post("/cases/{case_id}/payments/{payment_id}/reversal")

@@ -17,6 +17,7 @@ from web import (
     committee_routes,
     dashboard_routes,
     field_routes,
+    household_routes,
     import_routes,
     map_routes,
 )
@@ -68,3 +69,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(admin_routes.router, dependencies=signed_in)
     app.include_router(admin_project_routes.router, dependencies=signed_in)
     app.include_router(committee_routes.router, dependencies=signed_in)
+    app.include_router(household_routes.router, dependencies=signed_in)

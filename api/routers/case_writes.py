@@ -1,5 +1,6 @@
-"""Changing cases: events (steps, side events, notes), payments, reversals, approved
-amounts, and bulk steps from Excel. Each route parses, calls ``gis``, commits, shapes.
+"""Changing cases: events (steps, side events, notes), payments, reversals and bulk steps
+from Excel; approved amounts come from household decisions (``households``). Each route
+parses, calls ``gis``, commits, shapes.
 
 Concurrency: ``If-Match`` (or a ``version`` field); a stale one is 409 with the case as it
 now stands under ``extra.current``. ``Idempotency-Key``: a retried request returns the same
@@ -20,7 +21,6 @@ from api.errors import problems
 from api.http import Id, IdempotencyKey, IfMatch, etag, version_from
 from api.routers.cases import detail_out
 from api.schemas import (
-    AmountsIn,
     BulkResultOut,
     BulkRowOut,
     EventIn,
@@ -31,15 +31,10 @@ from api.schemas import (
 )
 from gis.bulk_steps import apply_rows, read_sheet
 from gis.cases import case_detail
+from gis.compensation.ledger import record_payment, reverse_payment
 from gis.domain import EventKind
 from gis.errors import Conflict, GpmbError, ImportRejected, InvalidInput
-from gis.workflow import (
-    record_payment,
-    record_side_event,
-    record_step,
-    reverse_payment,
-    set_approved_amounts,
-)
+from gis.workflow import record_side_event, record_step
 from gis.workflow.calendar import local_today
 from gis.workflow.money import PaymentResult
 from gis.workflow.service import EventResult
@@ -106,8 +101,8 @@ def post_event(case_id: Id, body: EventIn, user: FieldWriter, session: SessionDe
                 occurred_on=body.occurred_on, decision_no=body.decision_no,
                 decision_date=body.decision_date, signer=body.signer, note=body.note,
                 actor_id=user.id, idempotency_key=idempotency_key,
-                shortfall_reason=body.shortfall_reason, issuer_level=body.issuer_level,
-                issuer_unit=body.issuer_unit, documents=body.document_refs())
+                issuer_level=body.issuer_level, issuer_unit=body.issuer_unit,
+                documents=body.document_refs())
         else:
             result = record_side_event(
                 session, case_id, body.kind, occurred_on=body.occurred_on, actor_id=user.id,
@@ -129,10 +124,12 @@ def post_event(case_id: Id, body: EventIn, user: FieldWriter, session: SessionDe
 def post_payment(case_id: Id, body: PaymentIn, user: CaseWriter, session: SessionDep,
                  response: Response, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> PaymentResultOut:
-    """Whole VND, once the plan is approved, never above what is outstanding."""
+    """Whole VND to a named payee, once the plan is approved, never above the payee's share
+    or what is outstanding on the case; a deposit needs its deposit account."""
     version = version_from(if_match, body.version, required=False)
     with current_state_on_conflict(session, case_id, user):
         result = record_payment(session, case_id, body.amount_vnd, body.paid_on, body.method,
+                                payee_id=body.payee_id, deposit_account=body.deposit_account,
                                 voucher_no=body.voucher_no, note=body.note, actor_id=user.id,
                                 idempotency_key=idempotency_key, expected_version=version)
         session.commit()
@@ -152,24 +149,6 @@ def post_reversal(payment_id: Id, body: ReversalIn, user: CaseWriter, session: S
                                  reversed_on=body.reversed_on)
         session.commit()
     return _payment_out(result, response)
-
-
-@router.put("/cases/{case_id}/amounts", response_model=EventResultOut,
-            responses=WRITE_ERRORS, summary="Set the approved amounts by component")
-def put_amounts(case_id: Id, body: AmountsIn, user: CaseWriter, session: SessionDep,
-                response: Response, if_match: IfMatch = None,
-                idempotency_key: IdempotencyKey = None) -> EventResultOut:
-    """Land, structures, crops, support and resettlement in whole VND; version required."""
-    version = version_from(if_match, body.version, required=True)
-    assert version is not None
-    with current_state_on_conflict(session, case_id, user):
-        result = set_approved_amounts(
-            session, case_id, expected_version=version, land=body.land,
-            structures=body.structures, crops=body.crops, support=body.support,
-            resettlement=body.resettlement, actor_id=user.id, note=body.note,
-            occurred_on=body.occurred_on, idempotency_key=idempotency_key)
-        session.commit()
-    return _event_out(result, response)
 
 
 @router.post("/cases/bulk-steps", response_model=BulkResultOut,

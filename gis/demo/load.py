@@ -31,6 +31,7 @@ from gis.demo.committee import insert_committee
 from gis.demo.communes import load_communes
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
 from gis.demo.history import CaseHistory, generate_case_history
+from gis.demo.households import DEPOSIT_ACCOUNT, enrich_households
 from gis.demo.parcels import generate_parcels
 from gis.demo.people import generate_land_users
 from gis.demo.projects import DEMO_PROJECTS, EXPRESSWAY_CODE, POLICE_HQ_CODE, ProjectSpec
@@ -334,7 +335,31 @@ def _write_cases(conn: Connection, raw: PgConnection[Any], cases_in: pd.DataFram
         cur.execute("SELECT setval('case_events_id_seq', (SELECT max(id) FROM case_events))")
         _copy_frame(cur, "event_documents", docs)
         _copy_frame(cur, "complaints", register)
-        _copy_frame(cur, "payments", pay.astype({"amount_vnd": "int64"}))
+        cur.execute("CREATE TEMP TABLE demo_payments (case_id bigint, amount_vnd bigint,"
+                    " paid_on date, method payment_method, voucher_no text) ON COMMIT DROP")
+        _copy_frame(cur, "demo_payments", pay.astype({"amount_vnd": "int64"}))
+    # Household records, payees and itemised decisions from the generated amounts; each
+    # payment goes to the first land user of its parcel.
+    conn.execute(text("SELECT gpmb_backfill_households(false)"))
+    conn.execute(text(
+        """
+        INSERT INTO payments (case_id, amount_vnd, paid_on, method, voucher_no, household_id,
+                              payee_id, kind, deposit_account)
+        SELECT p.case_id, p.amount_vnd, p.paid_on, p.method, p.voucher_no, h.id, y.id,
+               CASE WHEN p.method = 'treasury_deposit' THEN 'deposit' ELSE 'payment' END
+                   ::ledger_kind,
+               CASE WHEN p.method = 'treasury_deposit' THEN :account END
+        FROM demo_payments p JOIN clearance_cases c ON c.id = p.case_id
+        JOIN LATERAL (SELECT pu.land_user_id FROM parcel_land_users pu
+                      WHERE pu.parcel_id = c.parcel_id
+                      ORDER BY pu.share_pct DESC, pu.land_user_id LIMIT 1) u ON true
+        JOIN compensation_households h
+            ON h.project_id = c.project_id AND h.land_user_id = u.land_user_id
+        JOIN LATERAL (SELECT min(id) AS id FROM compensation_payees
+                      WHERE household_id = h.id) y ON true
+        ORDER BY p.case_id, p.paid_on
+        """), {"account": DEPOSIT_ACCOUNT})
+    enrich_households(conn)
     conn.execute(text("ALTER TABLE clearance_cases ENABLE TRIGGER tr_audit"))
     return len(ev), len(pay)
 

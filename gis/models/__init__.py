@@ -20,6 +20,14 @@ from gis.models.committee import (
     CommitteeUnitUser,
     KeyProjectChange,
 )
+from gis.models.compensation import (
+    CompensationDecision,
+    CompensationHousehold,
+    HouseholdCase,
+    LatePaymentRate,
+    LineItem,
+    Payee,
+)
 from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
 from gis.models.imports import ImportBatch, ImportBatchChange
@@ -55,21 +63,27 @@ __all__ = [
     "CommitteeUnit",
     "CommitteeUnitUser",
     "Commune",
+    "CompensationDecision",
+    "CompensationHousehold",
     "Complaint",
     "Disbursement",
     "DisbursementTarget",
     "EnforcementBlackout",
     "EventDocument",
+    "HouseholdCase",
     "ImportBatch",
     "ImportBatchChange",
     "KeyProjectChange",
     "LandUseLegacyCode",
     "LandUseType",
     "LandUser",
+    "LatePaymentRate",
+    "LineItem",
     "LoginAttempt",
     "NationalDisbursementRate",
     "Parcel",
     "ParcelLandUser",
+    "Payee",
     "Payment",
     "Project",
     "ProjectMilestone",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gis.domain import CaseStep, EventKind, PaymentMethod
+from gis.domain import CaseStep, EventKind, LedgerKind, PaymentMethod
 from gis.models.base import (
     Base,
     Geom,
@@ -104,7 +104,8 @@ class CaseEvent(Base):
 
 
 class Payment(Base):
-    """A ledger entry: money paid (or deposited); corrections are reversing entries."""
+    """A ledger entry: money paid to a payee of a household, or deposited for them;
+    corrections are reversing entries."""
 
     __tablename__ = "payments"
     __table_args__ = (Index("uq_payments_idempotency_key",
@@ -125,5 +126,11 @@ class Payment(Base):
     recorded_at: Mapped[dt.datetime] = created_at()
     idempotency_key: Mapped[str | None] = mapped_column(Text)
     """Unique per user (``recorded_by``), see revision 0011."""
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("compensation_households.id"))
+    payee_id: Mapped[int | None] = mapped_column(ForeignKey("compensation_payees.id"))
+    kind: Mapped[LedgerKind] = mapped_column(pg_enum(LedgerKind, "ledger_kind"),
+                                             server_default=LedgerKind.PAYMENT.value)
+    deposit_account: Mapped[str | None] = mapped_column(Text)
+    needs_review: Mapped[bool] = mapped_column(server_default="false")
 
     case: Mapped[ClearanceCase] = relationship(back_populates="payments")

@@ -4,6 +4,8 @@ One query over the replayed case state (``gis.progress.state``) with grouping se
 each level is exact: sums add up (the total of a column is the sum of its rows), and
 households (distinct land users of the cases' parcels) are counted without duplicates at
 every level — a household holding land in two communes is one household in the total.
+Households approved and paid come from the household compensation records: approved with
+a decision in force at the end of the day, paid when paid + deposited = approved > 0.
 """
 
 from __future__ import annotations
@@ -122,6 +124,9 @@ _H_COLUMNS = ", ".join(["households", *(f"h_{s.value}" for s in CaseStep),
                         "households_handed_over"])
 
 
+_RECORD_COLUMNS = frozenset({"households_approved", "households_paid"})
+"""Counted from the household compensation records (revision 0008), not the case steps."""
+
 _GROUPS = "GROUPING SETS ((project_id, commune_code), (project_id), (commune_code), ())"
 
 _FIGURES = f""",
@@ -165,15 +170,40 @@ a AS (
         count(*) AS households,
         {_step_cols("h", "count(*) FILTER (WHERE {cond})", mask=True)},
         count(*) FILTER (WHERE steps & {step_mask(COUNTED)} <> 0) AS households_counted,
-        count(*) FILTER (WHERE steps & {step_mask(APPROVED)} <> 0) AS households_approved,
-        count(*) FILTER (WHERE steps & {step_mask(PAID)} <> 0) AS households_paid,
         count(*) FILTER (WHERE steps & {step_mask(HANDED)} <> 0) AS households_handed_over
     FROM hu GROUP BY gid, project_id, commune_code
+), hd AS (
+    -- Household records: the decisions in force at the end of the day, and their ledger.
+    SELECT d.household_id, sum(d.total_vnd) AS approved
+    FROM compensation_decisions d
+    WHERE d.decision_date <= :as_of AND NOT EXISTS (
+        SELECT 1 FROM compensation_decisions x
+        WHERE x.amends_decision_id = d.id AND x.decision_date <= :as_of)
+    GROUP BY d.household_id
+), hl AS (
+    SELECT y.household_id, sum(y.amount_vnd) AS settled FROM payments y
+    WHERE y.household_id IS NOT NULL AND y.paid_on <= :as_of GROUP BY y.household_id
+), hr AS (
+    -- A household is approved with a plan in force, paid when paid + deposited = approved
+    -- > 0; it counts wherever one of its cases is.
+    SELECT GROUPING(s.project_id, s.commune_code) AS gid, s.project_id, s.commune_code,
+        count(DISTINCT hc.household_id) AS households_approved,
+        count(DISTINCT hc.household_id) FILTER (
+            WHERE hd.approved > 0 AND COALESCE(hl.settled, 0) = hd.approved) AS households_paid
+    FROM s JOIN compensation_household_cases hc ON hc.case_id = s.id
+    JOIN hd ON hd.household_id = hc.household_id
+    LEFT JOIN hl ON hl.household_id = hc.household_id
+    GROUP BY {_GROUPS}
 )
-SELECT a.*, {", ".join("h." + c for c in _H_COLUMNS.split(", "))}
+SELECT a.*, {", ".join("h." + c for c in _H_COLUMNS.split(", ") if c not in _RECORD_COLUMNS)},
+    COALESCE(hr.households_approved, 0) AS households_approved,
+    COALESCE(hr.households_paid, 0) AS households_paid
 FROM a LEFT JOIN h ON h.gid = a.gid
     AND h.project_id IS NOT DISTINCT FROM a.project_id
     AND h.commune_code IS NOT DISTINCT FROM a.commune_code
+LEFT JOIN hr ON hr.gid = a.gid
+    AND hr.project_id IS NOT DISTINCT FROM a.project_id
+    AND hr.commune_code IS NOT DISTINCT FROM a.commune_code
 """
 _SQL = case_state_sql() + _FIGURES
 _CURRENT_SQL = case_state_sql(current=True) + _FIGURES.replace(

@@ -3,7 +3,8 @@
 A milestone is *achieved* when its measure reached the target share, *late* when its date
 passed without that, *at risk* when the recent pace forecasts reaching it after the date
 (or never), and *on track* otherwise. The measure depends on the milestone's kind: the
-share of the area handed over (``handover_*``), of parcels paid (``payment_*``) or of
+share of the area handed over (``handover_*``), of households paid in full (``payment_*``,
+from the household compensation records: the provinces' deadlines count households) or of
 parcels with an approved plan (``plan_*``).
 """
 
@@ -36,7 +37,7 @@ MILESTONE_STATUS_VI: dict[MilestoneStatus, str] = {
 
 MEASURE_LABELS_VI = {
     "handover": "diện tích đã bàn giao",
-    "payment": "số thửa đã chi trả",
+    "payment": "số hộ đã chi trả",
     "plan": "số thửa đã phê duyệt phương án",
 }
 
@@ -72,8 +73,9 @@ def share(figures: Figures, kind: str) -> float:
     what = measure(kind)
     if what == "handover":
         return float(figures.handed_over_m2 / figures.area_m2) if figures.area_m2 else 0.0
-    done = figures.parcels_paid if what == "payment" else figures.parcels_approved
-    return done / figures.parcels if figures.parcels else 0.0
+    if what == "payment":
+        return figures.households_paid / figures.households if figures.households else 0.0
+    return figures.parcels_approved / figures.parcels if figures.parcels else 0.0
 
 
 def check_milestone(title: str, kind: str, due_date: dt.date, target_share: Decimal | None,

@@ -1,22 +1,25 @@
 """Progress over time: the weekly S-curve of a project, its recent pace and a forecast.
 
 The curve is read from the same history as the figures: a case counts as handed over from
-the day of its handover event, a household as paid from the first day one of its cases
-reached a paid step. So the curve's point for a week ending on day D equals the figures
-as of D (a test holds the two together).
+the day of its handover event; a household record counts as paid on the days its payees
+had received or had deposited all of its approved amount (an amending decision may make it
+unpaid again). So the curve's point for a week ending on day D equals the figures as of D
+(a test holds the two together).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.progress.state import HANDED, PAID, in_list
+from gis.progress.state import HANDED, in_list
 
 PACE_WEEKS = 8
 MIN_ACTIVE_WEEKS = 3
@@ -34,19 +37,21 @@ WITH h AS (
     WHERE c.project_id = :project_id AND e.kind = 'step'
       AND e.step_to IN {in_list(HANDED)} AND e.occurred_on <= :as_of
     GROUP BY c.id, c.recovered_area_m2
-), p AS (
-    SELECT u.land_user_id, min(e.occurred_on) AS on_day
-    FROM clearance_cases c JOIN case_events e ON e.case_id = c.id
-    JOIN parcel_land_users u ON u.parcel_id = c.parcel_id
-    WHERE c.project_id = :project_id AND e.kind = 'step'
-      AND e.step_to IN {in_list(PAID)} AND e.occurred_on <= :as_of
-    GROUP BY u.land_user_id
+), hh AS (
+    SELECT id FROM compensation_households WHERE project_id = :project_id
 )
-SELECT 'area' AS what, on_day, sum(area_m2) AS amount FROM h GROUP BY on_day
+SELECT 'area' AS what, on_day, sum(area_m2) AS amount, NULL::bigint AS household_id,
+       NULL::bigint AS decision_id, NULL::bigint AS amends_id
+FROM h GROUP BY on_day
 UNION ALL
-SELECT 'households', on_day, count(*) FROM p GROUP BY on_day
+SELECT 'decision', d.decision_date, d.total_vnd, d.household_id, d.id, d.amends_decision_id
+FROM compensation_decisions d JOIN hh ON hh.id = d.household_id
+WHERE d.decision_date <= :as_of
 UNION ALL
-SELECT 'first', min(e.occurred_on), NULL FROM case_events e
+SELECT 'entry', y.paid_on, y.amount_vnd, y.household_id, NULL, NULL
+FROM payments y JOIN hh ON hh.id = y.household_id WHERE y.paid_on <= :as_of
+UNION ALL
+SELECT 'first', min(e.occurred_on), NULL, NULL, NULL, NULL FROM case_events e
     JOIN clearance_cases c ON c.id = e.case_id WHERE c.project_id = :project_id
 ORDER BY 2
 """
@@ -97,13 +102,13 @@ def s_curve(session: Session, project_id: int, as_of: dt.date, *,
 
     The curve starts with the week holding the project's first event (or ``start``).
     """
-    rows = session.execute(text(_SQL), {"project_id": project_id, "as_of": as_of}).all()
+    rows = list(session.execute(text(_SQL), {"project_id": project_id, "as_of": as_of}))
     first = next((r.on_day for r in rows if r.what == "first"), None)
     begin = start or first or as_of
     weeks = max(0, math.ceil((as_of - begin).days / 7))
     ends = [as_of - dt.timedelta(days=7 * k) for k in range(weeks, -1, -1)]
     area = sorted((r.on_day, Decimal(r.amount)) for r in rows if r.what == "area")
-    households = sorted((r.on_day, int(r.amount)) for r in rows if r.what == "households")
+    households = paid_household_changes(rows)
     points: list[CurvePoint] = []
     a_sum, h_sum, ai, hi = Decimal(0), 0, 0, 0
     for end in ends:
@@ -115,6 +120,29 @@ def s_curve(session: Session, project_id: int, as_of: dt.date, *,
             hi += 1
         points.append(CurvePoint(end, a_sum, h_sum))
     return SCurve(as_of, points)
+
+
+def paid_household_changes(rows: list[Any]) -> list[tuple[dt.date, int]]:
+    """(day, +1 / −1) each time a household record becomes paid or stops being paid, from
+    its decisions (``what="decision"``) and ledger entries (``what="entry"``)."""
+    by_household: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        if r.what in {"decision", "entry"}:
+            by_household[r.household_id].append(r)
+    changes: list[tuple[dt.date, int]] = []
+    for items in by_household.values():
+        decisions = [r for r in items if r.what == "decision"]
+        paid = False
+        for day in sorted({r.on_day for r in items}):
+            known = [d for d in decisions if d.on_day <= day]
+            replaced = {d.amends_id for d in known if d.amends_id is not None}
+            approved = sum(int(d.amount) for d in known if d.decision_id not in replaced)
+            settled = sum(int(r.amount) for r in items if r.what == "entry" and r.on_day <= day)
+            now = approved > 0 and settled == approved
+            if now != paid:
+                changes.append((day, 1 if now else -1))
+                paid = now
+    return sorted(changes)
 
 
 def pace(curve: SCurve, total_area_m2: Decimal, *, weeks: int = PACE_WEEKS) -> Pace:

@@ -3,8 +3,10 @@
 Sheet 1: one row per commune and a total row whose additive columns are ``SUM`` formulas
 over the rows (households are distinct counts, so their total is written as a value: a
 household holding land in two communes counts once). Sheet 2: milestones; sheet 3: the
-weekly S-curve; sheet 4: the capital disbursement of the as-of year (plan revisions, disbursed
-to date against the plan, the investor's target and the national average, month by month).
+weekly S-curve; sheet 4: the payment table per household, commune by commune
+(``gis.reports.households``); sheet 5: the capital disbursement of the as-of year (plan
+revisions, disbursed to date against the plan, the investor's target and the national
+average, month by month).
 Vietnamese headings, number formats, frozen header, column widths.
 """
 
@@ -29,6 +31,7 @@ from gis.progress.disbursement import (
 )
 from gis.progress.figures import EMPTY, Figures, progress_figures
 from gis.progress.overview import ProjectProgress, project_progress
+from gis.reports.households import household_rows, household_sheet
 from gis.reports.period import Period, ReportPeriod, fmt_date, report_period
 
 HA = "#,##0.00"
@@ -241,6 +244,8 @@ def build_workbook(session: Session, code: str, as_of: dt.date,
     _main_sheet(wb.active, progress, span, start.by_commune, start.total)
     _milestone_sheet(wb.create_sheet(), progress)
     _curve_sheet(wb.create_sheet(), progress)
+    household_sheet(wb.create_sheet(), household_rows(session, progress.project.id, as_of),
+                    f"{progress.project.code} — {progress.project.name}", as_of)
     _disbursement_sheet(wb.create_sheet(), disbursement_figures(
         session, progress.project.id, as_of), as_of)
     wb.properties.title = f"Báo cáo tiến độ GPMB {progress.project.code} {as_of.isoformat()}"

@@ -1,18 +1,14 @@
 """The clearance workflow: legal steps, time limits, deadlines and the payment ledger.
 
 Pure rules (``transitions``, ``side_events``, ``rules``, ``calendar``, ``deadlines``) and
-the functions that apply them to the database (``service``, ``money``, ``overdue``). The
+the functions that apply them to the database (``service``, ``overdue``); money per
+household is in ``gis.compensation``. The
 service functions run in the caller's transaction; see ``gis.workflow.service``.
 """
 
 from gis.workflow.calendar import check_enforcement_time, enforcement_blackout
 from gis.workflow.deadlines import Deadline, DeadlineKind, is_overdue, next_deadline
-from gis.workflow.money import (
-    PaymentResult,
-    record_payment,
-    reverse_payment,
-    set_approved_amounts,
-)
+from gis.workflow.money import PaymentResult
 from gis.workflow.overdue import CaseDeadline, case_deadlines, overdue_cases
 from gis.workflow.rules import (
     STATUTORY_RULE_BOOK,
@@ -50,10 +46,7 @@ __all__ = [
     "next_deadline",
     "overdue_cases",
     "record_note",
-    "record_payment",
     "record_side_event",
     "record_step",
-    "reverse_payment",
     "rule_set_for",
-    "set_approved_amounts",
 ]

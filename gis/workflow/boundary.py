@@ -186,6 +186,15 @@ def touch(case: ClearanceCase) -> None:
     case.updated_at = func.now()
 
 
+def plan_items(session: Session, case_id: int) -> int:
+    """How many line items of decisions in force concern the case."""
+    return int(session.scalar(text("""
+        SELECT count(*) FROM compensation_line_items li
+        WHERE li.case_id = :c AND NOT EXISTS (
+            SELECT 1 FROM compensation_decisions a WHERE a.amends_decision_id = li.decision_id)
+    """), {"c": case_id}) or 0)
+
+
 def load_facts(session: Session, case: ClearanceCase) -> CaseFacts:
     """Everything the pure rules need about ``case``, read from the database."""
     group = session.scalar(
@@ -230,6 +239,7 @@ def load_facts(session: Session, case: ClearanceCase) -> CaseFacts:
                       for e in steps if e.step_from and e.step_to),
         approved_total_vnd=case.approved_total_vnd,
         paid_vnd=case.paid_vnd,
+        plan_items=plan_items(session, case.id),
         last_payment_on=last_paid,
         complaint_open=case.complaint_open,
         enforcement_stage=case.enforcement_stage,

@@ -147,7 +147,8 @@ class CaseFacts:
     land_group: LandGroup
     history: tuple[StepRecord, ...] = ()
     approved_total_vnd: int = 0
-    paid_vnd: int = 0
+    paid_vnd: int = 0  # paid + deposited (the case ledger's sum)
+    plan_items: int = 0  # line items in force for the case (a 0 VND plan still has items)
     last_payment_on: dt.date | None = None
     complaint_open: bool = False
     enforcement_stage: str | None = None

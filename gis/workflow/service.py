@@ -42,8 +42,6 @@ from gis.workflow.rules import load_rule_book
 from gis.workflow.side_events import SideOutcome, SideRequest, check_side_event
 from gis.workflow.transitions import StepRequest, check_transition
 
-SHORTFALL_PREFIX = "Lý do chưa chi trả đủ: "
-
 
 @dataclass(frozen=True)
 class EventResult:
@@ -75,15 +73,6 @@ def replay(event: CaseEvent, case: ClearanceCase) -> EventResult:
                        event.rule_version, replayed=True)
 
 
-def _step_note(req: StepRequest) -> str | None:
-    # The shortfall reason is kept in the event's note: the history must say why a case
-    # counts as paid while money is still owed.
-    parts = [req.note] if req.note else []
-    if req.shortfall_reason:
-        parts.append(SHORTFALL_PREFIX + req.shortfall_reason)
-    return "\n".join(parts) or None
-
-
 def _same_step(event: CaseEvent, case_id: int, req: StepRequest) -> bool:
     # Asking for 'decided' when already paid records 'decided_paid': the same request.
     targets = {req.to_step}
@@ -93,14 +82,14 @@ def _same_step(event: CaseEvent, case_id: int, req: StepRequest) -> bool:
             and event.step_to in targets
             and (event.occurred_on, event.decision_no, event.decision_date, event.signer,
                  event.note) == (req.occurred_on, req.decision_no, req.decision_date,
-                                 req.signer, _step_note(req)))
+                                 req.signer, req.note))
 
 
 def record_step(
     session: Session, case_id: int, to_step: CaseStep, *, expected_version: int,
     occurred_on: dt.date, decision_no: str | None = None, decision_date: dt.date | None = None,
     signer: str | None = None, note: str | None = None, actor_id: int,
-    idempotency_key: str | None = None, shortfall_reason: str | None = None,
+    idempotency_key: str | None = None,
     issuer_level: str | None = None, issuer_unit: str | None = None,
     documents: Sequence[DocumentRef] = (), today: dt.date | None = None,
 ) -> EventResult:
@@ -108,15 +97,15 @@ def record_step(
 
     ``decision_no`` / ``decision_date`` are the step's main document, ``documents`` the
     supporting ones (``paperwork.DocumentRef``), ``issuer_*`` the issuing body of a
-    decision (else read from ``signer``). ``shortfall_reason`` lets a case count as paid
-    while money is still owed (e.g. it was deposited with the treasury). ``today``
+    decision (else read from ``signer``). "Paid" needs paid + deposited = approved
+    (``transitions.check_settled``). ``today``
     defaults to today's date in Vietnam.
     """
     today = today or local_today()
     key = clean_key(idempotency_key)
     req = StepRequest(parse_enum(CaseStep, to_step, "to_step"), occurred_on, decision_no,
-                      decision_date, signer, note, shortfall_reason, issuer_level,
-                      issuer_unit, tuple(documents)).cleaned()
+                      decision_date, signer, note, issuer_level, issuer_unit,
+                      tuple(documents)).cleaned()
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
         user = act_as(session, actor_id, case, field_may=req.to_step == CaseStep.HANDED_OVER)
@@ -131,7 +120,7 @@ def record_step(
         event = CaseEvent(
             case_id=case.id, kind=EventKind.STEP, step_from=outcome.step_from,
             step_to=outcome.step_to, occurred_on=req.occurred_on, decision_no=req.decision_no,
-            decision_date=req.decision_date, signer=req.signer, note=_step_note(req),
+            decision_date=req.decision_date, signer=req.signer, note=req.note,
             rule_version=outcome.rule_version, recorded_by=user.id, idempotency_key=key,
             **_issuer_columns(outcome.issuer))
         session.add(event)

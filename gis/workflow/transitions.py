@@ -79,7 +79,6 @@ class StepRequest:
     decision_date: dt.date | None = None
     signer: str | None = None
     note: str | None = None
-    shortfall_reason: str | None = None
     issuer_level: str | None = None
     issuer_unit: str | None = None
     documents: Sequence[DocumentRef] = ()
@@ -90,8 +89,6 @@ class StepRequest:
             CaseStep(self.to_step), self.occurred_on, clean_decision_no(self.decision_no),
             self.decision_date, clean_text(self.signer, field="signer", label_vi="Người ký"),
             clean_text(self.note, field="note", label_vi="Ghi chú"),
-            clean_text(self.shortfall_reason, field="shortfall_reason",
-                       label_vi="Lý do chưa chi trả đủ"),
             self.issuer_level, self.issuer_unit, tuple(d.cleaned() for d in self.documents))
 
     def issuer(self) -> Issuer | None:
@@ -199,6 +196,8 @@ def check_transition(facts: CaseFacts, request: StepRequest, rules: RuleBook,
     elif action == StepAction.PAYMENT:
         _check_paid(facts, req)
         rule_set = rules.for_date(needed_record(facts, StepAction.APPROVAL).legal_date)
+    if action == StepAction.HANDOVER:
+        check_settled(facts)
     return TransitionOutcome(facts.step, target, action, rule_set.version, req, issuer)
 
 
@@ -209,11 +208,23 @@ def _check_paid(facts: CaseFacts, req: StepRequest) -> None:
             f"Ngày hoàn thành chi trả ({fmt_date(req.occurred_on)}) không được trước lần chi "
             f"trả cuối ({fmt_date(facts.last_payment_on)}).", "before_last_payment",
             field="occurred_on", previous_date=facts.last_payment_on.isoformat())
+    check_settled(facts)
+
+
+def check_settled(facts: CaseFacts) -> None:
+    """The money condition of "paid" and of handover: paid + deposited = approved with
+    approved > 0, or a 0 VND plan recorded by a decision (which names its legal ground)."""
+    if facts.approved_total_vnd == 0:
+        if facts.plan_items == 0:
+            raise refuse("no plan recorded", "Chưa có quyết định phê duyệt phương án với các "
+                         "khoản bồi thường, hỗ trợ cho thửa đất này; phương án 0 đồng cũng phải "
+                         "có quyết định và căn cứ pháp lý.", "no_approved_plan")
+        return
     short = facts.approved_total_vnd - facts.paid_vnd
-    if short > 0 and req.shortfall_reason is None:
+    if short > 0:
         raise refuse(
             f"paid {facts.paid_vnd} of {facts.approved_total_vnd} VND",
-            f"Chưa thể ghi nhận hoàn thành chi trả: đã chi {fmt_vnd(facts.paid_vnd)} trên "
-            f"{fmt_vnd(facts.approved_total_vnd)} được duyệt, còn thiếu {fmt_vnd(short)}. Nếu "
-            "tiền đã gửi Kho bạc hoặc có lý do khác, hãy ghi lý do.", "payment_incomplete",
-            field="shortfall_reason", outstanding_vnd=short)
+            f"Chưa thể ghi nhận hoàn thành chi trả: đã chi trả và gửi {fmt_vnd(facts.paid_vnd)}"
+            f" trên {fmt_vnd(facts.approved_total_vnd)} được duyệt, còn thiếu {fmt_vnd(short)}."
+            " Tiền hộ không nhận phải được ghi là khoản gửi tài khoản tạm giữ.",
+            "payment_incomplete", outstanding_vnd=short)

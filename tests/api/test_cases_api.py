@@ -8,6 +8,7 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
+from api.household_schemas import HouseholdOut
 from api.routers.projects import ProjectOut
 from api.schemas import (
     AllocationOut,
@@ -32,6 +33,14 @@ def _case(world: ApiWorld, step: str, offset: int = 0, **extra: str) -> int:
     return int(str(world.scalar(
         f"SELECT id FROM clearance_cases WHERE step = :s {cond} ORDER BY id OFFSET :o LIMIT 1",
         s=step, o=offset)))
+
+
+def _payee(world: ApiWorld, case_id: int) -> int:
+    """The first payee of the case's household that has an approved plan."""
+    return int(str(world.scalar(
+        "SELECT min(y.id) FROM compensation_payees y JOIN compensation_household_cases hc"
+        " ON hc.household_id = y.household_id WHERE hc.case_id = :c AND EXISTS (SELECT 1 FROM"
+        " compensation_decisions d WHERE d.household_id = y.household_id)", c=case_id)))
 
 
 def test_projects_detail_and_alignments(client: TestClient, world: ApiWorld) -> None:
@@ -144,7 +153,13 @@ def test_idempotent_retries_write_once(client: TestClient, world: ApiWorld) -> N
     case_id = _case(world, "plan_approved")
     h = {**world.auth("staff"), "Idempotency-Key": "may-tinh-bang-42"}
     before = world.scalar("SELECT count(*) FROM payments WHERE case_id = :c", c=case_id)
-    pay = {"amount_vnd": 1_000_000, "paid_on": TODAY, "method": "cash", "voucher_no": "PC-1"}
+    payee = _payee(world, case_id)
+    pay = {"payee_id": payee, "amount_vnd": 1_000_000, "paid_on": TODAY, "method": "cash",
+           "voucher_no": "PC-1"}
+    nobody = client.post(f"/api/cases/{case_id}/payments", json={
+        k: v for k, v in pay.items() if k != "payee_id"}, headers=world.auth("staff"))
+    assert nobody.status_code == 422 and nobody.json()["errors"][0]["loc"] == [
+        "body", "payee_id"]
     first = client.post(f"/api/cases/{case_id}/payments", json=pay, headers=h)
     assert first.status_code == 201, first.text
     again = client.post(f"/api/cases/{case_id}/payments", json=pay, headers=h)
@@ -187,14 +202,31 @@ def test_events_idempotent_and_amounts(client: TestClient, world: ApiWorld) -> N
                         ) == 1
     case = CaseDetailOut.model_validate(client.get(f"/api/cases/{case_id}",
                                                    headers=world.auth("staff")).json())
-    amounts = {"land": case.approved_land_vnd + 1_000, "structures": 0, "crops": 0,
-               "support": case.approved_support_vnd, "resettlement": 0}
-    res = client.put(f"/api/cases/{case_id}/amounts", json=amounts,
-                     headers={**world.auth("staff"), "If-Match": f'W/"{case.version}"'})
-    if case.paid_vnd <= sum(amounts.values()):
-        assert res.status_code == 200, res.text
-        assert world.scalar("SELECT approved_land_vnd FROM clearance_cases WHERE id = :c",
-                            c=case_id) == amounts["land"]
+    households = [HouseholdOut.model_validate(h) for h in client.get(
+        f"/api/cases/{case_id}/households", headers=world.auth("leader")).json()]
+    planned = next(h for h in households if h.approved_vnd > 0)
+    current = next(d for d in planned.decisions
+                   if d.in_force and any(i.case_id == case_id for i in d.items))
+    amended = {"kind": "amendment", "amends_decision_id": current.id,
+               "decision_no": "77/QĐ-UBND", "decision_date": current.decision_date.isoformat(),
+               "signer": current.signer, "items": [
+                   {"case_id": case_id, "kind": "land", "quantity": "120.5", "unit": "m²",
+                    "unit_price_vnd": 61_000, "legal_ground": "Bảng giá đất tỉnh Lạng Sơn"},
+                   {"case_id": case_id, "kind": "support_job", "quantity": "120.5",
+                    "unit": "m²", "unit_price_vnd": 91_500, "legal_ground": "NĐ 88/2024"}]}
+    stale = client.post(f"/api/households/{planned.id}/decisions", json=amended,
+                        headers={**world.auth("staff"), "If-Match": f'"{planned.version + 5}"'})
+    assert stale.status_code == 409 and stale.json()["extra"]["reason"] == "stale_version"
+    res = client.post(f"/api/households/{planned.id}/decisions", json=amended,
+                      headers={**world.auth("staff"), "If-Match": f'"{planned.version}"'})
+    if case.paid_vnd <= 7_350_500 + 11_025_750:
+        assert res.status_code == 201, res.text
+        assert world.scalar("SELECT approved_total_vnd FROM clearance_cases WHERE id = :c",
+                            c=case_id) == 7_350_500 + 11_025_750
+        after = HouseholdOut.model_validate(client.get(
+            f"/api/households/{planned.id}", headers=world.auth("staff")).json())
+        assert [d.in_force for d in after.decisions if d.id == current.id] == [False]
+        assert after.version == planned.version + 1
     history = HistoryPageOut.model_validate(client.get(
         f"/api/cases/{case_id}/history", headers=world.auth("leader")).json())
     assert {e.source for e in history.items} >= {"event", "audit"}

@@ -47,11 +47,16 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
     alignment = w.scalar("SELECT min(id) FROM alignments")
     area = w.scalar("SELECT min(id) FROM resettlement_areas")
     note = {"kind": "note", "occurred_on": "2026-01-05", "note": "Ma trận quyền"}
-    pay = {"amount_vnd": 1000, "paid_on": "2026-01-05", "method": "cash"}
+    pay = {"payee_id": 2147483000, "amount_vnd": 1000, "paid_on": "2026-01-05",
+           "method": "cash"}
+    household = w.scalar("SELECT min(household_id) FROM compensation_household_cases"
+                         " WHERE case_id = :c", c=case)
     event = w.scalar("SELECT min(id) FROM case_events WHERE case_id <> :c", c=case)
     doc = w.scalar("SELECT coalesce(min(id), 2147483000) FROM case_documents")
-    amounts = {"land": 1, "structures": 0, "crops": 0, "support": 0, "resettlement": 0,
-               "version": 1}
+    decision = {"decision_no": "1/QĐ-UBND", "decision_date": "2026-01-05", "signer": "x",
+                "version": 1, "items": [{"case_id": case, "kind": "land", "quantity": "1",
+                                         "unit": "m²", "unit_price_vnd": 1,
+                                         "legal_ground": "x"}]}
     return [
         Endpoint("GET", "/api/auth/me", ALL),
         Endpoint("GET", "/api/projects", ALL),
@@ -67,7 +72,14 @@ def endpoints(w: ApiWorld) -> list[Endpoint]:
         Endpoint("POST", f"/api/cases/{case}/events", ALL - {"leader"}, json=note),
         Endpoint("POST", f"/api/cases/{case}/payments", WRITERS, json=pay),
         Endpoint("POST", "/api/payments/2147483000/reversal", WRITERS, json={"reason": "x"}),
-        Endpoint("PUT", f"/api/cases/{case}/amounts", WRITERS, json=amounts),
+        Endpoint("GET", f"/api/cases/{case}/households", ALL),
+        Endpoint("POST", f"/api/cases/{case}/households", WRITERS),
+        Endpoint("GET", f"/api/households/{household}", ALL),
+        Endpoint("POST", f"/api/households/{household}/decisions", WRITERS, json=decision),
+        Endpoint("POST", f"/api/households/{household}/payees", WRITERS,
+                 json={"kind": "heir", "full_name": "x", "version": 1}),
+        Endpoint("POST", f"/api/households/{household}/payments", WRITERS, json={
+            "payee_id": 2147483000, "amount_vnd": 1, "paid_on": "2026-01-05"}),
         Endpoint("POST", "/api/cases/bulk-steps", WRITERS, files=True),
         Endpoint("POST", f"/api/cases/{case}/events/{event}/documents", ALL - {"leader"},
                  files=True),

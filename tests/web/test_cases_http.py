@@ -138,7 +138,8 @@ def hidden(page: str, form_id: str, name: str) -> str:
 
 def field_error(page: str, form: str, name: str) -> str | None:
     """The message shown next to field ``name`` of ``form`` (None when there is none)."""
-    found = re.search(rf'id="{form}-{name}-error"[^>]*>(.*?)</p>', page, re.S)
+    found = re.search(rf'id="{re.escape(form)}-{re.escape(name)}-error"[^>]*>(.*?)</p>',
+                      page, re.S)
     return html.unescape(found[1]).strip() if found else None
 
 
@@ -547,13 +548,20 @@ def test_payment_over_outstanding_is_refused_then_a_payment_and_its_reversal(
     case = world.case("c.step = 'plan_approved' AND c.approved_total_vnd - c.paid_vnd > 1000")
     page = staff.get(f"/cases/{case['id']}").text
     form = {k: hidden(page, "payment-form", k) for k in ("csrf_token", "version", "idem")}
+    form["payee_id"] = str(planned_payee(world, case["id"]))
+    assert f'<option value="{form["payee_id"]}"' in page
     too_much = f"{case['outstanding'] + 1:,}".replace(",", ".")
     res = staff.post(f"/cases/{case['id']}/payments", data={
         **form, "amount_vnd": too_much, "paid_on": local_today().isoformat(),
         "method": "transfer"})
     assert res.status_code == 422
     message = field_error(res.text, "payment", "amount_vnd")
-    assert message and "vượt số còn phải trả" in message
+    assert message and "vượt" in message and "còn" in message
+    deposit = staff.post(f"/cases/{case['id']}/payments", data={
+        **form, "amount_vnd": "1.000", "paid_on": local_today().isoformat(),
+        "method": "treasury_deposit"})
+    assert "tài khoản tạm giữ" in (field_error(deposit.text, "payment", "deposit_account")
+                                   or "")
     assert f'value="{too_much}"' in res.text
     decimal = staff.post(f"/cases/{case['id']}/payments", data={
         **form, "amount_vnd": "1000,5", "paid_on": local_today().isoformat(),
@@ -629,21 +637,83 @@ def test_side_event_and_resettlement_allocation(staff: TestClient, world: CasesW
                           AND released_on IS NULL""", c=cid) == int(plot[1])
 
 
-def test_approved_amounts(staff: TestClient, world: CasesWorld) -> None:
-    case = world.case("c.step = 'plan_approved' AND c.paid_vnd = 0")
-    page = staff.get(f"/cases/{case['id']}").text
-    form = {k: hidden(page, "amounts-form", k) for k in ("csrf_token", "version", "idem")}
-    parts = {"land": "120.000.000", "structures": "35.500.000", "crops": "0",
-             "support": "8.000.000", "resettlement": "0"}
-    bad = staff.post(f"/cases/{case['id']}/amounts", data={**form, **parts, "crops": "1,5"})
+def planned_payee(world: CasesWorld, case_id: int) -> int:
+    """The first payee of the case's household that has an approved plan."""
+    return int(world.value(
+        "SELECT min(y.id) FROM compensation_payees y JOIN compensation_household_cases hc"
+        " ON hc.household_id = y.household_id WHERE hc.case_id = :c AND EXISTS (SELECT 1 FROM"
+        " compensation_decisions d WHERE d.household_id = y.household_id)", c=case_id))
+
+
+def test_household_page_decision_payee_and_deposit(staff: TestClient,
+                                                   world: CasesWorld) -> None:
+    """The household page: an amending decision with line items (an illegal shed paid
+    without ground is refused next to its row), an heir, and a deposit for the heir."""
+    case = world.case(
+        "c.step = 'plan_approved' AND c.paid_vnd = 0 AND EXISTS (SELECT 1 FROM"
+        " compensation_household_cases x WHERE x.case_id = c.id AND NOT EXISTS (SELECT 1 FROM"
+        " payments p WHERE p.household_id = x.household_id) AND (SELECT count(*) FROM"
+        " compensation_household_cases y WHERE y.household_id = x.household_id) = 1)")
+    household = world.value("SELECT min(household_id) FROM compensation_household_cases hc"
+                            " WHERE hc.case_id = :c AND EXISTS (SELECT 1 FROM"
+                            " compensation_decisions d WHERE d.household_id = hc.household_id)",
+                            c=case["id"])
+    case_page = staff.get(f"/cases/{case['id']}").text
+    assert f'href="/households/{household}"' in case_page
+    page = staff.get(f"/households/{household}").text
+    form = {k: hidden(page, "decision-form", k) for k in ("csrf_token", "version", "idem")}
+    current = world.value("SELECT max(d.id) FROM compensation_decisions d WHERE"
+                          " d.household_id = :h AND EXISTS (SELECT 1 FROM"
+                          " compensation_line_items i WHERE i.decision_id = d.id AND"
+                          " i.case_id = :c)", h=household, c=case["id"])
+    on = world.value("SELECT decision_date FROM compensation_decisions WHERE id = :d",
+                     d=current)
+    body = {**form, "kind": "amendment", "amends_decision_id": str(current),
+            "decision_no": "88/QĐ-UBND", "decision_date": on.isoformat(),
+            "signer": "Chủ tịch UBND xã", "items[1].case_id": str(case["id"]),
+            "items[1].kind": "land", "items[1].quantity": "150,5", "items[1].unit": "m²",
+            "items[1].unit_price_vnd": "65.000", "items[1].legal_ground": "Bảng giá đất",
+            "items[2].case_id": str(case["id"]), "items[2].kind": "structures",
+            "items[2].description": "Lán tạm", "items[2].quantity": "12",
+            "items[2].unit": "m²", "items[2].unit_price_vnd": "500.000",
+            "items[2].legal_ground": "Đơn giá công trình", "items[2].illegal": "1"}
+    bad = staff.post(f"/households/{household}/decisions", data=body)
     assert bad.status_code == 422
-    assert "số nguyên đồng" in (field_error(bad.text, "amounts", "crops") or "")
-    assert 'value="120.000.000"' in bad.text
-    ok = staff.post(f"/cases/{case['id']}/amounts", data={**form, **parts},
-                    follow_redirects=False)
-    assert ok.status_code == 303 and ok.headers["location"].endswith("saved=amounts#money")
+    assert "trái phép" in (field_error(bad.text, "decision", "items[2].exception_ground")
+                           or "")
+    assert 'value="150,5"' in bad.text
+    body["items[2].unit_price_vnd"] = "0"
+    ok = staff.post(f"/households/{household}/decisions", data=body, follow_redirects=False)
+    assert ok.status_code == 303, ok.text
     assert world.value("SELECT approved_total_vnd FROM clearance_cases WHERE id = :c",
-                       c=case["id"]) == 163_500_000
+                       c=case["id"]) == 9_782_500  # 150.5 m² × 65,000
+    page = staff.get(f"/households/{household}").text
+    assert "Đã được điều chỉnh" in page and "9.782.500" in page
+    payee = {k: hidden(page, "payee-form", k) for k in ("csrf_token", "version", "idem")}
+    no_doc = staff.post(f"/households/{household}/payees", data={
+        **payee, "kind": "heir", "full_name": "Hoàng Thị Mai", "share_parts": "1"})
+    assert "văn bản thừa kế" in (field_error(no_doc.text, "payee", "document_no") or "")
+    heir = staff.post(f"/households/{household}/payees", data={
+        **payee, "kind": "heir", "full_name": "Hoàng Thị Mai", "document_no": "15/VBTK",
+        "document_date": on.isoformat(), "share_parts": "1"}, follow_redirects=False)
+    assert heir.status_code == 303, re.findall(r'role="alert"[^>]*>(.*?)</', heir.text)
+    page = staff.get(f"/households/{household}").text
+    pay = {k: hidden(page, "hpayment", k) for k in ("csrf_token", "version", "idem")}
+    heir_id = world.value("SELECT max(id) FROM compensation_payees WHERE household_id = :h",
+                          h=household)
+    share = 9_782_500 // 2  # two payees of one part each; the odd đồng goes to the first
+    over = staff.post(f"/households/{household}/payments", data={
+        **pay, "payee_id": str(heir_id), "kind": "deposit", "amount_vnd": str(share + 1),
+        "paid_on": local_today().isoformat(), "deposit_account": "3761 KBNN Lạng Sơn"})
+    assert "vượt phần còn lại của Hoàng Thị Mai" in (
+        field_error(over.text, "hpayment", "amount_vnd") or "")
+    done = staff.post(f"/households/{household}/payments", data={
+        **pay, "payee_id": str(heir_id), "kind": "deposit", "amount_vnd": str(share),
+        "paid_on": local_today().isoformat(), "deposit_account": "3761 KBNN Lạng Sơn"},
+        follow_redirects=False)
+    assert done.status_code == 303
+    assert world.value("SELECT kind::text || ' ' || deposit_account FROM payments WHERE"
+                       " payee_id = :y", y=heir_id) == "deposit 3761 KBNN Lạng Sơn"
 
 
 def test_pages_answer_quickly_in_both_languages(staff: TestClient, world: CasesWorld) -> None:

@@ -50,7 +50,17 @@ def world(session: Session) -> dict[str, int]:
         "INSERT INTO clearance_cases (project_id, parcel_id, recovered_geom, recovered_area_m2)"
         " VALUES (:p, :q, :g, 2500) RETURNING id"),
         {"p": project, "q": parcel, "g": SQUARE}).scalar_one()
-    return {"survey": survey, "project": project, "parcel": parcel, "case": case}
+    holder = session.execute(text("INSERT INTO land_users (full_name) VALUES ('Hộ thử')"
+                                  " RETURNING id")).scalar_one()
+    household = session.execute(text(
+        "INSERT INTO compensation_households (project_id, land_user_id) VALUES (:p, :u)"
+        " RETURNING id"), {"p": project, "u": holder}).scalar_one()
+    payee = session.execute(text(
+        "INSERT INTO compensation_payees (household_id, kind, land_user_id, full_name)"
+        " VALUES (:h, 'land_user', :u, 'Hộ thử') RETURNING id"),
+        {"h": household, "u": holder}).scalar_one()
+    return {"survey": survey, "project": project, "parcel": parcel, "case": case,
+            "household": household, "payee": payee}
 
 
 PARCEL_SQL = (
@@ -111,10 +121,20 @@ def test_one_case_per_project_and_parcel(session: Session, world: dict[str, int]
 
 def test_payments_keep_paid_total_and_reject_bad_amounts(session: Session,
                                                         world: dict[str, int]) -> None:
-    pay = ("INSERT INTO payments (case_id, amount_vnd, paid_on, method) VALUES "
-           "(:c, :a, '2025-03-01', 'transfer') RETURNING id")
+    pay = ("INSERT INTO payments (case_id, amount_vnd, paid_on, method, household_id, payee_id)"
+           f" VALUES (:c, :a, '2025-03-01', 'transfer', {world['household']}, {world['payee']})"
+           " RETURNING id")
     first = session.execute(text(pay), {"c": world["case"], "a": 150_000_000}).scalar_one()
     second = session.execute(text(pay), {"c": world["case"], "a": 50_000_000}).scalar_one()
+    # every entry names a payee; a deposit is its own kind, with its account
+    assert "ck_payments_payee" in rejects(session, "INSERT INTO payments (case_id, amount_vnd,"
+                                          " paid_on, method) VALUES (:c, 1, '2025-03-01',"
+                                          " 'cash')", {"c": world["case"]})
+    deposit = pay.replace("'transfer'", "'treasury_deposit'")
+    assert "ck_payments_kind_method" in rejects(session, deposit, {"c": world["case"], "a": 1})
+    assert "ck_payments_deposit_account" in rejects(
+        session, deposit.replace("payee_id)", "payee_id, kind)").replace(
+            ") RETURNING", ", 'deposit') RETURNING"), {"c": world["case"], "a": 1})
     paid = session.execute(text("SELECT paid_vnd FROM clearance_cases WHERE id = :c"),
                            {"c": world["case"]}).scalar_one()
     assert paid == 200_000_000
@@ -122,12 +142,13 @@ def test_payments_keep_paid_total_and_reject_bad_amounts(session: Session,
     assert "ck_payments_reversal" in rejects(session, pay, {"c": world["case"], "a": -5})
     # a reversal is the way to correct a payment
     session.execute(text("INSERT INTO payments (case_id, amount_vnd, reverses_payment_id,"
-                         " paid_on, method) VALUES (:c, -150000000, :r, '2025-03-02', 'transfer')"),
-                    {"c": world["case"], "r": first})
+                         " paid_on, method, needs_review) VALUES (:c, -150000000, :r,"
+                         " '2025-03-02', 'transfer', true)"), {"c": world["case"], "r": first})
     # …and paid_vnd can never go below zero
     assert "check constraint" in rejects(
-        session, "INSERT INTO payments (case_id, amount_vnd, reverses_payment_id, paid_on, method)"
-        " VALUES (:c, -60000000, :r, '2025-03-03', 'cash')", {"c": world["case"], "r": second})
+        session, "INSERT INTO payments (case_id, amount_vnd, reverses_payment_id, paid_on, method,"
+        " needs_review) VALUES (:c, -60000000, :r, '2025-03-03', 'cash', true)",
+        {"c": world["case"], "r": second})
 
 
 @pytest.mark.parametrize("table", ["case_events", "payments", "audit_log"])
@@ -136,8 +157,10 @@ def test_history_is_append_only(session: Session, world: dict[str, int], table: 
         "INSERT INTO case_events (case_id, kind, step_from, step_to, occurred_on, decision_no)"
         " VALUES (:c, 'step', 'not_started', 'notified', '2024-03-01', '12/TB-UBND')"),
         {"c": world["case"]})
-    session.execute(text("INSERT INTO payments (case_id, amount_vnd, paid_on, method) VALUES "
-                         "(:c, 1000, '2025-03-01', 'cash')"), {"c": world["case"]})
+    session.execute(text("INSERT INTO payments (case_id, amount_vnd, paid_on, method,"
+                         " household_id, payee_id) VALUES (:c, 1000, '2025-03-01', 'cash', :h,"
+                         " :y)"), {"c": world["case"], "h": world["household"],
+                                   "y": world["payee"]})
     for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}", f"TRUNCATE {table} CASCADE"):
         assert "append-only" in rejects(session, sql)
 

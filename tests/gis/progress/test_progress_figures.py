@@ -47,6 +47,9 @@ class History:
     allocations: dict[int, list[tuple[dt.date, dt.date | None]]]
     holders: dict[int, list[int]]
     rules: RuleBook
+    household_cases: dict[int, list[int]]  # household record → its cases
+    decisions: list[Any]  # id, household_id, decision_date, amends_decision_id, total_vnd
+    ledger: dict[int, list[tuple[dt.date, int]]]  # household record → (day, amount)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +76,18 @@ def history(demo_engine: Engine) -> Iterator[History]:
         holders: dict[int, list[int]] = defaultdict(list)
         for r in s.execute(text("SELECT parcel_id, land_user_id FROM parcel_land_users")):
             holders[r.parcel_id].append(r.land_user_id)
-        yield History(cases, events, payments, allocations, holders, load_rule_book(s))
+        household_cases: dict[int, list[int]] = defaultdict(list)
+        for r in s.execute(text("SELECT household_id, case_id FROM compensation_household_cases")):
+            household_cases[r.household_id].append(r.case_id)
+        decisions = s.execute(text(
+            "SELECT id, household_id, decision_date, amends_decision_id, total_vnd"
+            " FROM compensation_decisions")).all()
+        ledger: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+        for r in s.execute(text("SELECT household_id, paid_on, amount_vnd FROM payments"
+                                " WHERE household_id IS NOT NULL")):
+            ledger[r.household_id].append((r.paid_on, r.amount_vnd))
+        yield History(cases, events, payments, allocations, holders, load_rule_book(s),
+                      household_cases, decisions, ledger)
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,8 @@ def replay(h: History, as_of: dt.date) -> dict[tuple[int, str], dict[str, Any]]:
                             ("handed_over", HANDED)):
             if step in group:
                 row[f"parcels_{name}"] += 1
-                who[name].update(h.holders[c.parcel_id])
+                if name in {"counted", "handed_over"}:
+                    who[name].update(h.holders[c.parcel_id])
         who["all"].update(h.holders[c.parcel_id])
         if step in HANDED:
             row["handed_over_m2"] += c.recovered_area_m2
@@ -120,11 +135,44 @@ def replay(h: History, as_of: dt.date) -> dict[tuple[int, str], dict[str, Any]]:
                                     resettlement_ready_on=min(held) if held else None)
             if due and due[0].due_date < as_of:
                 row[f"overdue_{due[0].what.value}"] += 1
+    where = {c.id: (c.project_id, c.commune_code) for c in h.cases}
+    for household, approved, settled in household_money(h, as_of):
+        for case_id in h.household_cases[household]:
+            users[where[case_id]]["approved"].add(household)
+            if approved > 0 and settled == approved:
+                users[where[case_id]]["paid"].add(household)
     for key, who in users.items():
         out[key]["households"] = len(who["all"])
         for name in ("counted", "approved", "paid", "handed_over"):
             out[key][f"households_{name}"] = len(who[name])
     return out
+
+
+def household_money(h: History, as_of: dt.date) -> list[tuple[int, int, int]]:
+    """(household, approved, paid + deposited) at the end of ``as_of`` for every household
+    record with a decision in force then: decisions dated by then that no amendment dated
+    by then replaced."""
+    known = [d for d in h.decisions if d.decision_date <= as_of]
+    replaced = {d.amends_decision_id for d in known if d.amends_decision_id is not None}
+    approved: dict[int, int] = defaultdict(int)
+    for d in known:
+        if d.id not in replaced:
+            approved[d.household_id] += d.total_vnd
+    return [(hid, total, sum(a for day, a in h.ledger[hid] if day <= as_of))
+            for hid, total in approved.items()]
+
+
+def test_households_paid_is_paid_plus_deposited_equal_to_approved(
+        demo_engine: Engine, history: History) -> None:
+    """Today's province figure counts exactly the household records whose payees received
+    or had deposited all of the approved amount, recounted here record by record."""
+    today = dt.date(2026, 11, 21)
+    money = household_money(history, today)
+    with Session(demo_engine) as s:
+        got = progress_figures(s, today).total
+    assert got.households_approved == len(money) > 0
+    assert got.households_paid == sum(1 for _, a, p in money if a > 0 and p == a) > 0
+    assert got.households_paid < got.households_approved
 
 
 def _as_dict(f: Figures) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.errors import NotFound
@@ -127,3 +127,32 @@ def test_cli_writes_the_reports(demo_url: str, tmp_path: Path) -> None:
 def test_project_lookup(demo_engine: Engine) -> None:
     with Session(demo_engine) as s:
         assert project_by_code(s, EXPRESSWAY).code == EXPRESSWAY
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, dt.date(2026, 11, 21)])
+def test_household_sheet_counts_the_household_records(demo_engine: Engine, tmp_path: Path,
+                                                      as_of: dt.date) -> None:
+    """The per-household sheet lists every household with a plan in force, and its paid
+    rows are the figures' households paid; amounts add up to the decisions in force."""
+    out = tmp_path / "ho.xlsx"
+    with Session(demo_engine) as s:
+        progress = write_excel(s, EXPRESSWAY, as_of, out, Period.MONTH)
+        in_force = s.execute(text(
+            "SELECT coalesce(sum(d.total_vnd), 0) FROM compensation_decisions d"
+            " JOIN compensation_households h ON h.id = d.household_id"
+            " WHERE h.project_id = :p AND d.decision_date <= :d AND NOT EXISTS (SELECT 1"
+            " FROM compensation_decisions x WHERE x.amends_decision_id = d.id"
+            " AND x.decision_date <= :d)"), {"p": progress.project.id, "d": as_of}).scalar_one()
+    ws = openpyxl.load_workbook(out)["Chi trả theo hộ"]
+    assert ws["A1"].value.startswith("BẢNG TỔNG HỢP CHI TRẢ")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5) if isinstance(r[0].value, int)]
+    assert len(rows) == progress.figures.households_approved > 0
+    approved, paid, deposited, left = (9, 11, 12, 13)  # 1-based columns
+    assert sum(r[approved - 1] for r in rows) == in_force
+    settled = [r for r in rows if r[approved - 1] > 0 and r[left - 1] == 0]
+    assert len(settled) == progress.figures.households_paid
+    for r in rows:
+        assert r[paid - 1] + r[deposited - 1] + r[left - 1] == r[approved - 1]
+    share = progress.figures.households_paid / progress.figures.households
+    payment = [m for m in progress.milestones if m.kind.startswith("payment")]
+    assert payment and all(abs(m.share - share) < 1e-9 for m in payment)

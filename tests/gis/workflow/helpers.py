@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep, EventKind
-from gis.workflow import record_payment, record_side_event, record_step, set_approved_amounts
+from gis.compensation.ledger import record_payment
+from gis.compensation.plan import DecisionResult, ItemInput, record_decision
+from gis.domain import CaseStep, EventKind, ItemKind
+from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
 from tests.papers import consultation_kwargs, step_kwargs
 
@@ -85,14 +87,56 @@ class World:
         self.step(case_id, CaseStep.PLAN_POSTED, posted)
         self.consult(case_id, posted, min(approved, posted + dt.timedelta(days=40)))
         self.decision(case_id, CaseStep.PLAN_APPROVED, approved, "45/QĐ-UBND")
-        set_approved_amounts(self.session, case_id, expected_version=self.version(case_id),
-                             land=total - 300_000_000, structures=200_000_000,
-                             crops=50_000_000, support=50_000_000, resettlement=0,
-                             actor_id=self.staff, occurred_on=approved, today=TODAY)
+        self.plan(case_id, [
+            item(case_id, ItemKind.LAND, total - 300_000_000),
+            item(case_id, ItemKind.STRUCTURES, 200_000_000),
+            item(case_id, ItemKind.CROPS, 50_000_000),
+            item(case_id, ItemKind.SUPPORT_JOB, 50_000_000)], on=approved)
 
-    def pay(self, case_id: int, amount: int, on: dt.date, **kw: Any) -> Any:
-        """record_payment as staff with a fixed today."""
+    def household(self, case_id: int) -> int:
+        """The (first) household record covering the case."""
+        return int(self.session.execute(text(
+            "SELECT min(household_id) FROM compensation_household_cases WHERE case_id = :c"),
+            {"c": case_id}).scalar_one())
+
+    def household_version(self, household_id: int) -> int:
+        """The household record's current version."""
+        return int(self.session.execute(text(
+            "SELECT version FROM compensation_households WHERE id = :h"),
+            {"h": household_id}).scalar_one())
+
+    def payee(self, case_id: int) -> int:
+        """The first payee of the case's household (its land user)."""
+        return int(self.session.execute(text(
+            "SELECT min(id) FROM compensation_payees WHERE household_id = :h"),
+            {"h": self.household(case_id)}).scalar_one())
+
+    def plan(self, case_id: int, items: list[ItemInput], *, on: dt.date = APPROVED,
+             no: str = "45/QĐ-UBND", **kw: Any) -> DecisionResult:
+        """record_decision (an approval by default) for the case's household."""
+        household = kw.pop("household_id", None) or self.household(case_id)
+        kw.setdefault("kind", "approval")
         kw.setdefault("actor_id", self.staff)
         kw.setdefault("today", TODAY)
-        return record_payment(self.session, case_id, amount, on, kw.pop("method", "transfer"),
-                              **kw)
+        kw.setdefault("expected_version", self.household_version(household))
+        return record_decision(self.session, household, decision_no=no, decision_date=on,
+                               signer="Chủ tịch UBND xã Thử Nghiệm", items=items, **kw)
+
+    def pay(self, case_id: int, amount: int, on: dt.date, **kw: Any) -> Any:
+        """record_payment as staff with a fixed today, to the household's land user."""
+        kw.setdefault("actor_id", self.staff)
+        kw.setdefault("today", TODAY)
+        kw.setdefault("payee_id", self.payee(case_id))
+        method = kw.pop("method", "transfer")
+        if method == "treasury_deposit":
+            kw.setdefault("deposit_account", "3761.0.1234567 KBNN Lạng Sơn")
+        return record_payment(self.session, case_id, amount, on, method, **kw)
+
+
+def item(case_id: int, kind: ItemKind, amount: int, **kw: Any) -> ItemInput:
+    """A line item of one lump sum (quantity 1 × amount)."""
+    kw.setdefault("unit", "khoản")
+    kw.setdefault("legal_ground", "Luật Đất đai 2024 Điều 95; QĐ 25/2024/QĐ-UBND")
+    kw.setdefault("description", None)
+    return ItemInput(case_id, kind, quantity=kw.pop("quantity", 1), unit_price_vnd=amount,
+                     **kw)

@@ -15,17 +15,15 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.compensation.ledger import record_payment
+from gis.compensation.plan import ItemInput, record_decision
+from gis.compensation.records import ensure_case_households
 from gis.db import migrate
 from gis.db.engine import make_engine
 from gis.domain import CaseStep, EventKind, PaymentMethod
 from gis.errors import Conflict
 from gis.settings import Settings
-from gis.workflow import (
-    record_payment,
-    record_side_event,
-    record_step,
-    set_approved_amounts,
-)
+from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
 from tests.gis.workflow.helpers import TODAY, D, square
 from tests.papers import consultation_kwargs, step_kwargs
@@ -68,7 +66,14 @@ def case(busy_engine: Engine) -> dict[str, int]:
         staff = s.execute(text("INSERT INTO users (username, role, password_hash) VALUES "
                                "(:u, 'staff', 'x') RETURNING id"), {"u": f"staff{n}"}
                           ).scalar_one()
-    world = {"case": case_id, "staff": staff}
+        holder = s.execute(text("INSERT INTO land_users (full_name) VALUES ('Hộ bà Lý Thị Năm')"
+                                " RETURNING id")).scalar_one()
+        s.execute(text("INSERT INTO parcel_land_users (parcel_id, land_user_id) VALUES (:q, :u)"),
+                  {"q": parcel, "u": holder})
+        household = ensure_case_households(s, case_id)[0]
+        payee = s.execute(text("SELECT id FROM compensation_payees WHERE household_id = :h"),
+                          {"h": household}).scalar_one()
+    world = {"case": case_id, "staff": staff, "household": household, "payee": payee}
     plan = [(CaseStep.NOTIFIED, D(2025, 3, 5)), (CaseStep.INVENTORIED, D(2025, 3, 25)),
             (CaseStep.PLAN_POSTED, D(2025, 4, 4)), (CaseStep.PLAN_APPROVED, D(2025, 5, 20))]
     for version, (step, on) in enumerate(plan, start=1):
@@ -81,9 +86,11 @@ def case(busy_engine: Engine) -> dict[str, int]:
             record_step(s, case_id, step, expected_version=version, occurred_on=on,
                         actor_id=staff, today=TODAY, **step_kwargs(step, on))
     with Session(busy_engine) as s, s.begin():
-        set_approved_amounts(s, case_id, expected_version=6, land=1_200_000_000, structures=0,
-                             crops=0, support=0, resettlement=0, actor_id=staff,
-                             occurred_on=D(2025, 5, 20), today=TODAY)
+        record_decision(s, household, kind="approval", decision_no="45/QĐ-UBND",
+                        decision_date=D(2025, 5, 20), signer="Chủ tịch", expected_version=1,
+                        items=[ItemInput(case_id, "land", "Đất lúa", 2500, "m²", 480_000,
+                                         "Bảng giá đất tỉnh Lạng Sơn")],
+                        actor_id=staff, today=TODAY)
     return world
 
 
@@ -128,7 +135,8 @@ def test_exactly_one_writer_wins_per_version(busy_engine: Engine, case: dict[str
 def test_no_lost_payment(busy_engine: Engine, case: dict[str, int]) -> None:
     results = in_threads(busy_engine, lambda s, i: record_payment(
         s, case["case"], 100_000_000, D(2025, 6, 1), PaymentMethod.TRANSFER, voucher_no=f"PC-{i}",
-        actor_id=case["staff"], idempotency_key=f"pay-{case['case']}-{i}", today=TODAY))
+        payee_id=case["payee"], actor_id=case["staff"], idempotency_key=f"pay-{case['case']}-{i}",
+        today=TODAY))
     assert all(not isinstance(r, Exception) for r in results)
     with busy_engine.connect() as conn:
         paid, total = conn.execute(text(
@@ -142,7 +150,7 @@ def test_retries_from_many_threads_record_one_payment(busy_engine: Engine,
     key = f"retry-{case['case']}"
     results = in_threads(busy_engine, lambda s, i: record_payment(
         s, case["case"], 500_000_000, D(2025, 6, 1), PaymentMethod.CASH, voucher_no="PC-9",
-        actor_id=case["staff"], idempotency_key=key, today=TODAY))
+        payee_id=case["payee"], actor_id=case["staff"], idempotency_key=key, today=TODAY))
     ids = {r.payment_id for r in results}
     assert len(ids) == 1 and sum(not r.replayed for r in results) == 1
     with busy_engine.connect() as conn:

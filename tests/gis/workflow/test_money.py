@@ -1,4 +1,5 @@
-"""Approved amounts and the payment ledger: integer VND, append-only, never negative."""
+"""Approved amounts and the payment ledger of a case: integer VND, append-only, never
+negative; amounts change only through a decision (see tests/gis/compensation)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from gis.domain import CaseStep
+from gis.compensation.ledger import reverse_payment
+from gis.compensation.plan import DecisionResult
+from gis.domain import CaseStep, ItemKind
 from gis.errors import Conflict, GpmbError, InvalidInput, InvalidTransition
-from gis.workflow import reverse_payment, set_approved_amounts
-from tests.gis.workflow.helpers import TODAY, D, World
+from tests.gis.workflow.helpers import TODAY, D, World, item
 
 S = CaseStep
 BILLION = 1_000_000_000
@@ -23,12 +25,17 @@ def ledger(w: World, case_id: int) -> list[tuple[int, int | None]]:
         {"c": case_id})]
 
 
-def amounts(w: World, case_id: int, total: int, **kw: object) -> object:
-    """Set approved amounts adding up to ``total`` (all on land)."""
-    return set_approved_amounts(w.session, case_id, expected_version=w.version(case_id),
-                                land=total, structures=0, crops=0, support=0, resettlement=0,
-                                actor_id=w.staff, occurred_on=D(2025, 5, 20), today=TODAY,
-                                **kw)  # type: ignore[arg-type]
+def amounts(w: World, case_id: int, total: int, **kw: object) -> DecisionResult:
+    """Amend the plan in force to ``total`` (all on land), as decision 50/QĐ-UBND."""
+    current = w.session.execute(text(
+        "SELECT max(d.id) FROM compensation_decisions d WHERE d.household_id = :h AND NOT"
+        " EXISTS (SELECT 1 FROM compensation_decisions a WHERE a.amends_decision_id = d.id)"),
+        {"h": w.household(case_id)}).scalar_one()
+    if total == 0:
+        kw.setdefault("zero_ground", "Đất không đủ điều kiện bồi thường (Điều 101 LĐĐ 2024)")
+    return w.plan(case_id, [item(case_id, ItemKind.LAND, total)], on=D(2025, 5, 25),
+                  no="50/QĐ-UBND", kind="amendment" if current else "approval",
+                  amends_decision_id=current, **kw)
 
 
 def test_no_payment_before_the_plan_is_approved(world: World) -> None:
@@ -42,11 +49,18 @@ def test_payment_checks(world: World) -> None:
     w.to_approved(c)  # approved 20/05/2025, 1 billion
     with pytest.raises(InvalidTransition) as info:
         w.pay(c, BILLION + 1, D(2025, 6, 1))
-    assert info.value.message_vi == ("Số tiền chi trả 1.000.000.001 đ vượt số còn phải trả "
-                                     "1.000.000.000 đ.")
-    assert info.value.extra == {"reason": "overpayment", "field": "amount_vnd",
+    assert info.value.message_vi == (
+        "Số tiền 1.000.000.001 đ vượt phần còn lại của Hộ ông Hoàng Văn Ba (1.000.000.000 đ "
+        "trên phần hưởng 1.000.000.000 đ).")
+    assert info.value.extra == {"reason": "over_payee_share", "field": "amount_vnd",
                                 "outstanding_vnd": BILLION}
-    with pytest.raises(InvalidTransition, match="before plan approval"):
+    with pytest.raises(InvalidTransition) as info:
+        w.pay(c, 1_000, D(2025, 6, 1), payee_id=None)
+    assert info.value.extra["reason"] == "payee_required"
+    with pytest.raises(InvalidTransition) as info:
+        w.pay(c, 1_000, D(2025, 6, 1), payee_id=w.payee(w.resid_case))
+    assert info.value.extra["reason"] == "case_not_in_household"
+    with pytest.raises(InvalidTransition, match="before the decision"):
         w.pay(c, 1_000, D(2025, 5, 19))
     with pytest.raises(InvalidTransition, match="future"):
         w.pay(c, 1_000, D(2026, 11, 22))
@@ -115,21 +129,43 @@ def test_reversal(world: World) -> None:
     assert w.case_row(c).paid_vnd == 90_000_000
 
 
-def test_paid_with_a_recorded_shortfall(world: World) -> None:
+def test_paid_needs_paid_plus_deposited_equal_to_approved(world: World) -> None:
+    """The free-text shortfall reason is gone: money not taken is a deposit entry."""
     w, c = world, world.agri_case
     w.to_approved(c)
+    with pytest.raises(InvalidTransition) as info:
+        w.pay(c, 600_000_000, D(2025, 6, 1), method="treasury_deposit", deposit_account=None)
+    assert info.value.extra["reason"] == "deposit_account_required"
     w.pay(c, 600_000_000, D(2025, 6, 1), method="treasury_deposit", voucher_no="KB-01")
-    with pytest.raises(InvalidTransition, match="paid 600000000"):
+    with pytest.raises(InvalidTransition) as info:
         w.step(c, S.PAID, D(2025, 6, 2))
-    reason = "Hộ không nhận tiền phần còn lại, chờ giải quyết tranh chấp"
-    w.step(c, S.PAID, D(2025, 6, 2), shortfall_reason=reason)
-    note = w.session.execute(text("SELECT note FROM case_events WHERE case_id = :c AND "
-                                  "step_to = 'paid'"), {"c": c}).scalar_one()
-    assert note == "Lý do chưa chi trả đủ: " + reason
-    # the rest can still be paid, but never more than approved
+    assert info.value.extra == {"reason": "payment_incomplete", "outstanding_vnd": 400_000_000}
+    assert "còn thiếu 400.000.000 đ" in info.value.message_vi
+    with pytest.raises(TypeError):
+        w.step(c, S.PAID, D(2025, 6, 2), shortfall_reason="Hộ không nhận tiền")
     w.pay(c, 400_000_000, D(2025, 6, 5))
+    w.step(c, S.PAID, D(2025, 6, 5))
+    row = w.session.execute(text("SELECT kind, deposit_account FROM payments WHERE case_id = :c"
+                                 " ORDER BY id LIMIT 1"), {"c": c}).one()
+    assert tuple(row) == ("deposit", "3761.0.1234567 KBNN Lạng Sơn")
     with pytest.raises(InvalidTransition):
         w.pay(c, 1, D(2025, 6, 5))
+
+
+def test_zero_plan_needs_a_decision_with_a_legal_ground(world: World) -> None:
+    w, c = world, world.agri_case
+    w.decision(c, S.NOTIFIED, D(2025, 3, 5), "12/TB-UBND")
+    w.step(c, S.INVENTORIED, D(2025, 3, 25))
+    w.step(c, S.PLAN_POSTED, D(2025, 4, 4))
+    w.decision(c, S.PLAN_APPROVED, D(2025, 5, 20), "45/QĐ-UBND")
+    with pytest.raises(InvalidTransition) as info:
+        w.step(c, S.PAID, D(2025, 6, 1))
+    assert info.value.extra["reason"] == "no_approved_plan"
+    with pytest.raises(InvalidTransition) as info:
+        w.plan(c, [item(c, ItemKind.LAND, 0)])
+    assert info.value.extra["reason"] == "zero_plan_without_ground"
+    w.plan(c, [item(c, ItemKind.LAND, 0)], zero_ground="Đất lấn chiếm, Điều 101 LĐĐ 2024")
+    w.step(c, S.PAID, D(2025, 6, 1))
 
 
 def test_approved_amounts(world: World) -> None:
@@ -145,13 +181,18 @@ def test_approved_amounts(world: World) -> None:
     with pytest.raises(InvalidTransition) as info:
         amounts(w, c, 700_000_000)
     assert info.value.extra["reason"] == "below_paid"
-    assert "cần đảo bút toán chi trả trước" in info.value.message_vi
+    assert "cần đảo bút toán trước" in info.value.message_vi
     result = amounts(w, c, 900_000_000, note="Điều chỉnh theo QĐ 50/QĐ-UBND",
                      idempotency_key="amt-1")
-    assert w.case_row(c).approved_total_vnd == 900_000_000
-    text_ = w.session.execute(text("SELECT note FROM case_events WHERE id = :e"),
-                              {"e": result.event_id}).scalar_one()  # type: ignore[attr-defined]
-    assert text_.startswith("Giá trị phương án được duyệt: đất 900.000.000 đ; nhà, công trình")
+    row = w.case_row(c)
+    assert (row.approved_land_vnd, row.approved_structures_vnd, row.approved_total_vnd) == (
+        900_000_000, 0, 900_000_000)
+    kinds = w.session.execute(text(
+        "SELECT kind::text, amends_decision_id IS NOT NULL, total_vnd FROM compensation_decisions"
+        " WHERE household_id = :h ORDER BY id"), {"h": w.household(c)}).all()
+    assert [tuple(k) for k in kinds] == [("approval", False, BILLION),
+                                         ("amendment", True, 900_000_000)]
+    assert result.approved_vnd == 900_000_000
     for bad in (-1, 1.5):
         with pytest.raises(InvalidInput):
             amounts(w, c, bad)  # type: ignore[arg-type]

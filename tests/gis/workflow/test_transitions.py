@@ -247,16 +247,25 @@ def test_posting_from_2026_needs_ten_days() -> None:
     assert refused(facts, request(S.PLAN_APPROVED, D(2026, 2, 18))).extra["missing_days"] == 1
 
 
-def test_paid_needs_full_payment_or_a_reason() -> None:
+def test_paid_needs_paid_plus_deposited_equal_to_approved() -> None:
     short = replace(walk(), approved_total_vnd=1_000_000_000, paid_vnd=800_000_000)
     err = refused(short, request(S.PAID, D(2025, 6, 1)))
-    assert err.message_vi.startswith("Chưa thể ghi nhận hoàn thành chi trả: đã chi "
+    assert err.message_vi.startswith("Chưa thể ghi nhận hoàn thành chi trả: đã chi trả và gửi "
                                      "800.000.000 đ trên 1.000.000.000 đ được duyệt, còn thiếu "
                                      "200.000.000 đ.")
     assert err.extra["reason"] == "payment_incomplete"
-    ok = check_transition(short, request(S.PAID, D(2025, 6, 1), shortfall_reason="Hộ không "
-                          "nhận tiền, đã gửi Kho bạc"), RULES, FAR_TODAY)
-    assert ok.step_to == S.PAID
+    full = replace(short, paid_vnd=1_000_000_000)
+    assert check_transition(full, request(S.PAID, D(2025, 6, 1)), RULES,
+                            FAR_TODAY).step_to == S.PAID
+
+
+def test_zero_plan_is_paid_only_with_a_recorded_decision() -> None:
+    nothing = replace(walk(), approved_total_vnd=0, paid_vnd=0)
+    assert refused(nothing, request(S.PAID, D(2025, 6, 1))).extra["reason"] == (
+        "no_approved_plan")
+    zero_plan = replace(nothing, plan_items=1)
+    assert check_transition(zero_plan, request(S.PAID, D(2025, 6, 1)), RULES,
+                            FAR_TODAY).step_to == S.PAID
 
 
 def test_paid_not_before_the_last_payment() -> None:
@@ -300,8 +309,9 @@ def test_random_requests_only_follow_the_graph(group: LandGroup, start: dt.date,
                                               moves: list[tuple[CaseStep | None, int]]) -> None:
     """Whatever is asked, in any order, a case only ever moves along MOVES, never skips,
     its dates never go back, and it is handed over only after decision and payment.
-    (None asks for a lawful next step, so that runs get deep into the procedure.)"""
-    facts = CaseFacts(S.NOT_STARTED, group)
+    (None asks for a lawful next step, so that runs get deep into the procedure; the money
+    is settled, so the payment's money condition holds.)"""
+    facts = CaseFacts(S.NOT_STARTED, group, approved_total_vnd=100, paid_vnd=100)
     for wanted, gap in moves:
         options = list(MOVES[facts.step]) or [S.HANDED_OVER]
         to = wanted if wanted is not None else options[gap % len(options)]
@@ -330,7 +340,7 @@ def test_every_lawful_path_reaches_handover(group: LandGroup, start: dt.date, pr
     """From any point of either lawful path, the remaining steps can be taken."""
     middle = [S.PAID, S.DECIDED] if pay_first else [S.DECIDED, S.PAID]
     path = [S.NOTIFIED, S.INVENTORIED, S.PLAN_POSTED, S.PLAN_APPROVED, *middle, S.HANDED_OVER]
-    facts = CaseFacts(S.NOT_STARTED, group)
+    facts = CaseFacts(S.NOT_STARTED, group, approved_total_vnd=100, paid_vnd=100)
     for i, to in enumerate(path):
         on = start if not facts.history else lawful_date(facts, to, gaps[i] if i >= prefix
                                                          else 0)
