@@ -23,6 +23,7 @@ from api.routers import (
     health,
     imports,
     login_page,
+    ogc,
     parcels,
     projects,
     resettlement,
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(imports.router)
     app.include_router(disbursement.router)
+    ogc.mount_ogc(app)
     _document_problems(app)
     _local_docs(app)
 

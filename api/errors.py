@@ -30,6 +30,7 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
     e.InvalidInput: 422,
+    e.InvalidQuery: 400,
     e.BadGeometry: 422,
     e.ImportRejected: 422,
     e.InvalidTransition: 409,

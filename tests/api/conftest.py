@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
 from gis.domain import Role
 from gis.settings import Settings
+from tests.support import running_server
 
 PASSWORD = "mat-khau-thu-nghiem"
 ROLES = ("admin", "staff", "leader", "field")
@@ -94,6 +96,14 @@ def client(api_app_client: TestClient) -> TestClient:
 def fresh_client(engine: Engine, settings: Settings) -> TestClient:
     """A client of its own (cookie tests), to be used in a ``with`` block."""
     return TestClient(create_app(settings, engine=engine))
+
+
+@pytest.fixture(scope="session")
+def api_server(api_engine: Engine, world: ApiWorld, scratch_dir: Path) -> Iterator[str]:
+    """`gpmb serve` for real on the API database (the world's tokens work on it)."""
+    url = api_engine.url.render_as_string(hide_password=False)
+    with running_server(url, scratch_dir / "api-srv", scratch_dir / "api-serve.log") as base:
+        yield base
 
 
 from tests.api.scoped_world import outside_document, scopes  # noqa: E402  (fixtures)
