@@ -4,7 +4,7 @@ Part 3 queryables) under ``/ogc``, for QGIS, GDAL (OAPIF driver) and OWSLib.
 Thin: the collections, SQL and parsers live in ``gis.ogc``; this file makes links and
 answers. The landing page, conformance and API definition are public (no data); the
 collections need a signed-in user: a browser session or ``Authorization: Bearer`` (GDAL:
-``GDAL_HTTP_HEADERS="Authorization: Bearer <token>"``). Items pages are streamed.
+``GDAL_HTTP_AUTH=BEARER GDAL_HTTP_BEARER=<token>``). Items pages are streamed.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def _link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": media_type, "title": title}
 
 
+@router.get("/", include_in_schema=False)
 @router.get("", response_class=JSONResponse, summary="OGC API landing page",
             responses=ok("application/json", LANDING, "Landing page"))
 def landing(request: Request) -> JSONResponse:
