@@ -118,10 +118,12 @@ def test_ogctests_features_core(api_server: str, world: ApiWorld, tmp_path: Path
         "client = httpx.Client(base_url=sys.argv[1], headers={'Authorization': "
         "'Bearer ' + sys.argv[2]}, timeout=60)\n"
         "sys.exit(run_ogctests('features/core', sys.argv[1], ['-q', '-p', 'no:cacheprovider',"
-        " '-o', 'addopts=', '--junitxml', sys.argv[3]], client))\n")
+        " '-c', sys.argv[4], '--junitxml', sys.argv[3]], client))\n")
+    ini = tmp_path / "pytest.ini"  # not this project's pytest settings (it lives inside it)
+    ini.write_text("[pytest]\n")
     report = tmp_path / "ogctests.xml"
     done = subprocess.run([str(OGCTESTS_PYTHON), str(runner), f"{api_server}/ogc",
-                           world.tokens["leader"], str(report)], capture_output=True,
+                           world.tokens["leader"], str(report), str(ini)], capture_output=True,
                           text=True, timeout=600, cwd=tmp_path)
     print(done.stdout[-6000:], done.stderr[-3000:], file=sys.stderr)
     assert done.returncode == 0, done.stdout[-6000:]
