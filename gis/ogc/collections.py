@@ -233,14 +233,13 @@ def get_collection(collection_id: str) -> Collection | None:
 
 def scope_condition(collection: Collection, project_ids: Sequence[int] | None,
                     commune_codes: Sequence[str] | None) -> tuple[str, dict[str, object]]:
-    """The SQL condition (and its parameters) that keeps a caller's rows: those of the
-    projects ``project_ids`` or in the communes ``commune_codes``. ``None`` for both means
-    the caller is not restricted; an empty list restricts to nothing.
+    """The SQL condition (and its parameters) keeping the rows a caller may read: of the
+    projects ``project_ids`` (if limited) and in the communes ``commune_codes`` (if
+    limited), as ``gis.access.Scope`` decides for cases and parcels. ``None`` on an axis
+    means no limit; an empty list means nothing.
 
-    A collection with no project (communes) or no commune (alignments) is filtered by the
-    key it has; one with neither restriction applicable is left whole."""
-    if project_ids is None and commune_codes is None:
-        return "true", {}
+    An axis a collection does not have (communes have no project, alignments no commune)
+    does not filter it."""
     parts: list[str] = []
     params: dict[str, object] = {}
     if collection.scope_projects_sql is not None and project_ids is not None:
@@ -251,4 +250,4 @@ def scope_condition(collection: Collection, project_ids: Sequence[int] | None,
         params["scope_communes"] = list(commune_codes)
     if not parts:
         return "true", {}
-    return "(" + " OR ".join(parts) + ")", params
+    return "(" + " AND ".join(parts) + ")", params

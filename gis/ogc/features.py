@@ -262,8 +262,9 @@ class Matched:
     estimated: bool
 
 
-def number_matched(engine: Engine, q: ItemsQuery) -> Matched:
-    """Exact when small, estimated (planner) when large."""
+def number_matched(engine: Engine, q: ItemsQuery, *,
+                   estimate_above: int = ESTIMATE_ABOVE) -> Matched:
+    """Exact when small, the planner's estimate from ``estimate_above`` rows on."""
     sql, params = count_sql(q)
     unfiltered = not params.keys() - {"today"} and q.collection.where_sql == "true"
     with engine.connect() as conn:
@@ -279,7 +280,7 @@ def number_matched(engine: Engine, q: ItemsQuery) -> Matched:
             plan = row[0] if row else [{"Plan": {"Plan Rows": -1}}]
             plan = json.loads(plan) if isinstance(plan, str) else plan
             estimate = int(_rows_below_aggregate(plan[0]["Plan"]))
-        if estimate >= ESTIMATE_ABOVE:
+        if estimate >= estimate_above:
             return Matched(estimate, True)
         cur.execute(sql, params)
         row = cur.fetchone()
