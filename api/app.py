@@ -27,6 +27,7 @@ from api.routers import (
     parcels,
     projects,
     resettlement,
+    tilesets,
     users,
 )
 from gis.db.engine import (
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(imports.router)
     app.include_router(disbursement.router)
     ogc.mount_ogc(app)
+    app.include_router(tilesets.router)
     _document_problems(app)
     _local_docs(app)
 
