@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from api.contract import IsoDate
 from gis.domain import CaseStep, EventKind, LandUserKind, PaymentMethod, Role
 from gis.workflow.deadlines import DeadlineKind
 
@@ -233,9 +234,9 @@ class EventIn(BaseModel):
 
     kind: EventKind = EventKind.STEP
     to_step: CaseStep | None = None
-    occurred_on: dt.date
+    occurred_on: IsoDate
     decision_no: Text = Field(default=None, max_length=100, examples=["123/QĐ-UBND"])
-    decision_date: dt.date | None = None
+    decision_date: IsoDate | None = None
     signer: Text = Field(default=None, max_length=200)
     note: Text = Field(default=None, max_length=2000)
     at: dt.datetime | None = Field(default=None, description="start of an enforcement")
@@ -261,7 +262,7 @@ class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount_vnd: Vnd = Field(gt=0, le=10**15)
-    paid_on: dt.date
+    paid_on: IsoDate
     method: PaymentMethod
     voucher_no: Text = Field(default=None, max_length=100)
     note: Text = Field(default=None, max_length=2000)
@@ -274,7 +275,7 @@ class ReversalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
-    reversed_on: dt.date | None = None
+    reversed_on: IsoDate | None = None
     version: int | None = Field(default=None, ge=1)
 
 
@@ -301,7 +302,7 @@ class AmountsIn(BaseModel):
     support: Vnd = Field(ge=0, le=10**15)
     resettlement: Vnd = Field(ge=0, le=10**15)
     note: Text = Field(default=None, max_length=2000)
-    occurred_on: dt.date | None = None
+    occurred_on: IsoDate | None = None
     version: int | None = Field(default=None, ge=1)
 
 
@@ -354,7 +355,7 @@ class AllocationIn(BaseModel):
 
     case_id: int = Field(ge=1)
     plot_id: int = Field(ge=1)
-    allocated_on: dt.date
+    allocated_on: IsoDate
     decision_no: Text = Field(default=None, max_length=100)
     version: int | None = Field(default=None, ge=1)
 
@@ -364,7 +365,7 @@ class ReleaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    released_on: dt.date
+    released_on: IsoDate
 
 
 class WaitingCaseOut(Orm):
