@@ -35,6 +35,7 @@ from gis.ogc.params import (
     parse_datetime,
     parse_limit,
 )
+from gis.tiles import driver_connection
 
 ESTIMATE_ABOVE = 100_000
 CHUNK = 100  # features per streamed chunk
@@ -47,9 +48,7 @@ _STRING_ID = re.compile(r"[0-9A-Za-z_.-]{1,64}")
 
 def driver_cursor(conn: Connection) -> psycopg.Cursor[Any]:
     """A psycopg cursor on the connection under ``conn`` (no ORM, psycopg placeholders)."""
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    return driver.cursor()
+    return driver_connection(conn).cursor()
 
 
 @dataclass(frozen=True)
