@@ -56,9 +56,11 @@ FeatureId = Annotated[str, Path(alias="featureId", pattern=r"^[0-9A-Za-z_.-]{1,6
 
 
 def caller_scope(user: Principal) -> tuple[Sequence[int] | None, Sequence[str] | None]:
-    """The (project ids, commune codes) ``user`` may read; (None, None) = everything.
-    Reading is not scoped yet: the per-user policy plugs in here."""
-    return None, None
+    """The (project ids, commune codes) ``user`` may read, from ``gis.access`` (None on an
+    axis: no limit)."""
+    scope = user.scope
+    return (None if scope.projects is None else sorted(scope.projects),
+            None if scope.communes is None else sorted(scope.communes))
 
 
 def _base(request: Request) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentUser, EngineDep, SessionDep
+from api.deps import CurrentUser, EngineDep, Principal, SessionDep
 from api.errors import problems
 from gis import mapdata, tilejson
 from gis.ogc import catalog
@@ -43,11 +43,11 @@ def _suffix(project: str | None) -> str:
     return f"?project={project}" if project else ""
 
 
-def _document(request: Request, engine: Any, session: Any, project: str | None
-              ) -> dict[str, Any]:
+def _document(request: Request, engine: Any, session: Any, user: Principal,
+              project: str | None) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/") + "/tiles/parcels"
     if project:
-        found = mapdata.project_by_code(session, project)
+        found = mapdata.project_by_code(session, project, scope=user.scope)
         south, west, north, east = mapdata.project_bounds(session, found.id)
         bounds: tuple[float, float, float, float] | None = (west, south, east, north)
         name, about = f"GPMB {found.code}", found.name
@@ -64,7 +64,7 @@ def _document(request: Request, engine: Any, session: Any, project: str | None
 def metadata(request: Request, user: CurrentUser, engine: EngineDep, session: SessionDep,
              project: ProjectCode = None) -> JSONResponse:
     """Layers, fields, zooms, bounds and tile URL of the parcel vector tiles."""
-    return JSONResponse(_document(request, engine, session, project))
+    return JSONResponse(_document(request, engine, session, user, project))
 
 
 @router.get("/tilejson.json", summary="TileJSON of the parcel tiles (same as metadata.json)",
@@ -72,7 +72,7 @@ def metadata(request: Request, user: CurrentUser, engine: EngineDep, session: Se
 def tilejson_document(request: Request, user: CurrentUser, engine: EngineDep,
                       session: SessionDep, project: ProjectCode = None) -> JSONResponse:
     """The TileJSON under its usual name."""
-    return JSONResponse(_document(request, engine, session, project))
+    return JSONResponse(_document(request, engine, session, user, project))
 
 
 @router.get("/style.json", summary="Mapbox GL style of the parcel tiles",
@@ -81,7 +81,7 @@ def style(request: Request, user: CurrentUser, session: SessionDep,
           project: ProjectCode = None) -> JSONResponse:
     """Parcels coloured by clearance step, overdue outlined red; communes as circles."""
     if project:
-        mapdata.project_by_code(session, project)  # 404 for an unknown project
+        mapdata.project_by_code(session, project, scope=user.scope)  # 404: unknown or unseen
     url = str(request.base_url).rstrip("/") + "/tiles/parcels/tilejson.json" + _suffix(project)
     colours = {s.value: c for s, c in STEP_COLOURS.items()}
     return JSONResponse(tilejson.style(url, colours, name=f"GPMB {project or ''}".strip()))

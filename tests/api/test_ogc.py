@@ -191,3 +191,24 @@ def test_datetime_filters_on_update_time(client: TestClient, world: ApiWorld) ->
     assert none["numberMatched"] == 0 and every["numberMatched"] == all_parcels
     bad = client.get("/ogc/collections/parcels/items?datetime=yesterday", headers=headers)
     assert bad.status_code == 400
+
+
+def test_a_field_user_reads_only_the_assigned_project(client: TestClient, world: ApiWorld
+                                                      ) -> None:
+    mine = world.scalar("SELECT count(*) FROM clearance_cases WHERE project_id = :p",
+                        p=world.project_id)
+    cases = _all(client, "/ogc/collections/clearance-cases/items?limit=1000",
+                 world.auth("field"))
+    assert len(cases) == mine and {f["properties"]["project_code"] for f in cases} == {
+        "CT-HNCL"}
+    other = world.scalar("SELECT c.id FROM clearance_cases c JOIN projects p ON p.id = "
+                         "c.project_id WHERE p.code <> 'CT-HNCL' LIMIT 1")
+    hidden = client.get(f"/ogc/collections/clearance-cases/items/{other}",
+                        headers=world.auth("field"))
+    assert hidden.status_code == 404
+    footprints = _all(client, "/ogc/collections/footprints/items", world.auth("field"))
+    assert {f["properties"]["project_code"] for f in footprints} == {"CT-HNCL"}
+    parcels = client.get("/ogc/collections/parcels/items?limit=1", headers=world.auth("field"))
+    assert parcels.json()["numberMatched"] == world.scalar(
+        "SELECT count(DISTINCT parcel_id) FROM clearance_cases WHERE project_id = :p",
+        p=world.project_id)
