@@ -25,9 +25,11 @@ from api.routers import (
     households,
     imports,
     login_page,
+    ogc,
     parcels,
     projects,
     resettlement,
+    tilesets,
     users,
 )
 from gis.db.engine import (
@@ -106,6 +108,8 @@ def create_app(
     app.include_router(imports.router)
     app.include_router(disbursement.router)
     app.include_router(committee.router)
+    ogc.mount_ogc(app)
+    app.include_router(tilesets.router)
     _document_problems(app)
     _local_docs(app)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.contract import allowed_methods, document_bodies, is_malformed_body, wrong_method
 from gis import errors as e
 from gis.db.translate import translate
 from gis.logins import LoginThrottled
@@ -30,6 +31,7 @@ PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
     e.InvalidInput: 422,
+    e.InvalidQuery: 400,
     e.BadGeometry: 422,
     e.ImportRejected: 422,
     e.InvalidTransition: 409,
@@ -86,6 +88,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 if status[:1] in {"4", "5"}:
                     response["content"] = {
                         PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    document_bodies(schema, {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}})
     return schema
 
 
@@ -149,19 +152,39 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
                    extra=_jsonable(exc.extra), headers=headers or None)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _method_not_allowed(allow: list[str]) -> JSONResponse:
+    return problem(405, "http_405", "Phương thức không được hỗ trợ.",
+                   f"Đường dẫn này chỉ nhận: {', '.join(allow)}.",
+                   headers={"Allow": ", ".join(allow)})
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
          "type": err.get("type", "")}
         for err in exc.errors()
     ]
+    if is_malformed_body(errors):
+        return problem(400, "malformed_body", "Nội dung gửi lên không đọc được.",
+                       "Thân yêu cầu không phải JSON hợp lệ; kiểm tra dấu ngoặc, dấu phẩy "
+                       "và bảng mã UTF-8.", errors=errors)
+    if all(err["loc"][:1] == ["path"] for err in errors):
+        allow = wrong_method(request.app.router.routes, request.scope)
+        if allow:
+            return _method_not_allowed(allow)
     return problem(422, "validation_error", "Dữ liệu gửi lên không hợp lệ.",
                    "Kiểm tra lại các trường được liệt kê.", errors=errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allow = allowed_methods(request.app.router.routes, request.url.path)
+        if request.method == "OPTIONS" and allow:
+            return Response(status_code=204, headers={"Allow": ", ".join(allow)})
+        if allow:
+            return _method_not_allowed(allow)
     titles = {404: "Không tìm thấy trang hoặc dữ liệu.", 405: "Phương thức không được hỗ trợ."}
     title = titles.get(exc.status_code, str(exc.detail))
     if exc.status_code == 404 and wants_page(request):

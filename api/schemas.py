@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from api.contract import IsoDate
 from gis.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
 from gis.workflow.authority import IssuerLevel
 from gis.workflow.complaints import ComplaintOutcome
@@ -256,9 +257,9 @@ class EventIn(BaseModel):
 
     kind: EventKind = EventKind.STEP
     to_step: CaseStep | None = None
-    occurred_on: dt.date
+    occurred_on: IsoDate
     decision_no: Text = Field(default=None, max_length=100, examples=["123/QĐ-UBND"])
-    decision_date: dt.date | None = None
+    decision_date: IsoDate | None = None
     signer: Text = Field(default=None, max_length=200)
     note: Text = Field(default=None, max_length=2000)
     at: dt.datetime | None = Field(default=None, description="start of an enforcement")
@@ -302,7 +303,7 @@ class PaymentIn(BaseModel):
 
     payee_id: int = Field(ge=1, description="a payee of a household record of the case")
     amount_vnd: Vnd = Field(gt=0, le=10**15)
-    paid_on: dt.date
+    paid_on: IsoDate
     method: PaymentMethod
     deposit_account: Text = Field(default=None, max_length=300)
     voucher_no: Text = Field(default=None, max_length=100)
@@ -316,7 +317,7 @@ class ReversalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
-    reversed_on: dt.date | None = None
+    reversed_on: IsoDate | None = None
     version: int | None = Field(default=None, ge=1)
 
 
@@ -381,7 +382,7 @@ class AllocationIn(BaseModel):
 
     case_id: int = Field(ge=1)
     plot_id: int = Field(ge=1)
-    allocated_on: dt.date
+    allocated_on: IsoDate
     decision_no: Text = Field(default=None, max_length=100)
     version: int | None = Field(default=None, ge=1)
 
@@ -391,7 +392,7 @@ class ReleaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    released_on: dt.date
+    released_on: IsoDate
 
 
 class WaitingCaseOut(Orm):

@@ -123,3 +123,11 @@ class PermissionDenied(GpmbError):
 
     code = "permission_denied"
     message_vi = "Bạn không có quyền thực hiện thao tác này."
+
+
+class InvalidQuery(InvalidInput):
+    """A query parameter (bbox, crs, limit, a filter…) is not acceptable: the request as a
+    whole is malformed, answered 400 like the OGC API standards ask."""
+
+    code = "invalid_query"
+    message_vi = "Tham số truy vấn không hợp lệ."

@@ -70,6 +70,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# ogctests (the OGC API – Features conformance suite) pins pytest < 9 and httpx < 0.28, so
+# it gets a virtualenv of its own; tests/api/test_ogc_clients.py runs it from there.
+OGCTESTS_VERSION="0.1.15"
+if [ "$WITH_TEST" -eq 1 ]; then
+  OGC_VENV="$GPMB_ROOT/.venv-ogctests"
+  if [ "$(cat "$OGC_VENV/.gpmb-installed" 2>/dev/null)" != "$OGCTESTS_VERSION" ]; then
+    say "Cài ogctests $OGCTESTS_VERSION (.venv-ogctests)"
+    python3 -m venv "$OGC_VENV"
+    "$OGC_VENV/bin/python" -m pip install -q "ogctests==$OGCTESTS_VERSION"
+    echo "$OGCTESTS_VERSION" > "$OGC_VENV/.gpmb-installed"
+  fi
+fi
+
 # npm packages pinned by web/package-lock.json; only their dist files are served, copied
 # to web/static/vendor (gitignored) by `python -m web.assets`.
 web_stamp="$GPMB_ROOT/web/node_modules/.gpmb-installed"

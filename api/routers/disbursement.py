@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.contract import IsoDate
 from api.deps import CaseWriter, CurrentUser, SessionDep
 from api.errors import problems
 from api.http import Id, IdempotencyKey, IfMatch, etag, version_from
@@ -50,7 +51,8 @@ WRITE_ERRORS = problems(401, 403, 404, 409, 422, 428)
 Year = Annotated[int, Path(description="plan year, e.g. 2025 (checked: 2000–2100)")]
 Month = Annotated[int, Path(description="month 1–12 (checked)")]
 YearQuery = Annotated[int | None, Query(description="plan year (default: the as-of year)")]
-AsOf = Annotated[dt.date | None, Query(description="figures to the end of this day (today)")]
+AsOf = Annotated[IsoDate | None,
+                 Query(description="figures to the end of this day (today)")]
 
 
 class Strict(BaseModel):
@@ -65,7 +67,7 @@ class PlanIn(Strict):
     year: StrictInt
     amount_vnd: StrictInt
     decision_no: str | None = Field(default=None, max_length=100)
-    decision_date: dt.date
+    decision_date: IsoDate
     note: str | None = Field(default=None, max_length=2000)
     version: StrictInt | None = Field(default=None, description="current revision (0: none)")
 
@@ -74,7 +76,7 @@ class EntryIn(Strict):
     """Money disbursed, in whole VND, against a year's plan (default: the day's year)."""
 
     amount_vnd: StrictInt
-    disbursed_on: dt.date
+    disbursed_on: IsoDate
     year: StrictInt | None = None
     source: str | None = Field(default=None, max_length=200)
     voucher_no: str | None = Field(default=None, max_length=100)
@@ -85,7 +87,7 @@ class EntryReversalIn(Strict):
     """Why a disbursement is reversed (and when; default today)."""
 
     reason: str | None = Field(default=None, max_length=2000)
-    reversed_on: dt.date | None = None
+    reversed_on: IsoDate | None = None
 
 
 class MonthTargetIn(Strict):
@@ -100,7 +102,7 @@ class TargetsIn(Strict):
     """A new revision of the investor's committed schedule for a year."""
 
     months: list[MonthTargetIn] = Field(max_length=24)
-    committed_on: dt.date
+    committed_on: IsoDate
     note: str | None = Field(default=None, max_length=2000)
     version: StrictInt | None = None
 
@@ -109,7 +111,7 @@ class NationalRateIn(Strict):
     """The national average disbursement (% of plan) to the end of a month."""
 
     rate_pct: float
-    published_on: dt.date | None = None
+    published_on: IsoDate | None = None
     source: str | None = Field(default=None, max_length=500)
     version: StrictInt | None = None
 

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -31,12 +32,19 @@ STATUS_BY_ERROR[UploadTooLarge] = 413
 MULTIPART_OVERHEAD = 64 * 1024
 UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="Upload id")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SURVEY_MAX = 200
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "GeoPackage, zipped Shapefile, GeoJSON or FGB"},
-                   "survey": {"type": "string", "maxLength": 200,
+                   "survey": {"type": "string", "maxLength": SURVEY_MAX,
                               "description": "Survey name (default: the file name)"}}}}}}}
+
+
+class UploadFieldsIn(BaseModel):
+    """The text fields of the upload form (checked as the document says)."""
+
+    survey: str | None = Field(default=None, max_length=SURVEY_MAX)
 
 
 class ImportOptionsIn(BaseModel):
@@ -214,7 +222,13 @@ async def upload_import(request: Request, user: CaseWriter, session: SessionDep,
         if not isinstance(file, UploadFile):
             raise InvalidInput("no file part", reason="file_missing",
                                message_vi="Chưa chọn tệp để tải lên.")
-        name = survey.strip()[:200] if isinstance(survey, str) else None
+        try:
+            fields = UploadFieldsIn.model_validate(
+                {"survey": survey if isinstance(survey, str) else None})
+        except ValidationError as exc:
+            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])}
+                                          for err in exc.errors()]) from None
+        name = fields.survey.strip() if fields.survey else None
         return await run_in_threadpool(_store_and_check, session, settings, user, file, name)
     finally:
         await form.close()  # the spooled temporary copy of the upload

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -16,6 +18,7 @@ from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
 from gis.domain import Role
 from gis.settings import Settings
+from tests.support import running_server
 
 PASSWORD = "mat-khau-thu-nghiem"
 ROLES = ("admin", "staff", "leader", "field")
@@ -39,15 +42,13 @@ class ApiWorld:
             return conn.execute(text(sql), params).scalar()
 
 
-@pytest.fixture(scope="session")
-def api_engine(make_database: Callable[[str], str], test_settings: Settings
-               ) -> Iterator[Engine]:
-    """A small demo in a database of its own that API tests may write to."""
+def load_api_world(url: str, settings: Settings) -> Engine:
+    """Migrate ``url``, load a small demo and one account per role (field: CT-HNCL only;
+    field2: CA-LSN only); return an engine on it."""
     from gis.demo.load import load_demo
     from gis.seed import seed_reference
 
-    url = make_database("gpmb_api")
-    eng = make_engine(url, test_settings)
+    eng = make_engine(url, settings)
     migrate.upgrade(eng)
     with session_factory(eng).begin() as s:
         seed_reference(s)
@@ -57,6 +58,26 @@ def api_engine(make_database: Callable[[str], str], test_settings: Settings
             create_user(s, f"t.{role}", Role(role), PASSWORD, full_name=f"Thử {role}",
                         projects=["CT-HNCL"] if role == "field" else None)
         create_user(s, "t.field2", Role.FIELD, PASSWORD, projects=["CA-LSN"])
+    return eng
+
+
+def issue_tokens(client: TestClient | httpx.Client) -> dict[str, str]:
+    """A bearer token for every account of ``load_api_world``."""
+    tokens = {}
+    for role in (*ROLES, "field2"):
+        res = client.post("/api/auth/token", json={"username": f"t.{role}",
+                                                   "password": PASSWORD})
+        assert res.status_code == 201, res.text
+        tokens[role] = res.json()["access_token"]
+    client.cookies.clear()
+    return tokens
+
+
+@pytest.fixture(scope="session")
+def api_engine(make_database: Callable[[str], str], test_settings: Settings
+               ) -> Iterator[Engine]:
+    """A small demo in a database of its own that API tests may write to."""
+    eng = load_api_world(make_database("gpmb_api"), test_settings)
     yield eng
     eng.dispose()
 
@@ -71,14 +92,7 @@ def api_app_client(api_engine: Engine, test_settings: Settings) -> Iterator[Test
 @pytest.fixture(scope="session")
 def world(api_engine: Engine, api_app_client: TestClient) -> ApiWorld:
     """Tokens for every role, and the demo's project ids."""
-    tokens = {}
-    for role in (*ROLES, "field2"):
-        name = f"t.{role}"
-        res = api_app_client.post("/api/auth/token", json={"username": name,
-                                                          "password": PASSWORD})
-        assert res.status_code == 201, res.text
-        tokens[role] = res.json()["access_token"]
-    api_app_client.cookies.clear()
+    tokens = issue_tokens(api_app_client)
     with api_engine.connect() as conn:
         hncl = conn.execute(text("SELECT id FROM projects WHERE code = 'CT-HNCL'")).scalar_one()
     return ApiWorld(api_engine, hncl, tokens)
@@ -94,6 +108,14 @@ def client(api_app_client: TestClient) -> TestClient:
 def fresh_client(engine: Engine, settings: Settings) -> TestClient:
     """A client of its own (cookie tests), to be used in a ``with`` block."""
     return TestClient(create_app(settings, engine=engine))
+
+
+@pytest.fixture(scope="session")
+def api_server(api_engine: Engine, world: ApiWorld, scratch_dir: Path) -> Iterator[str]:
+    """`gpmb serve` for real on the API database (the world's tokens work on it)."""
+    url = api_engine.url.render_as_string(hide_password=False)
+    with running_server(url, scratch_dir / "api-srv", scratch_dir / "api-serve.log") as base:
+        yield base
 
 
 from tests.api.scoped_world import outside_document, scopes  # noqa: E402  (fixtures)
