@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine, text
 
 from gis.domain import Role
-from tests.web.browser import PageWatch, offline_context, screenshot
+from tests.web.browser import PageWatch, open_tablet, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,
     PASSWORD,
@@ -66,15 +66,10 @@ def open_field(browser: Browser, page_watch: PageWatch, live_server: str,
     contexts: list[BrowserContext] = []
 
     def opener(width: int, height: int, *, service_workers: str = "block") -> Page:
-        context = offline_context(
-            browser, page_watch, live_server, field_cookies,
-            viewport={"width": width, "height": height}, has_touch=True,
-            geolocation={"latitude": spot["lat"], "longitude": spot["lon"], "accuracy": 8},
-            permissions=["geolocation"], service_workers=service_workers)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server + FIELD)
-        page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
+        page = open_tablet(browser, page_watch, live_server, field_cookies, FIELD,
+                           viewport={"width": width, "height": height},
+                           gps=(spot["lat"], spot["lon"], 8), service_workers=service_workers)
+        contexts.append(page.context)
         return page
 
     yield opener
