@@ -73,5 +73,5 @@ def open_tablet(browser: Browser, watch: PageWatch, base_url: str, cookies: dict
         permissions=["geolocation"], service_workers=service_workers)
     page = context.new_page()
     page.goto(base_url + url)
-    page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
     return page

@@ -128,7 +128,7 @@ def _download_commune(page: Page, commune: str) -> dict[str, Any]:
 
 
 def _queued(page: Page, n: int) -> None:
-    page.wait_for_function(f"GPMB_FIELD.queue().length === {n}", timeout=15_000)
+    page.wait_for_function(f"() => GPMB_FIELD.queue().length === {n}", timeout=15_000)
 
 
 def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
@@ -140,7 +140,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     here, other = [*_cases(demo_engine, READY, 2, commune), None][:2]
     assert other is not None, f"the demo has fewer than two ready cases in {commune}"
     page = tablet(here["lat"], here["lon"])
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
     page.wait_for_function("""async () => !!(await (await caches.open('gpmb-field-v1'))
         .match(location.pathname + location.search))""", timeout=15_000)
     _download_commune(page, commune)
@@ -148,7 +148,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
 
     page.context.set_offline(True)
     page.reload()
-    page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
     page.click("#locate-me")
     title = f"Thửa {here['parcel_no']} · tờ {here['sheet_no']}"
     expect(page.locator("#card-title")).to_have_text(title, timeout=15_000)
@@ -177,7 +177,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     page.click("#handover-yes")
     _queued(page, 5)
     page.reload()  # the queue survives a reload (and a browser restart: it is IndexedDB)
-    page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.queue().length === 5")
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.queue().length === 5")
     expect(page.locator("#queue-count")).to_contain_text("Chờ gửi: 5")
     page.click("#queue-count")
     expect(page.locator("#queue-list li")).to_have_count(5)
@@ -194,7 +194,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
         reverse_payment(s, paid.id, reason="Sai số chứng từ", actor_id=people[STAFF_USER])
     page.context.set_offline(False)
     _queued(page, 0)
-    page.wait_for_function("GPMB_FIELD.answers().length === 1")
+    page.wait_for_function("() => GPMB_FIELD.answers().length === 1")
     expect(page.locator("#queue-count")).to_contain_text("Cần xử lý: 1")
     expect(page.locator("#answer-list li.conflict")).to_contain_text("đảo bút toán")
 
@@ -268,7 +268,7 @@ def test_a_sync_cut_in_the_middle_loses_and_duplicates_nothing(
     page.route("**/field/api/actions", cut)
     page.context.set_offline(False)
     _queued(page, 4)  # the first two acknowledged; the third is on its way
-    page.wait_for_function("GPMB_SYNC.idle() && GPMB_SYNC.failure() === 'unreachable'",
+    page.wait_for_function("() => GPMB_SYNC.idle() && GPMB_SYNC.failure() === 'unreachable'",
                            timeout=15_000)  # ... and its answer never came back
     expect(page.locator("#sync-status")).to_contain_text("Không kết nối được máy chủ")
     assert page.evaluate("GPMB_FIELD.queue().length") == 4
