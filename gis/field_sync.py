@@ -21,8 +21,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.documents import store_document
-from gis.domain import STEP_LABELS_VI, CaseStep
-from gis.errors import Conflict, GpmbError, InvalidInput
+from gis.domain import STEP_LABELS_VI, CaseStep, Role
+from gis.errors import Conflict, GpmbError, InvalidInput, PermissionDenied
+from gis.field import LEADER_READ_ONLY_VI
 from gis.models import ClearanceCase, FieldAction, User
 from gis.workflow.boundary import lock_case
 from gis.workflow.calendar import LOCAL_TZ
@@ -224,6 +225,9 @@ def receive_action(session: Session, action: ActionIn, user: User, *,
     """Take one queued action: replay the first answer for a known key, otherwise apply
     it, or keep it as a conflict or a refusal. Nothing is committed here."""
     now = now or dt.datetime.now(dt.UTC)
+    if user.role == Role.LEADER:  # read-only: nothing to keep, not even a refusal
+        raise PermissionDenied("leaders do not record field work", reason="role_not_allowed",
+                               message_vi=LEADER_READ_ONLY_VI)
     check_action(action, photo, now)
     print_ = fingerprint(action, photo)
     # One key at a time: a retry racing the first request waits, then replays it.

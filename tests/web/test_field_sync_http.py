@@ -232,6 +232,7 @@ def test_handover_applies_when_only_a_note_changed_the_version(
 
 
 def test_actions_need_a_session_csrf_and_a_valid_body(live_server: str, tablet: httpx.Client,
+                                                      web: httpx.Client,
                                                       demo_engine: Engine) -> None:
     case = case_where(demo_engine, "true")
     body = action("note", case["case_id"], _base(demo_engine, case["case_id"]), note="x")
@@ -245,3 +246,9 @@ def test_actions_need_a_session_csrf_and_a_valid_body(live_server: str, tablet: 
     assert "tương lai" in send(tablet, future).json()["title"]
     broken = send(tablet, {**body, "base": {"version": 0}})
     assert broken.status_code == 422 and broken.json()["extra"]["reason"] == "bad_action"
+    leader = web.post(live_server + "/field/api/actions", data={"action": json.dumps(body)},
+                      headers={"X-CSRF-Token": web.cookies["gpmb_csrf"]})
+    assert leader.status_code == 403 and "chỉ được xem" in leader.json()["title"]
+    with demo_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM field_actions WHERE idempotency_key "
+                                 "= :k"), {"k": body["key"]}).scalar_one() == 0

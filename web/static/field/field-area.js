@@ -24,7 +24,9 @@
   }
 
   function fetchJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    // Marked so that the service worker does not keep a second copy of the package.
+    return fetch(url, { credentials: "same-origin",
+                        headers: { "Accept": "application/json", "X-GPMB-Area-Download": "1" } })
       .then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (body) {
           if (!res.ok || res.headers.get("X-GPMB-Offline") === "1") {
