@@ -4,6 +4,7 @@ IPs (checked with openssl); a second run keeps the CA the tablets trust; ``gpmb 
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -60,11 +61,12 @@ def test_init_makes_a_ca_and_a_server_certificate_for_the_names(tls_home: Path,
 def test_serve_tls_answers_https_verified_by_the_local_ca(tls_home: Path, db_url: str,
                                                           tmp_path: Path) -> None:
     ca = tls_home / "tls" / "ca.crt"
+    trust = ssl.create_default_context(cafile=ca)
     with running_server(db_url, tls_home, tmp_path / "tls.log", tls_ca=ca) as base:
         assert base.startswith("https://")
-        res = httpx.get(base + "/health", verify=str(ca), timeout=10)
+        res = httpx.get(base + "/health", verify=trust, timeout=10)
         assert res.status_code == 200 and res.json()["status"] == "ok"
-        login = httpx.get(base + "/login", verify=str(ca), timeout=10)
+        login = httpx.get(base + "/login", verify=trust, timeout=10)
         assert login.status_code == 200
         with pytest.raises(httpx.HTTPError):
             httpx.get(base.replace("https://", "http://") + "/health", timeout=5)

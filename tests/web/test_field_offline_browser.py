@@ -331,3 +331,36 @@ def test_signing_out_warns_about_the_queue_then_wipes_the_tablet(
     again = page.request.get(live_server + "/field/api/actions/status?keys=x")
     assert again.status == 401
     assert page_watch.external_requests == []
+
+
+def test_signed_out_push_is_loud_keeps_the_queue_and_resumes_after_sign_in(
+        tablet: Callable[..., Page], page_watch: PageWatch, live_server: str,
+        demo_engine: Engine) -> None:
+    spot = _cases(demo_engine, "c.step IN ('notified', 'inventoried', 'plan_posted')", 1)[0]
+    page = tablet(spot["lat"], spot["lon"], service_workers="block")
+    page.click("#locate-me")
+    expect(page.locator("#card-title")).to_be_visible(timeout=15_000)
+    page.context.set_offline(True)
+    note = "Ghi chú gửi sau khi đăng nhập lại"
+    page.fill("#note-text", note)
+    page.click("#note-save")
+    _queued(page, 1)
+    # The session ends meanwhile (revoked from the office, or expired).
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "gpmb_csrf")
+    assert page.request.post(live_server + "/api/auth/logout",
+                             headers={"X-CSRF-Token": csrf}).status == 204
+    page.context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("Phiên đăng nhập đã hết")
+    expect(page.locator("#sync-login")).to_be_visible()
+    assert page.evaluate("GPMB_FIELD.queue().length") == 1
+    sql = "SELECT count(*) FROM case_events WHERE case_id = :c AND note = :n"
+    assert _count(demo_engine, sql, c=spot["case_id"], n=note) == 0
+    screenshot(page, "field_signed_out")
+    # Signing in again (the login page sets new cookies), then back on the field view.
+    for name, value in _login(live_server, FIELD_USER).items():
+        page.context.add_cookies([{"name": name, "value": value, "url": live_server}])
+    page.goto(live_server + FIELD)
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
+    _queued(page, 0)
+    assert _count(demo_engine, sql, c=spot["case_id"], n=note) == 1
+    assert page_watch.external_requests == []
