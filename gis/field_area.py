@@ -1,6 +1,6 @@
 """Taking an area offline: the parcels of a commune, of a chainage section of a project's
-alignment, or of a day's work list, as compact cards a tablet keeps in IndexedDB, and the
-z13–z18 vector tiles that cover them.
+alignment, or of a day's work list, as compact cards a tablet keeps in IndexedDB, the
+z13–z18 vector tiles that cover them and the z10–z12 overview tiles of the area.
 
 The cards carry land users' names and shares but never citizen IDs or phone numbers,
 whatever the role: a tablet's storage is not a place for them. Every selection of parcels
@@ -30,6 +30,7 @@ from gis.workflow.boundary import assignment, in_assignment
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 
 AREA_KINDS = ("commune", "section", "worklist")
+OVERVIEW_MIN_ZOOM = 10  # the commune overview layer, below the parcels' zooms
 MIN_ZOOM = 13
 MAX_ZOOM = 18
 MAX_PARCELS = 20_000
@@ -219,14 +220,24 @@ def area_cards(session: Session, parcels: list[tuple[int, int | None]], user: Us
 
 
 def area_tiles(cards: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """(z, x, y) of the z13–z18 tiles meeting the parcels' boxes, coarse zooms first."""
+    """(z, x, y) of the z13–z18 tiles meeting the parcels' boxes, and of the z10–z12
+    overview tiles (communes with their case counts) over the whole area; coarse first."""
     found: set[tuple[int, int, int]] = set()
+
+    def cover(z: int, box: list[float]) -> None:
+        x0, y0 = tile_for_lonlat(z, box[0], box[3])
+        x1, y1 = tile_for_lonlat(z, box[2], box[1])
+        found.update((z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+
     for card in cards:
-        west, south, east, north = card["bbox"]
         for z in range(MIN_ZOOM, MAX_ZOOM + 1):
-            x0, y0 = tile_for_lonlat(z, west, north)
-            x1, y1 = tile_for_lonlat(z, east, south)
-            found.update((z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+            cover(z, card["bbox"])
+    if cards:
+        boxes = [c["bbox"] for c in cards]
+        whole = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                 max(b[2] for b in boxes), max(b[3] for b in boxes)]
+        for z in range(OVERVIEW_MIN_ZOOM, MIN_ZOOM):
+            cover(z, whole)
     return sorted(found)
 
 
@@ -240,7 +251,7 @@ def tile_bytes_estimate(session: Session, tiles: list[tuple[int, int, int]], *,
                         project_id: int | None, today: dt.date) -> int:
     """The tiles' total size, from a few tiles of each zoom rendered by PostGIS."""
     total = 0
-    for z in range(MIN_ZOOM, MAX_ZOOM + 1):
+    for z in range(OVERVIEW_MIN_ZOOM, MAX_ZOOM + 1):
         level = [t for t in tiles if t[0] == z]
         if not level:
             continue

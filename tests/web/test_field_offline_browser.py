@@ -153,6 +153,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     title = f"Thửa {here['parcel_no']} · tờ {here['sheet_no']}"
     expect(page.locator("#card-title")).to_have_text(title, timeout=15_000)
     expect(page.locator("#card .stale")).to_be_visible()
+    page.wait_for_function("() => GPMB_FIELD.drawn() > 0")  # parcels from the area's tiles
     assert page.evaluate("GPMB_FIELD.card().case.id") == here["case_id"]
     page.click("#handover")
     page.click("#handover-yes")

@@ -96,7 +96,7 @@ def test_area_size_is_shown_before_the_package(tablet: httpx.Client,
     assert package["area"]["label"] == spot["commune"]
     assert dt.datetime.fromisoformat(package["area"]["downloaded_at"]).tzinfo is not None
     assert len(package["cards"]) == expected and len(package["tiles"]) == size["tiles"]
-    assert {z for z, _x, _y in package["tiles"]} == set(range(13, 19))
+    assert {z for z, _x, _y in package["tiles"]} == set(range(10, 19))
     ours = next(c for c in package["cards"] if c["parcel_id"] == spot["parcel_id"])
     assert ours["case"]["id"] == spot["case_id"] and ours["case"]["version"] == spot["version"]
     west, south, east, north = ours["bbox"]

@@ -674,6 +674,7 @@
     card: function () { return state.card; },
     selected: function () { return state.selected; },
     highlighted: function () { return state.highlight ? state.highlight.getLayers().length : 0; },
+    drawn: function () { return Object.keys(state.props).length; },
     queue: function () { return SYNC.queue(); },
     answers: function () { return SYNC.answers(); },
     flush: function () { return SYNC.flush(); }
