@@ -20,13 +20,19 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import (
+    OUT_OF_SCOPE_VI,
+    SCOPE_COMMUNE_SQL,
+    Scope,
+    load_scope,
+    scope_case_sql,
+)
 from gis.crs import format_chainage
 from gis.domain import STEP_LABELS_VI, CaseStep, Role
 from gis.errors import InvalidInput
 from gis.field import LEADER_READ_ONLY_VI, OUTLINE_TOLERANCE_M, handover_refusal
 from gis.models import ClearanceCase, User
 from gis.tiles import render_tile, tile_for_lonlat
-from gis.workflow.boundary import assignment, in_assignment
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 
 AREA_KINDS = ("commune", "section", "worklist")
@@ -78,17 +84,21 @@ def _bad(name: str, message: str) -> InvalidInput:
                         field=name)
 
 
-# The parcels of an area, with the case of the project (the latest one when no project).
-_AREA_SQL = """
+# The parcels of an area in the user's scope, with the case of the project (the latest one
+# in scope when no project).
+_AREA_SQL = f"""
 SELECT p.id AS parcel_id, c.id AS case_id
 FROM parcels p
 LEFT JOIN LATERAL (
     SELECT cc.id, cc.alignment_id FROM clearance_cases cc
     WHERE cc.parcel_id = p.id
       AND (CAST(:project_id AS integer) IS NULL OR cc.project_id = :project_id)
+      AND {scope_case_sql("cc.project_id", "p.commune_code")}
     ORDER BY cc.id DESC LIMIT 1) c ON true
-{join}
-WHERE {where}
+{{join}}
+WHERE {{where}}
+  AND {SCOPE_COMMUNE_SQL.format(commune="p.commune_code")}
+  AND (CAST(:scope_projects AS integer[]) IS NULL OR c.id IS NOT NULL)
 ORDER BY p.id
 LIMIT :limit
 """
@@ -103,17 +113,18 @@ _AREA_FILTERS = {
 
 
 def area_parcels(session: Session, spec: AreaSpec, user: User) -> list[tuple[int, int | None]]:
-    """(parcel id, case id) of every parcel in the area, in id order.
-
-    The one place where what ``user`` may take offline is decided: today every signed-in
-    role may read every parcel (as on the field map), so no row is filtered here."""
+    """(parcel id, case id) of every parcel of the area in ``user``'s scope (``gis.access``:
+    a commune-limited user gets that commune's parcels, a project-limited one the parcels
+    with a case of those projects), in id order. The one place where what a tablet may
+    take offline is decided."""
     spec = spec.checked()
     join, where = _AREA_FILTERS[spec.kind]
     if spec.kind == "commune":
         where += " AND (CAST(:project_id AS integer) IS NULL OR c.id IS NOT NULL)"
     rows = session.execute(text(_AREA_SQL.format(join=join, where=where)), {
         "project_id": spec.project_id, "commune": spec.commune_code, "from_m": spec.from_m,
-        "to_m": spec.to_m, "cases": list(spec.case_ids), "limit": MAX_PARCELS + 1}).all()
+        "to_m": spec.to_m, "cases": list(spec.case_ids), "limit": MAX_PARCELS + 1,
+        **load_scope(session, user.id, user.role).sql_params()}).all()
     if len(rows) > MAX_PARCELS:
         raise InvalidInput("area too big", reason="area_too_big", field="kind",
                            message_vi=AREA_TOO_BIG_VI.format(n=f"hơn {MAX_PARCELS}",
@@ -158,15 +169,11 @@ def _deadline(row: Any, today: dt.date) -> dict[str, Any] | None:
             "overdue": left < 0}
 
 
-OUT_OF_SCOPE_VI = "Hồ sơ không thuộc dự án/xã được phân công cho bạn."
-
-
-def _write_refusal(user: User, assigned: tuple[set[int], set[str]] | None, row: Any
-                   ) -> str | None:
+def _write_refusal(user: User, scope: Scope, row: Any) -> str | None:
     # The same rule as the workflow's act_as, decided for the whole area at once.
     if user.role == Role.LEADER:
         return LEADER_READ_ONLY_VI
-    if assigned is not None and not in_assignment(assigned, row.project_id, row.commune_code):
+    if not scope.allows(row.project_id, row.commune_code):
         return OUT_OF_SCOPE_VI
     return None
 
@@ -199,7 +206,7 @@ def area_cards(session: Session, parcels: list[tuple[int, int | None]], user: Us
     phone numbers)."""
     rows = session.execute(text(_CARDS_SQL), {"parcels": [p for p, _ in parcels],
                                               "cases": [c for _, c in parcels]})
-    assigned = assignment(session, user) if user.role == Role.FIELD else None
+    scope = load_scope(session, user.id, user.role)
     cards = []
     for r in rows:
         card: dict[str, Any] = {
@@ -214,7 +221,7 @@ def area_cards(session: Session, parcels: list[tuple[int, int | None]], user: Us
             "step_label": STEP_LABELS_VI[CaseStep(r.step)] if r.step else
             "Ngoài phạm vi thu hồi", "case": None}
         if r.case_id is not None:
-            card["case"] = _case(session, r, today, _write_refusal(user, assigned, r))
+            card["case"] = _case(session, r, today, _write_refusal(user, scope, r))
         cards.append(card)
     return cards
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import Scope, scope_case_sql
 from gis.domain import Role
 from gis.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gis.field_sync import CaseState, apply_action, conflict_reasons
@@ -65,19 +66,25 @@ def _entry(row: Any) -> dict[str, Any]:
     }
 
 
-def open_actions(session: Session, *, limit: int = OPEN_LIMIT) -> list[dict[str, Any]]:
-    """Conflicts and refusals nobody has resolved yet, oldest first."""
+_IN_SCOPE = scope_case_sql("c.project_id", "p.commune_code")
+
+
+def open_actions(session: Session, scope: Scope, *, limit: int = OPEN_LIMIT
+                 ) -> list[dict[str, Any]]:
+    """Conflicts and refusals in ``scope`` nobody has resolved yet, oldest first."""
     rows = session.execute(text(_LIST_SQL.format(
-        where="a.outcome <> 'applied' AND r.id IS NULL")), {"limit": limit})
+        where=f"a.outcome <> 'applied' AND r.id IS NULL AND {_IN_SCOPE}")),
+        {"limit": limit, **scope.sql_params()})
     return [_entry(r) for r in rows]
 
 
-def recent_resolutions(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest resolved conflicts and refusals, newest first."""
-    rows = session.execute(text(_LIST_SQL.format(where="r.id IS NOT NULL")
+def recent_resolutions(session: Session, scope: Scope, *, limit: int = 20
+                       ) -> list[dict[str, Any]]:
+    """The latest resolved conflicts and refusals in ``scope``, newest first."""
+    rows = session.execute(text(_LIST_SQL.format(where=f"r.id IS NOT NULL AND {_IN_SCOPE}")
                                 .replace("ORDER BY a.received_at, a.id",
                                          "ORDER BY r.resolved_at DESC, r.id DESC")),
-                           {"limit": limit})
+                           {"limit": limit, **scope.sql_params()})
     return [_entry(r) for r in rows]
 
 

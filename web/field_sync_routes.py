@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from gis import field_area, field_conflicts, field_sync
+from gis.access import load_scope
 from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
 from gis.domain import STEP_LABELS_VI
 from gis.errors import GpmbError, InvalidInput
@@ -49,8 +50,9 @@ def _spec(request: Request, kind: AreaQuery, project: Text = None, commune: Text
           from_km: Km = None, to_km: Km = None, cases: Cases = None
           ) -> tuple[field_area.AreaSpec, dict[str, str]]:
     """The area asked for in the query (a dependency of both area routes)."""
+    user = _viewer(request)
     with _sessions(request) as session:
-        project_id = _project_id(session, project)
+        project_id = _project_id(session, project, load_scope(session, user.id, user.role))
     ids: tuple[int, ...] = ()
     if cases:
         try:
@@ -202,9 +204,11 @@ DECISIONS_VI = {"apply": "Đã áp dụng thao tác vào hồ sơ.",
 
 def _conflict_page(request: Request, *, error: tuple[int, str] | None = None,
                    saved: str | None = None, status: int = 200) -> HTMLResponse:
+    user = _viewer(request)
     with _sessions(request) as session:
-        entries = field_conflicts.open_actions(session)
-        done = field_conflicts.recent_resolutions(session)
+        scope = load_scope(session, user.id, user.role)
+        entries = field_conflicts.open_actions(session, scope)
+        done = field_conflicts.recent_resolutions(session, scope)
     context = {"entries": entries, "done": done, "error": error,
                "saved": DECISIONS_VI.get(saved or ""),
                "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
