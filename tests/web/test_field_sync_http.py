@@ -21,6 +21,7 @@ from gis.models import User
 from gis.workflow.calendar import local_today
 from gis.workflow.service import record_step
 from tests.web.test_field_http import (  # the module's fixtures, shared
+    OTHER_FIELD_USER,
     PROJECT,
     STAFF_USER,
     _jpeg,
@@ -252,3 +253,21 @@ def test_actions_need_a_session_csrf_and_a_valid_body(live_server: str, tablet: 
     with demo_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM field_actions WHERE idempotency_key "
                                  "= :k"), {"k": body["key"]}).scalar_one() == 0
+
+
+def test_an_area_holds_only_the_users_scope(live_server: str, demo_engine: Engine) -> None:
+    spot = case_where(demo_engine, "true")
+    with sign_in(live_server, OTHER_FIELD_USER) as other:  # assigned to another project
+        refused = other.get("/field/api/areas/estimate", params={
+            "kind": "commune", "commune": spot["commune_code"], "project": PROJECT})
+        assert refused.status_code == 422 and refused.json()["extra"]["reason"] == \
+            "unknown_project"
+        mine = other.get("/field/api/areas/package", params={
+            "kind": "commune", "commune": spot["commune_code"]}).json()
+    with demo_engine.connect() as conn:
+        theirs = set(conn.execute(text("""SELECT DISTINCT c.parcel_id FROM clearance_cases c
+            JOIN parcels p ON p.id = c.parcel_id JOIN projects j ON j.id = c.project_id
+            WHERE j.code = 'CA-LSN' AND p.commune_code = :m"""),
+            {"m": spot["commune_code"]}).scalars())
+    assert {c["parcel_id"] for c in mine["cards"]} == theirs
+    assert all(c["case"] and c["case"]["project"] == "CA-LSN" for c in mine["cards"])
