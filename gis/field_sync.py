@@ -76,11 +76,13 @@ class ActionIn:
     gps: Gps | None = None
     inventory_item: str | None = None
     inventory_found: bool | None = None
+    minutes_no: str | None = None  # the handover minutes signed on site
 
     def payload(self) -> dict[str, Any]:
         """What the action asks for, beyond its case and base (stored as JSON)."""
         return {"note": self.note, "gps": asdict(self.gps) if self.gps else None,
-                "inventory_item": self.inventory_item, "inventory_found": self.inventory_found}
+                "inventory_item": self.inventory_item, "inventory_found": self.inventory_found,
+                "minutes_no": self.minutes_no}
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ def check_action(action: ActionIn, photo: bytes | None, now: dt.datetime) -> Non
         raise InvalidInput("photo", reason="bad_action", field="photo",
                            message_vi="Chỉ thao tác “ảnh hiện trường” mới kèm ảnh, và phải "
                            "kèm ảnh.")
+    if action.kind == "handover" and not (action.minutes_no or "").strip():
+        raise InvalidInput("no minutes number", reason="bad_action", field="minutes_no",
+                           message_vi="Xác nhận bàn giao cần số biên bản bàn giao ký tại "
+                           "hiện trường.")
     if action.kind == "note" and not (action.note or "").strip():
         raise InvalidInput("empty note", reason="bad_action", field="note",
                            message_vi="Ghi chú hiện trường đang trống.")
@@ -202,6 +208,7 @@ def apply_action(session: Session, kind: str, case: ClearanceCase, payload: dict
     if kind == "handover":
         return record_step(session, case.id, CaseStep.HANDED_OVER,
                            expected_version=case.version, occurred_on=on, note=note,
+                           decision_no=payload.get("minutes_no"), decision_date=on,
                            actor_id=actor_id, idempotency_key=key, today=today)
     return record_note(session, case.id, note, actor_id=actor_id, occurred_on=on,
                        idempotency_key=key, today=today)

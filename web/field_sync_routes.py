@@ -146,6 +146,7 @@ class ActionBody(BaseModel):
     gps: GpsIn | None = None
     inventory_item: str | None = Field(default=None, max_length=200)
     inventory_found: bool | None = None
+    minutes_no: str | None = Field(default=None, max_length=100)
 
 
 def _action(raw: str) -> field_sync.ActionIn:
@@ -160,7 +161,8 @@ def _action(raw: str) -> field_sync.ActionIn:
         key=body.key, kind=body.kind, case_id=body.case_id,
         base=field_sync.CaseState(**body.base.model_dump()), done_at=body.done_at,
         note=body.note, gps=field_sync.Gps(**body.gps.model_dump()) if body.gps else None,
-        inventory_item=body.inventory_item, inventory_found=body.inventory_found)
+        inventory_item=body.inventory_item, inventory_found=body.inventory_found,
+        minutes_no=body.minutes_no)
 
 
 @router.post("/field/api/actions")

@@ -156,6 +156,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     page.wait_for_function("() => GPMB_FIELD.drawn() > 0")  # parcels from the area's tiles
     assert page.evaluate("GPMB_FIELD.card().case.id") == here["case_id"]
     page.click("#handover")
+    page.fill("#handover-minutes", "31/BB-BGMB")
     page.click("#handover-yes")
     _queued(page, 1)
     expect(page.locator("#handover-queued")).to_be_visible()
@@ -175,6 +176,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     expect(page.locator("#card-title")).to_have_text(
         f"Thửa {other['parcel_no']} · tờ {other['sheet_no']}", timeout=15_000)
     page.click("#handover")
+    page.fill("#handover-minutes", "32/BB-BGMB")
     page.click("#handover-yes")
     _queued(page, 5)
     page.reload()  # the queue survives a reload (and a browser restart: it is IndexedDB)

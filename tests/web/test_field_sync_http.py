@@ -168,11 +168,13 @@ def test_handover_made_offline_conflicts_when_the_case_moved_on(
     case = _ready(demo_engine, "p.legal_area_m2 DESC, c.id")
     seen = _base(demo_engine, case["case_id"])
     gps = {"lat": case["lat"], "lon": case["lon"], "accuracy_m": 6.0}
-    body = action("handover", case["case_id"], seen, gps=gps, note="Hộ dân đã dọn đi")
+    body = action("handover", case["case_id"], seen, gps=gps, note="Hộ dân đã dọn đi",
+                  minutes_no="21/BB-BGMB")
     # Meanwhile the office records the handover itself.
     with session_factory(demo_engine).begin() as s:
         record_step(s, case["case_id"], CaseStep.HANDED_OVER, expected_version=seen["version"],
                     occurred_on=local_today(), actor_id=_user_id(demo_engine, STAFF_USER),
+                    decision_no="20/BB-BGMB", decision_date=local_today(),
                     note="Bàn giao tại văn phòng")
     res = send(tablet, body)
     assert res.status_code == 201, res.text
@@ -209,7 +211,7 @@ def test_handover_refused_by_the_workflow_is_kept_with_its_message(
         tablet: httpx.Client, demo_engine: Engine) -> None:
     case = case_where(demo_engine, "c.step = 'plan_posted'", "c.id DESC")
     seen = _base(demo_engine, case["case_id"])
-    res = send(tablet, action("handover", case["case_id"], seen))
+    res = send(tablet, action("handover", case["case_id"], seen, minutes_no="22/BB-BGMB"))
     out = res.json()
     assert res.status_code == 201 and out["outcome"] == "refused"
     assert "Chưa thể chuyển sang bước" in out["reasons"][0]
@@ -226,7 +228,8 @@ def test_handover_applies_when_only_a_note_changed_the_version(
     note = send(tablet, action("note", case["case_id"], seen, note="Ghi chú của tổ khác"))
     assert note.json()["server"]["version"] > seen["version"]
     gps = {"lat": case["lat"], "lon": case["lon"], "accuracy_m": 12.0}
-    res = send(tablet, action("handover", case["case_id"], seen, gps=gps))
+    res = send(tablet, action("handover", case["case_id"], seen, gps=gps,
+                              minutes_no="23/BB-BGMB"))
     assert res.json()["outcome"] == "applied", res.text
     assert res.json()["server"]["step"] == "handed_over"
     assert _events(demo_engine, case["case_id"], "%GPS%(±12 m)%") == 1

@@ -1,7 +1,7 @@
 """Field actions from the tablets and the resolutions of their conflicts.
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0013"
-down_revision = "0014"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

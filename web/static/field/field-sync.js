@@ -45,7 +45,8 @@
     return { key: item.key, kind: item.kind, case_id: item.case_id, base: item.base,
              done_at: item.done_at, note: item.note || null, gps: item.gps || null,
              inventory_item: item.inventory_item || null,
-             inventory_found: item.inventory_found === undefined ? null : item.inventory_found };
+             inventory_found: item.inventory_found === undefined ? null : item.inventory_found,
+             minutes_no: item.minutes_no || null };
   }
 
   function post(item) {
