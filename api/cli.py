@@ -16,6 +16,7 @@ from api.cli_db import db_app, demo_app, prepare_database
 from api.cli_export import export_app
 from api.cli_import import import_app
 from api.cli_report import report_app
+from api.cli_tls import server_files, tls_app
 from gis.db.engine import Database, open_database, session_factory
 from gis.domain import Role
 from gis.errors import ConfigurationError, GpmbError, InvalidInput
@@ -30,6 +31,7 @@ app.add_typer(export_app, name="export")
 user_app = typer.Typer(help="Tài khoản người dùng.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(report_app, name="report")
+app.add_typer(tls_app, name="tls")
 
 
 class QuietTileRequests(logging.Filter):
@@ -79,6 +81,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng HTTP")] = None,
     demo: Annotated[bool, typer.Option(help="Nạp dữ liệu mẫu nếu CSDL trống")] = True,
+    tls: Annotated[bool, typer.Option("--tls", help="Phục vụ HTTPS bằng chứng chỉ của "
+                                      "'gpmb tls init' (máy tính bảng cần để dùng GPS)")] = False,
 ) -> None:
     """Chạy ứng dụng: khởi động CSDL, cập nhật lược đồ, nạp dữ liệu mẫu nếu trống, phục vụ web."""
     import uvicorn
@@ -95,6 +99,13 @@ def serve(
             "`python -m web.assets` (scripts/run.sh does both)",
             message_vi="Thiếu tệp giao diện (Leaflet…); chạy `bash scripts/run.sh` hoặc "
             "`npm ci --prefix web && python -m web.assets`.")
+    ssl: dict[str, str] = {}
+    if tls:
+        cert, key = server_files()
+        if not (cert.exists() and key.exists()):
+            raise InvalidInput(f"no certificate at {cert}", message_vi=f"Chưa có chứng chỉ "
+                               f"HTTPS ({cert}); hãy chạy 'gpmb tls init' trước.", field="tls")
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     host = host or settings.host
     wanted = port or settings.port
     chosen = _pick_port(host, wanted)
@@ -105,7 +116,7 @@ def serve(
         engine = db.open()
         first_admin = prepare_database(engine, settings, load_demo=demo, console=console)
         db.reopen(serving=True)
-        url = f"http://{host}:{chosen}"
+        url = f"{'https' if tls else 'http'}://{host}:{chosen}"
         console.rule("[bold green]GPMB đã sẵn sàng")
         console.print(f"Mở trình duyệt: [bold]{url}[/]   (tình trạng: {url}/health)")
         if first_admin is not None:
@@ -120,7 +131,7 @@ def serve(
         proxies = settings.trusted_proxies.strip()
         uvicorn.run(create_app(settings, database=db), host=host, port=chosen, log_level="info",
                     log_config=_log_config(), proxy_headers=bool(proxies),
-                    forwarded_allow_ips=proxies or None)
+                    forwarded_allow_ips=proxies or None, **ssl)  # type: ignore[arg-type]
     finally:
         db.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -56,24 +57,28 @@ def commune_at_test_point(session: Session) -> str:
 
 @contextmanager
 def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
-                   demo: bool = False, **extra_env: str) -> Iterator[str]:
+                   demo: bool = False, tls_ca: Path | None = None,
+                   **extra_env: str) -> Iterator[str]:
     """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url`` (None: the
     embedded cluster under ``data_dir``); yields its base URL once ``/health`` answers, and
-    stops it with Ctrl+C afterwards."""
+    stops it with Ctrl+C afterwards. With ``tls_ca`` it serves HTTPS (``--tls``), checked
+    against that CA certificate."""
     port = free_port(0)
+    tls = ["--tls"] if tls_ca else []
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=tls_ca) if tls_ca else True
     with log_path.open("w") as log:
         proc = subprocess.Popen([*GPMB, "serve", "--port", str(port),
-                                 *([] if demo else ["--no-demo"])],
+                                 *([] if demo else ["--no-demo"]), *tls],
                                 env=gpmb_env(database_url, GPMB_DATA_DIR=str(data_dir),
                                              **extra_env),
                                 stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+        base = f"{'https' if tls_ca else 'http'}://127.0.0.1:{port}"
         deadline = time.monotonic() + (240 if demo else 60)
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(log_path.read_text())
             try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                if httpx.get(base + "/health", timeout=2, verify=verify).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

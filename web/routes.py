@@ -17,6 +17,7 @@ from web import (
     committee_routes,
     dashboard_routes,
     field_routes,
+    field_sync_routes,
     household_routes,
     import_routes,
     map_routes,
@@ -65,6 +66,7 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(dashboard_routes.router, dependencies=signed_in)
     app.include_router(import_routes.router, dependencies=signed_in)
     app.include_router(field_routes.router, dependencies=signed_in)
+    app.include_router(field_sync_routes.router, dependencies=signed_in)
     app.include_router(case_routes.router, dependencies=signed_in)
     app.include_router(admin_routes.router, dependencies=signed_in)
     app.include_router(admin_project_routes.router, dependencies=signed_in)

@@ -30,6 +30,7 @@ from gis.models.compensation import (
 )
 from gis.models.deadlines import CaseNextDeadline
 from gis.models.documents import CaseDocument
+from gis.models.field import FieldAction, FieldActionResolution
 from gis.models.imports import ImportBatch, ImportBatchChange
 from gis.models.parcels import LandUser, Parcel, ParcelLandUser, Survey
 from gis.models.procedure import (
@@ -70,6 +71,8 @@ __all__ = [
     "DisbursementTarget",
     "EnforcementBlackout",
     "EventDocument",
+    "FieldAction",
+    "FieldActionResolution",
     "HouseholdCase",
     "ImportBatch",
     "ImportBatchChange",

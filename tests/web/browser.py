@@ -59,3 +59,19 @@ def offline_context(browser: Browser, watch: PageWatch, base_url: str,
     context.route("**/*", guard)
     context.on("page", watch_page)
     return context
+
+
+def open_tablet(browser: Browser, watch: PageWatch, base_url: str, cookies: dict[str, str],
+                url: str, *, viewport: dict[str, int], gps: tuple[float, float, float],
+                service_workers: str = "block") -> Page:
+    """A touch context (see ``offline_context``) with the GPS at (lat, lon, accuracy m),
+    on the field view at ``url``, once its map is up; close ``page.context`` after use."""
+    lat, lon, accuracy = gps
+    context = offline_context(
+        browser, watch, base_url, cookies, viewport=viewport, has_touch=True,
+        geolocation={"latitude": lat, "longitude": lon, "accuracy": accuracy},
+        permissions=["geolocation"], service_workers=service_workers)
+    page = context.new_page()
+    page.goto(base_url + url)
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
+    return page

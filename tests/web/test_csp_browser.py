@@ -8,7 +8,8 @@ from playwright.sync_api import Browser
 
 from tests.web.browser import PageWatch, offline_context
 
-PAGES = ["/", "/dashboard", "/projects/CT-HNCL/dashboard", "/cases", "/docs"]
+PAGES = ["/", "/dashboard", "/projects/CT-HNCL/dashboard", "/cases", "/field?project=CT-HNCL",
+         "/field/conflicts", "/docs"]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine, text
 
 from gis.domain import Role
-from tests.web.browser import PageWatch, offline_context, screenshot
+from tests.web.browser import PageWatch, open_tablet, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,
     PASSWORD,
@@ -66,15 +66,10 @@ def open_field(browser: Browser, page_watch: PageWatch, live_server: str,
     contexts: list[BrowserContext] = []
 
     def opener(width: int, height: int, *, service_workers: str = "block") -> Page:
-        context = offline_context(
-            browser, page_watch, live_server, field_cookies,
-            viewport={"width": width, "height": height}, has_touch=True,
-            geolocation={"latitude": spot["lat"], "longitude": spot["lon"], "accuracy": 8},
-            permissions=["geolocation"], service_workers=service_workers)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server + FIELD)
-        page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
+        page = open_tablet(browser, page_watch, live_server, field_cookies, FIELD,
+                           viewport={"width": width, "height": height},
+                           gps=(spot["lat"], spot["lon"], 8), service_workers=service_workers)
+        contexts.append(page.context)
         return page
 
     yield opener
@@ -86,7 +81,7 @@ def _locate(page: Page, spot: dict[str, Any]) -> None:
     page.click("#locate-me")
     title = f"Thửa {spot['parcel_no']} · tờ {spot['sheet_no']}"
     expect(page.locator("#card-title")).to_have_text(title, timeout=15_000)
-    page.wait_for_function("GPMB_FIELD.highlighted() > 0")
+    page.wait_for_function("() => GPMB_FIELD.highlighted() > 0")
     assert page.evaluate("GPMB_FIELD.selected()") == spot["parcel_id"]
     assert page.evaluate("GPMB_FIELD.card().case.id") == spot["case_id"]
     assert page.locator("path.field-highlight").count() >= 1
@@ -145,7 +140,7 @@ def test_lookup_by_commune_sheet_and_parcel(open_field: Callable[..., Page],
     page.locator(f'#lookup-results [data-parcel="{spot["parcel_id"]}"]').click()
     expect(page.locator("#card-title")).to_have_text(
         f"Thửa {spot['parcel_no']} · tờ {spot['sheet_no']}", timeout=15_000)
-    page.wait_for_function(f"GPMB_FIELD.selected() === {spot['parcel_id']}")
+    page.wait_for_function(f"() => GPMB_FIELD.selected() === {spot['parcel_id']}")
     assert _small_targets(page) == []
     screenshot(page, "field_lookup")
     assert page_watch.external_requests == [] and page_watch.console_errors == []
@@ -201,7 +196,7 @@ def test_a_note_written_without_signal_is_queued_then_sent(
     expect(page.locator("#net-text")).to_contain_text("Mất sóng")
     assert page.evaluate("GPMB_FIELD.queue().length") == 1
     page.context.set_offline(False)  # the browser's "online" event sends the queue
-    page.wait_for_function("GPMB_FIELD.queue().length === 0", timeout=15_000)
+    page.wait_for_function("() => GPMB_FIELD.queue().length === 0", timeout=15_000)
     assert _note_count(demo_engine, spot["case_id"], note) == 1
     page.click("#locate-me")
     expect(page.locator("#card-history li").first).to_contain_text(note, timeout=15_000)
@@ -213,7 +208,7 @@ def test_a_note_written_without_signal_is_queued_then_sent(
 def test_service_worker_keeps_what_was_loaded_without_signal(
         open_field: Callable[..., Page], page_watch: PageWatch, spot: dict[str, Any]) -> None:
     page = open_field(800, 1280, service_workers="allow")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
     page.wait_for_function("""async () => {
         const cache = await caches.open('gpmb-field-v1');
         return !!(await cache.match(location.pathname + location.search));
@@ -222,7 +217,7 @@ def test_service_worker_keeps_what_was_loaded_without_signal(
     page.wait_for_load_state("networkidle")
     page.context.set_offline(True)
     page.reload()
-    page.wait_for_function("window.GPMB_FIELD && GPMB_FIELD.map()")
+    page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
     _locate(page, spot)  # the same position: answered from the saved copy
     expect(page.locator("#net-text")).to_contain_text("Mất sóng")
     screenshot(page, "field_offline_reload")
@@ -247,7 +242,7 @@ def test_photo_from_the_camera_is_downscaled_and_stored(
         {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": original}])
     expect(page.locator("#card-msg")).to_contain_text("Đã lưu ảnh vào hồ sơ", timeout=30_000)
     # the message comes first, then the card reloads with the new photo
-    page.wait_for_function("GPMB_FIELD.card().case.photos.count >= 1", timeout=15_000)
+    page.wait_for_function("() => GPMB_FIELD.card().case.photos.count >= 1", timeout=15_000)
     photos = page.evaluate("GPMB_FIELD.card().case.photos")
     stored = page.request.get(live_server + photos["latest"][0]["url"])
     assert stored.ok

@@ -2,13 +2,19 @@
  *
  * Keeps the page working without signal for what was already loaded: the page shell and
  * its assets (cache first), and the parcel tiles and JSON cards seen so far (network
- * first, the cached copy when there is no signal). Writes are never cached or replayed
- * here: the page queues notes itself. */
+ * first, the cached copy when there is no signal, which may come from an area taken
+ * offline: the page stores those tiles in "gpmb-field-area" itself, so its downloads pass
+ * through here untouched). Writes are never cached or replayed here: the page queues
+ * every field action itself. */
 "use strict";
 
 var CACHE = "gpmb-field-v1";
 var SHELL = [
   "/field",
+  "/static/field/field-base.js",
+  "/static/field/field-store.js",
+  "/static/field/field-area.js",
+  "/static/field/field-sync.js",
   "/static/field/field.js",
   "/static/field/field.css",
   "/static/vendor/leaflet/leaflet.js",
@@ -34,8 +40,14 @@ self.addEventListener("activate", function (event) {
 
 var MAX_ENTRIES = 3000;  // tiles and cards: a few MB; the oldest go first
 var puts = 0;
+var wiped = false;  // the user signed out: keep nothing more until the next start
+
+self.addEventListener("message", function (event) {
+  if (event.data === "gpmb-wipe") { wiped = true; }
+});
 
 function remember(request, response) {
+  if (wiped) { return Promise.resolve(null); }
   return caches.open(CACHE).then(function (cache) {
     return cache.put(request, response).then(function () {
       puts += 1;
@@ -104,6 +116,8 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate" && url.pathname === "/field") {
     event.respondWith(networkFirst(request, "/field"));
+  } else if (request.headers.get("X-GPMB-Area-Download") === "1") {
+    return;  // the page's own download into the area cache
   } else if (url.pathname.indexOf("/tiles/") === 0) {
     event.respondWith(networkFirst(request, null, emptyTile));
   } else if (url.pathname.indexOf("/field/api/") === 0) {

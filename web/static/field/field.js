@@ -1,16 +1,16 @@
 /* GPMB field view: locate me, the parcel under the user, nearby parcels, look-up by
- * commune/sheet/parcel, the parcel card and on-site actions (note, photo, handover).
+ * commune/sheet/parcel, the parcel card and on-site actions (handover with a GPS fix,
+ * notes, photos, inventory checks).
  *
  * Weak signal: every request has a time limit; a failed one shows "no signal, retry" and
- * the last card seen stays on screen (also kept in localStorage). Notes are queued in
- * localStorage with an Idempotency-Key and sent again until the server has them, so a
- * note is never lost silently and never recorded twice. Served by the app; no external
- * request. */
+ * the card comes from the area taken offline (field-area.js) or the last copy seen. Every
+ * field action goes through the queue (field-sync.js): stored on the device first, sent
+ * when there is signal, exactly once. Served by the app; no external request. */
 (function () {
   "use strict";
 
   var CFG = window.GPMB_FIELD_CONFIG || {};
-  var QUEUE_KEY = "gpmb-field-queue";
+  var OLD_QUEUE_KEY = "gpmb-field-queue";  // notes queued by an earlier release
   var CARD_KEY = "gpmb-field-card:";
   var TIMEOUT_MS = 15000;
   var PHOTO_MAX_PX = 1600;
@@ -18,46 +18,12 @@
 
   var state = {
     map: null, grid: null, highlight: null, me: null, accuracy: null,
-    card: null, selected: null, props: {}, retry: null, photo: null, sending: false
+    card: null, selected: null, props: {}, retry: null, fix: null
   };
 
-  /* ---- small helpers ---- */
-  function _(s, values) {
-    var out = (window.GPMB_EN || {})[s] || s;
-    if (values) {
-      Object.keys(values).forEach(function (k) { out = out.split("{" + k + "}").join(values[k]); });
-    }
-    return out;
-  }
-  function $(id) { return document.getElementById(id); }
-  function esc(text) {
-    var div = document.createElement("div");
-    div.textContent = text === null || text === undefined ? "" : String(text);
-    return div.innerHTML;
-  }
-  function num(n, digits) {
-    var s = Number(n).toFixed(digits || 0).split(".");
-    s[0] = s[0].replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-    return s.join(",");
-  }
-  function vnd(n) { return num(n) + " đ"; }
-  function date(iso) {
-    if (!iso) { return ""; }
-    var d = iso.split("-");
-    return d[2] + "/" + d[1] + "/" + d[0];
-  }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) { return "field-" + crypto.randomUUID(); }
-    return "field-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
-  }
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)gpmb_csrf=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
-  function withProject(url) {
-    if (!CFG.project) { return url; }
-    return url + (url.indexOf("?") < 0 ? "?" : "&") + "project=" + encodeURIComponent(CFG.project);
-  }
+  var F = window.GPMBF, _ = F._, $ = F.$, esc = F.esc, num = F.num, vnd = F.vnd, date = F.date;
+  var withProject = F.withProject;
+  var SYNC = window.GPMB_SYNC, AREA = window.GPMB_AREA;
   function colour(step) { return (CFG.colours || {})[step] || "#9aa5b1"; }
 
   /* ---- network: time-limited requests; "no signal" is a state, not an error ---- */
@@ -90,16 +56,6 @@
   }
 
   function getJSON(url) { return request(url, { headers: { "Accept": "application/json" } }); }
-
-  function send(url, body, key) {
-    var headers = { "X-CSRF-Token": csrfToken(), "Accept": "application/json" };
-    if (key) { headers["Idempotency-Key"] = key; }
-    if (!(body instanceof FormData)) {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(body);
-    }
-    return request(url, { method: "POST", headers: headers, body: body });
-  }
 
   function setOnline(ok) {
     var dot = $("net-dot");
@@ -135,72 +91,57 @@
     box.innerHTML = '<div class="msg ' + (ok ? "ok" : "err") + '" role="' + (ok ? "status" : "alert") + '">' + esc(text) + "</div>";
   }
 
-  /* ---- queued notes (localStorage) ---- */
-  function queue() {
-    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
-  }
-  function saveQueue(items) {
-    try { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); } catch (e) { /* full: kept in memory below */ }
-    state.memoryQueue = items;
-  }
+  /* ---- the queue's state in the banner ---- */
   function renderQueueState() {
-    var items = queue();
-    $("net-dot").classList.toggle("queued", items.length > 0);
+    var n = SYNC.queue().length;
     var box = $("net-status");
-    if (items.length && box.hidden) {
+    var text = _("{n} thao tác đang chờ gửi (sẽ tự gửi khi có sóng).", { n: n });
+    if (n && box.hidden) {
       box.hidden = false;
       box.classList.add("queued-only");
       box.classList.remove("offline");
-      $("net-text").textContent = _("{n} ghi chú đang chờ gửi (sẽ tự gửi khi có sóng).", { n: items.length });
-    } else if (!items.length && box.classList.contains("queued-only")) {
+      $("net-text").textContent = text;
+    } else if (!n && box.classList.contains("queued-only")) {
       box.hidden = true;
       box.classList.remove("queued-only");
-    } else if (items.length && box.classList.contains("queued-only")) {
-      $("net-text").textContent = _("{n} ghi chú đang chờ gửi (sẽ tự gửi khi có sóng).", { n: items.length });
+    } else if (n && box.classList.contains("queued-only")) {
+      $("net-text").textContent = text;
     }
   }
 
-  function enqueueNote(caseId, parcelId, text) {
-    var items = queue();
-    items.push({ key: newKey(), caseId: caseId, parcelId: parcelId, note: text, at: new Date().toISOString() });
-    saveQueue(items);
-    renderQueueState();
-    return flushQueue();
+  // Notes an earlier release queued in localStorage join the queue once.
+  function adoptOldQueue() {
+    var old = [];
+    try { old = JSON.parse(localStorage.getItem(OLD_QUEUE_KEY) || "[]"); } catch (e) { old = []; }
+    localStorage.removeItem(OLD_QUEUE_KEY);
+    return old.reduce(function (p, q) {
+      return p.then(function () {
+        return SYNC.enqueue({ kind: "note", case_id: q.caseId, parcel_id: q.parcelId, note: q.note,
+                              done_at: q.at, base: { version: 1, step: "not_started", paid_vnd: 0, approved_vnd: 0 },
+                              label: "" });
+      });
+    }, Promise.resolve());
   }
 
-  function flushQueue() {
-    if (state.sending) { return Promise.resolve(); }
-    var items = queue();
-    if (!items.length) { return Promise.resolve(); }
-    state.sending = true;
-    var item = items[0];
-    return send("/field/api/cases/" + item.caseId + "/notes", { note: item.note }, item.key)
-      .then(function () {
-        saveQueue(queue().filter(function (q) { return q.key !== item.key; }));
-        state.sending = false;
-        if (state.card && state.card.parcel_id === item.parcelId) {
-          message("card-msg", _("Đã lưu ghi chú."), true);
-          loadCard(item.parcelId, { keepMessage: true });
-        }
-        renderQueueState();
-        return flushQueue();
-      }, function (err) {
-        state.sending = false;
-        if (err && err.noSignal) {
-          showNoSignal(flushQueue);
-          return;
-        }
-        if (err && (err.status === 401 || (err.status === 403 && /csrf/.test((err.body || {}).code + JSON.stringify((err.body || {}).extra || {}))))) {
-          // Signed out or stale page: keep the note queued until the user signs in again.
-          showNoSignal(flushQueue, _("Phiên đăng nhập đã hết hạn: ghi chú vẫn được giữ trên máy; hãy đăng nhập lại rồi bấm “Thử lại”."));
-          return;
-        }
-        // Refused by the server (rights, closed case…): say so and keep the text visible.
-        saveQueue(queue().filter(function (q) { return q.key !== item.key; }));
-        renderQueueState();
-        message("card-msg", _("Không lưu được ghi chú “{note}”: {why}", { note: item.note, why: err.message }), false);
-        return flushQueue();
-      });
+  var SAVED = { handover: "Đã ghi nhận bàn giao mặt bằng.", note: "Đã lưu ghi chú.",
+                photo: "Đã lưu ảnh vào hồ sơ.", inventory: "Đã lưu kết quả kiểm tra kiểm đếm." };
+
+  // The server answered for a queued action: say so on the card it belongs to.
+  function answered(item, answer) {
+    var here = state.card && state.card.parcel_id === item.parcel_id;
+    if (answer.outcome === "applied") {
+      if (item.kind === "handover" && state.props[item.parcel_id]) { state.props[item.parcel_id].step = "handed_over"; }
+      if (here) {
+        message("card-msg", _(SAVED[item.kind]), true);
+        loadCard(item.parcel_id, { keepMessage: true });
+      }
+      return;
+    }
+    var why = (answer.reasons || []).map(function (r) { return _(r); }).join(" ");
+    var text = answer.outcome === "conflict"
+      ? _("Xung đột: “{what}” chưa được ghi vì hồ sơ đã thay đổi. {why} Cán bộ sẽ xử lý; xem danh sách chờ xử lý.", { what: SYNC.describe(item), why: why })
+      : _("Máy chủ từ chối “{what}”: {why}", { what: SYNC.describe(item), why: why });
+    if (here) { message("card-msg", text, false); } else { message("panel-msg", text, false); }
   }
 
   /* ---- map ---- */
@@ -222,7 +163,7 @@
     }
     state.map = map;
     var grid = L.vectorGrid.protobuf(CFG.tileUrl, {
-      rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 20, maxZoom: 21,
+      rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 18, maxZoom: 21,
       getFeatureId: function (f) { return f.properties.parcel_id || ("c" + f.properties.commune); },
       vectorTileLayerStyles: {
         parcels: function (p) { state.props[p.parcel_id] = p; return parcelStyle(p); },
@@ -283,6 +224,7 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       btn.disabled = false;
       var lat = pos.coords.latitude, lon = pos.coords.longitude;
+      state.fix = { lat: lat, lon: lon, accuracy_m: pos.coords.accuracy, at: Date.now() };
       showMe(lat, lon, pos.coords.accuracy);
       state.map.setView([lat, lon], Math.max(state.map.getZoom(), 18));
       lookupPoint(lat, lon);
@@ -316,8 +258,29 @@
           selectParcel(null);
         }
       }, function (err) {
-        $("panel-hint").textContent = _("Chưa tải được thửa đất tại vị trí này.");
-        failed(err, function () { lookupPoint(lat, lon); }, "panel-msg");
+        if (!(err && err.noSignal)) {
+          $("panel-hint").textContent = _("Chưa tải được thửa đất tại vị trí này.");
+          failed(err, function () { lookupPoint(lat, lon); }, "panel-msg");
+          return;
+        }
+        // No signal: the area taken offline answers, on the device.
+        AREA.locate(lat, lon).then(function (found) {
+          showNoSignal(function () { lookupPoint(lat, lon); });
+          if (!found || (!found.card && !found.nearby.length)) {
+            $("panel-hint").textContent = _("Chưa tải được thửa đất tại vị trí này.");
+            return;
+          }
+          renderNearby(found.nearby, found.card ? found.card.parcel_id : null);
+          if (!found.card) {
+            $("panel-hint").textContent = _("Vị trí của bạn không nằm trên thửa đất nào có dữ liệu; xem các thửa gần đây bên dưới.");
+            $("card").hidden = true;
+            return;
+          }
+          $("panel-hint").textContent = _("Bạn đang đứng trên thửa đất này:");
+          showCard(found.card, found.downloadedAt);
+          state.map.invalidateSize();
+          state.map.fitBounds(state.highlight.getBounds().extend([lat, lon]), { maxZoom: 19, padding: [24, 24] });
+        });
       });
   }
 
@@ -361,7 +324,16 @@
       "&parcel=" + encodeURIComponent($("lookup-parcel").value);
     var list = $("lookup-results");
     list.innerHTML = "<li>" + esc(_("Đang tìm…")) + "</li>";
-    getJSON(withProject(url)).then(function (data) {
+    var where = [$("lookup-commune").value, Number($("lookup-sheet").value), Number($("lookup-parcel").value)];
+    getJSON(withProject(url))["catch"](function (err) {
+      if (!(err && err.noSignal)) { throw err; }
+      // No signal: look in the areas taken offline.
+      return AREA.lookup(where[0], where[1], where[2]).then(function (results) {
+        showNoSignal(function () { submitLookup(ev); });
+        if (!results.length) { throw err; }
+        return { results: results };
+      });
+    }).then(function (data) {
       list.innerHTML = "";
       if (!data.results.length) {
         list.innerHTML = "<li>" + esc(_("Không tìm thấy thửa đất này.")) + "</li>";
@@ -397,19 +369,28 @@
     openPanel();
     return getJSON(withProject("/field/api/parcels/" + parcelId)).then(function (card) {
       hideStatusIfOnlyOffline();
-      try { localStorage.setItem(CARD_KEY + parcelId, JSON.stringify({ at: Date.now(), card: card })); } catch (e) { /* ignore */ }
+      if (!SYNC.leaving()) {
+        try { localStorage.setItem(CARD_KEY + parcelId, JSON.stringify({ at: Date.now(), card: card })); } catch (e) { /* ignore */ }
+      }
       showCard(card, false, opts);
       if (opts.fly) { fitCard(card); }
     }, function (err) {
       var saved = null;
       try { saved = JSON.parse(localStorage.getItem(CARD_KEY + parcelId) || "null"); } catch (e) { saved = null; }
-      if (saved && err && err.noSignal) {
-        showCard(saved.card, saved.at, opts);
-        if (opts.fly) { fitCard(saved.card); }
-      } else if (state.card) {
-        selectParcel(state.card.parcel_id);  // keep the map in step with the card shown
-      }
-      failed(err, function () { loadCard(parcelId, opts); }, "panel-msg");
+      var offline = err && err.noSignal ? AREA.card(parcelId) : Promise.resolve(null);
+      return offline.then(function (row) {
+        // The newer of the area's copy and the last card seen.
+        if (row && (!saved || new Date(row.downloadedAt).getTime() >= saved.at)) {
+          saved = { card: row.card, at: new Date(row.downloadedAt).getTime() };
+        }
+        if (saved && err && err.noSignal) {
+          showCard(saved.card, saved.at, opts);
+          if (opts.fly) { fitCard(saved.card); }
+        } else if (state.card) {
+          selectParcel(state.card.parcel_id);  // keep the map in step with the card shown
+        }
+        failed(err, function () { loadCard(parcelId, opts); }, "panel-msg");
+      });
     });
   }
 
@@ -422,6 +403,7 @@
   function showCard(card, staleAt, opts) {
     opts = opts || {};
     state.card = card;
+    state.cardStale = staleAt;
     selectParcel(card.parcel_id);
     showOutline(card.outline);
     var c = card.case;
@@ -429,7 +411,7 @@
     html.push('<h2 id="card-title">' + esc(_("Thửa {parcel} · tờ {sheet}", { parcel: card.parcel, sheet: card.sheet })) + "</h2>");
     html.push('<p class="sub">' + esc(card.commune) + (card.address ? " · " + esc(card.address) : "") + "</p>");
     if (staleAt) {
-      html.push('<p class="stale">' + esc(_("Dữ liệu đã lưu lúc {time} (đang mất sóng).", { time: new Date(staleAt).toLocaleTimeString() })) + "</p>");
+      html.push('<p class="stale">' + esc(_("Dữ liệu đã lưu lúc {time} (đang mất sóng).", { time: F.stamp(new Date(staleAt).toISOString()) })) + "</p>");
     }
     html.push('<span class="step-badge" style="background:' + colour(card.step) + '">' + esc(_(card.step_label)) + "</span>");
     html.push('<dl class="facts">');
@@ -477,11 +459,13 @@
   }
 
   function pendingHtml(caseId) {
-    return queue().filter(function (q) { return q.caseId === caseId; }).map(function (q) {
-      return '<li class="pending"><span class="date">' + esc(_("chờ gửi")) + "</span> <strong>" +
-        esc(_("Ghi chú")) + "</strong><br>" + esc(q.note) + "</li>";
+    return SYNC.pendingFor(caseId).map(function (q) {
+      return '<li class="pending" data-key="' + esc(q.key) + '"><span class="date">' + esc(_("chờ gửi")) + "</span> " +
+        esc(SYNC.describe(q)) + "</li>";
     }).join("");
   }
+
+  var INVENTORY_ITEMS = ["Nhà ở", "Công trình phụ", "Tường rào", "Giếng nước", "Cây lâu năm", "Hoa màu", "Mồ mả"];
 
   function actionsHtml(c) {
     var out = [];
@@ -490,7 +474,10 @@
       return out.join("");
     }
     out.push("<h2>" + esc(_("Thao tác tại hiện trường")) + "</h2>");
-    if (c.handover.allowed) {
+    var waiting = SYNC.pendingFor(c.id).some(function (q) { return q.kind === "handover"; });
+    if (waiting) {
+      out.push('<p class="pending-note" id="handover-queued">' + esc(_("Xác nhận bàn giao đang chờ gửi lên máy chủ.")) + "</p>");
+    } else if (c.handover.allowed) {
       out.push('<button type="button" id="handover" class="btn btn-primary btn-block">' + esc(_("Xác nhận bàn giao mặt bằng tại hiện trường")) + "</button>");
       out.push('<div id="handover-confirm" class="confirm-row" hidden>' +
         '<label for="handover-minutes">' + esc(_("Số biên bản bàn giao (ký hôm nay)")) + '</label>' +
@@ -498,15 +485,45 @@
         '<button type="button" id="handover-yes" class="btn btn-warn">' + esc(_("Đúng, đã bàn giao hôm nay")) + "</button>" +
         '<button type="button" id="handover-no" class="btn btn-light">' + esc(_("Huỷ")) + "</button></div>");
     } else {
-      out.push('<p class="why-not" id="handover-why"><strong>' + esc(_("Chưa thể xác nhận bàn giao:")) + "</strong> " + esc(c.handover.reason) + "</p>");
+      out.push('<p class="why-not" id="handover-why"><strong>' + esc(_("Chưa thể xác nhận bàn giao:")) + "</strong> " + esc(_(c.handover.reason)) + "</p>");
     }
     out.push('<label for="note-text">' + esc(_("Ghi chú hiện trường")) + "</label>");
     out.push('<textarea id="note-text" maxlength="2000" placeholder="' + esc(_("Ví dụ: hộ dân hẹn bàn giao sau thu hoạch")) + '"></textarea>');
     out.push('<button type="button" id="note-save" class="btn btn-primary btn-block">' + esc(_("Lưu ghi chú")) + "</button>");
     out.push('<label class="btn btn-light btn-block photo-label" for="photo-input">' + esc(_("Chụp ảnh hiện trường")) +
-      '<input id="photo-input" type="file" accept="image/*" capture="environment"></label>');
-    out.push('<button type="button" id="photo-retry" class="btn btn-light btn-block"' + (state.photo && state.photo.caseId === c.id ? "" : " hidden") + ">" + esc(_("Gửi lại ảnh")) + "</button>");
+      '<input id="photo-input" type="file" accept="image/*" capture="environment" multiple></label>');
+    out.push('<fieldset class="inventory"><legend>' + esc(_("Kiểm tra nhanh kiểm đếm")) + "</legend>" +
+      '<label for="inventory-item">' + esc(_("Hạng mục")) + "</label>" +
+      '<input id="inventory-item" list="inventory-items" maxlength="200" placeholder="' + esc(_("Ví dụ: Công trình phụ")) + '">' +
+      '<datalist id="inventory-items">' + INVENTORY_ITEMS.map(function (i) { return '<option value="' + esc(_(i)) + '">'; }).join("") + "</datalist>" +
+      '<div class="confirm-row"><button type="button" id="inventory-found" class="btn btn-light">' + esc(_("Còn")) + "</button>" +
+      '<button type="button" id="inventory-gone" class="btn btn-light">' + esc(_("Không còn")) + "</button></div></fieldset>");
     return out.join("");
+  }
+
+  function base(card) {
+    var c = card.case;
+    return { version: c.version, step: card.step, paid_vnd: c.paid_vnd, approved_vnd: c.approved_vnd,
+             complaint_open: !!c.complaint_open, handover_date: c.handover_date || null };
+  }
+
+  function label(card) {
+    return _("Thửa {parcel} · tờ {sheet}", { parcel: card.parcel, sheet: card.sheet }) + ", " + card.commune;
+  }
+
+  // Queue one action on the card's case; it is sent when there is signal.
+  function queueAction(card, action, photo) {
+    var item = Object.assign({ case_id: card.case.id, parcel_id: card.parcel_id, base: base(card),
+                               label: label(card) }, action);
+    return SYNC.enqueue(item, photo).then(function (queued) {
+      var hist = $("card-history");
+      if (hist && state.card && state.card.parcel_id === card.parcel_id && !hist.querySelector('[data-key="' + queued.key + '"]')) {
+        hist.insertAdjacentHTML("afterbegin", pendingHtml(card.case.id).split("</li>").filter(function (li) {
+          return li.indexOf(queued.key) >= 0;
+        }).join("") + "</li>");
+      }
+      return queued;
+    });
   }
 
   function bindActions(card) {
@@ -523,41 +540,57 @@
       if (!text) { message("card-msg", _("Hãy nhập nội dung ghi chú."), false); return; }
       $("note-text").value = "";
       message("card-msg", _("Đang gửi ghi chú…"), true);
-      enqueueNote(c.id, card.parcel_id, text);
-      var hist = $("card-history");
-      if (hist) { hist.insertAdjacentHTML("afterbegin", '<li class="pending"><span class="date">' + esc(_("chờ gửi")) + "</span> <strong>" + esc(_("Ghi chú")) + "</strong><br>" + esc(text) + "</li>"); }
+      queueAction(card, { kind: "note", note: text });
     });
     $("photo-input").addEventListener("change", function (ev) {
-      var file = ev.target.files && ev.target.files[0];
-      if (file) { photo(card, file); }
+      var files = Array.prototype.slice.call(ev.target.files || []);
+      var note = $("note-text").value.trim();
+      files.reduce(function (p, file) {
+        return p.then(function () { return photo(card, file, note); });
+      }, Promise.resolve()).then(function () { ev.target.value = ""; });
     });
-    $("photo-retry").addEventListener("click", function () { if (state.photo) { uploadPhoto(card); } });
+    function inventory(found) {
+      var item = $("inventory-item").value.trim();
+      if (!item) { message("card-msg", _("Hãy ghi hạng mục cần kiểm tra (ví dụ: Công trình phụ)."), false); return; }
+      $("inventory-item").value = "";
+      queueAction(card, { kind: "inventory", inventory_item: item, inventory_found: found,
+                          note: $("note-text").value.trim() || null });
+    }
+    $("inventory-found").addEventListener("click", function () { inventory(true); });
+    $("inventory-gone").addEventListener("click", function () { inventory(false); });
+  }
+
+  // A GPS fix for the handover: a fresh one, or the last one if it is recent enough.
+  function fix() {
+    return new Promise(function (resolve) {
+      var recent = state.fix && Date.now() - state.fix.at < 5 * 60000 ? state.fix : null;
+      if (!navigator.geolocation) { resolve(recent); return; }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        state.fix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy, at: Date.now() };
+        resolve(state.fix);
+      }, function () { resolve(recent); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
   }
 
   function handover(card) {
-    var c = card.case;
-    var key = state.handoverKey && state.handoverKey.caseId === c.id ? state.handoverKey.key : newKey();
-    state.handoverKey = { caseId: c.id, key: key };
     $("handover-yes").disabled = true;
     var minutes = $("handover-minutes").value.trim();
     if (!minutes) { $("handover-yes").disabled = false; message("card-msg", _("Hãy nhập số biên bản bàn giao."), false); return; }
-    send("/field/api/cases/" + c.id + "/handover", { version: c.version, minutes_no: minutes }, key).then(function () {
-      state.handoverKey = null;
-      message("card-msg", _("Đã ghi nhận bàn giao mặt bằng."), true);
-      if (state.grid && state.props[card.parcel_id]) { state.props[card.parcel_id].step = "handed_over"; }
-      loadCard(card.parcel_id, { keepMessage: true });
-    }, function (err) {
-      if ($("handover-yes")) { $("handover-yes").disabled = false; }
-      if (err && err.noSignal) {
-        message("card-msg", _("Mất sóng: chưa ghi nhận được bàn giao. Bấm lại khi có sóng (sẽ không bị ghi trùng)."), false);
-        showNoSignal(function () { handover(card); });
-      } else {
-        message("card-msg", err.message, false);
+    fix().then(function (gps) {
+      if (!gps) {
+        $("handover-yes").disabled = false;
+        message("card-msg", _("Cần vị trí GPS để xác nhận bàn giao tại hiện trường: hãy bật định vị rồi thử lại."), false);
+        return null;
       }
+      message("card-msg", _("Đã lưu xác nhận bàn giao trên máy (GPS ±{m} m); đang gửi…", { m: num(gps.accuracy_m) }), true);
+      return queueAction(card, { kind: "handover", gps: { lat: gps.lat, lon: gps.lon, accuracy_m: gps.accuracy_m },
+                                 minutes_no: minutes, note: $("note-text").value.trim() || null }).then(function () {
+        showCard(state.card, state.cardStale, { keepMessage: true });
+      });
     });
   }
 
-  /* ---- photos: downscaled on the device before upload ---- */
+  /* ---- photos: downscaled on the device, then queued ---- */
   function downscale(file) {
     return new Promise(function (resolve, reject) {
       var url = URL.createObjectURL(file);
@@ -576,36 +609,13 @@
     });
   }
 
-  function photo(card, file) {
+  function photo(card, file, note) {
     message("card-msg", _("Đang thu nhỏ ảnh…"), true);
-    downscale(file).then(function (blob) {
-      state.photo = { caseId: card.case.id, blob: blob, key: newKey(), note: $("note-text").value.trim() };
-      uploadPhoto(card);
+    return downscale(file).then(function (blob) {
+      message("card-msg", _("Ảnh ({kb} KB) đã lưu trên máy; đang gửi…", { kb: Math.round(blob.size / 1024) }), true);
+      return queueAction(card, { kind: "photo", note: note || null }, blob);
     }, function () {
       message("card-msg", _("Không đọc được ảnh này; hãy chụp lại."), false);
-    });
-  }
-
-  function uploadPhoto(card) {
-    var p = state.photo;
-    var form = new FormData();
-    form.append("photo", p.blob, "anh-hien-truong.jpg");
-    if (p.note) { form.append("note", p.note); }
-    message("card-msg", _("Đang gửi ảnh ({kb} KB)…", { kb: Math.round(p.blob.size / 1024) }), true);
-    send("/field/api/cases/" + p.caseId + "/photos", form, p.key).then(function () {
-      state.photo = null;
-      if ($("note-text")) { $("note-text").value = ""; }
-      message("card-msg", _("Đã lưu ảnh vào hồ sơ."), true);
-      loadCard(card.parcel_id, { keepMessage: true });
-    }, function (err) {
-      if (err && err.noSignal) {
-        if ($("photo-retry")) { $("photo-retry").hidden = false; }
-        message("card-msg", _("Mất sóng: ảnh chưa gửi được, vẫn giữ trên máy. Bấm “Gửi lại ảnh” khi có sóng (đừng tải lại trang)."), false);
-        showNoSignal(function () { uploadPhoto(card); });
-      } else {
-        state.photo = null;
-        message("card-msg", err.message, false);
-      }
     });
   }
 
@@ -634,15 +644,17 @@
     $("net-retry").addEventListener("click", function () {
       var retry = state.retry;
       hideStatus();
-      flushQueue();
+      SYNC.flush().then(function () {
+        if (SYNC.failure() === "unreachable" && !retry) { showNoSignal(null); }
+      });
       if (retry) { retry(); }
     });
-    window.addEventListener("online", function () { setOnline(true); flushQueue(); });
-    window.addEventListener("offline", function () { setOnline(false); showNoSignal(flushQueue); });
+    window.addEventListener("online", function () { setOnline(true); });
+    window.addEventListener("offline", function () { setOnline(false); showNoSignal(SYNC.flush); });
     window.addEventListener("resize", function () { state.map.invalidateSize(); });
-    setInterval(function () { if (queue().length) { flushQueue(); } }, 30000);
-    renderQueueState();
-    flushQueue();
+    AREA.start();
+    SYNC.start({ answered: answered, changed: renderQueueState, opened: openPanel })
+      .then(adoptOldQueue);
     if ("serviceWorker" in navigator && window.isSecureContext) {
       navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).then(function () {
         return navigator.serviceWorker.ready;
@@ -662,8 +674,10 @@
     card: function () { return state.card; },
     selected: function () { return state.selected; },
     highlighted: function () { return state.highlight ? state.highlight.getLayers().length : 0; },
-    queue: queue,
-    flush: flushQueue
+    drawn: function () { return Object.keys(state.props).length; },
+    queue: function () { return SYNC.queue(); },
+    answers: function () { return SYNC.answers(); },
+    flush: function () { return SYNC.flush(); }
   };
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
