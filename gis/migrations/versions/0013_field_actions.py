@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
