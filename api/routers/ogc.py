@@ -188,7 +188,7 @@ def _collection_routes(c: Collection) -> None:
                 summary=f"Features of {c.id}", openapi_extra={"parameters":
                                                              items_parameters(c)},
                 responses={**ok(GEO_JSON, FEATURE_COLLECTION, "A page of features"),
-                           **problems(400, 401)})
+                           **problems(400, 401, 422)})
     async def items(request: Request, user: CurrentUser, engine: EngineDep) -> Response:
         q = _query(request, user, c)
         matched = await run_in_threadpool(features.number_matched, engine, q)
@@ -201,7 +201,7 @@ def _collection_routes(c: Collection) -> None:
                 openapi_extra={"parameters": [
                     p for p in items_parameters(c) if p["name"] in ("crs", "f")]},
                 responses={**ok(GEO_JSON, FEATURE, "One feature"),
-                           **problems(400, 401, 404)})
+                           **problems(400, 401, 404, 422)})
     def item(request: Request, user: CurrentUser, engine: EngineDep,
              feature_id: FeatureId) -> Response:
         params = {k: [v] for k, v in request.query_params.items() if k in ("crs", "f")}
