@@ -3,9 +3,10 @@
 Sheet 1: one row per commune and a total row of stored values (no formulas, so readers
 that do not calculate — openpyxl ``data_only``, pandas, file viewers — read the numbers):
 additive columns are the sum of the rows above; households are distinct counts, so their
-total is the project's own figure (a household holding land in two communes counts once). Sheet 2: milestones; sheet 3: the
-weekly S-curve; sheet 4: the capital disbursement of the as-of year (plan revisions, disbursed
-to date against the plan, the investor's target and the national average, month by month).
+total is the project's own figure (a household holding land in two communes counts once).
+Sheet 2: milestones; sheet 3: the weekly S-curve; sheet 4: the capital disbursement of the
+as-of year (plan revisions, disbursed to date against the plan, the investor's target and
+the national average, month by month).
 Vietnamese headings, number formats, frozen header, column widths.
 """
 
