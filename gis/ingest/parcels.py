@@ -22,6 +22,14 @@ from gis.ingest.writer import WriteResult, write_parcels
 PROVINCE_MARGIN_M = 500.0  # commune boundaries are approximate
 
 
+def _degrees(bounds: tuple[float, ...]) -> bool:
+    """Coordinates that can be longitudes/latitudes. A declared geographic CRS is trusted
+    for these (a world file reaching 180.00000000000006° is still degrees); numbers in
+    the hundreds of thousands are metres whatever a GeoJSON claims."""
+    minx, miny, maxx, maxy = bounds[:4]
+    return max(abs(minx), abs(maxx)) <= 360 and max(abs(miny), abs(maxy)) <= 90.001
+
+
 @dataclass
 class ImportResult:
     """The validation report and, unless rejected, what the write did."""
@@ -75,7 +83,7 @@ def import_parcels(
     src = read_source(path, layer=layer)
     bounds = tuple(float(v) for v in src.frame.total_bounds)
     file_crs = src.crs
-    if file_crs is not None and file_crs.is_geographic and max(map(abs, bounds)) > 180:
+    if file_crs is not None and file_crs.is_geographic and not _degrees(bounds):
         file_crs = None  # GeoJSON always "claims" WGS 84; projected numbers say otherwise
     crs = require_crs(file_crs, assume_crs, (bounds[0], bounds[1], bounds[2], bounds[3]))
     columns = resolve_columns(src.frame.columns, mapping)

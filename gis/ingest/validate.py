@@ -16,6 +16,7 @@ import shapely
 from pyproj import CRS
 
 from gis.crs import STORAGE_SRID, vn2000_tm3_107_15
+from gis.ingest.crs_detect import candidates, crs_label, parse_crs
 from gis.ingest.fields import LABELS_VI, REQUIRED, TEXT_TARGETS
 from gis.ingest.reader import ENCODING_VI, SourceLayer
 from gis.ingest.report import Problem, Severity, ValidationReport
@@ -257,12 +258,40 @@ def _overlaps(geoms: np.ndarray, idents: list[str], rules: Rules,
                            idents[b], geometry=inter[k]))
 
 
+def outside_province_problem(layer: SourceLayer, crs: CRS) -> Problem:
+    """The file-level error when no parcel lies in Lạng Sơn: where the data is (in degrees),
+    and, when the raw coordinates would fall in the province read in another system
+    (typically VN-2000 / UTM 48N, EPSG:3405, under a TM-3 .prj), that system by name."""
+    bounds = tuple(float(v) for v in layer.frame.total_bounds)
+    where = ""
+    try:
+        geo = gpd.GeoSeries(np.asarray(layer.frame.geometry.values, dtype=object),
+                            crs=crs).to_crs(4326)
+        x0, y0, x1, y1 = (float(v) for v in geo.total_bounds)
+        where = (f" (theo hệ toạ độ {crs_label(crs)}, dữ liệu ở kinh độ {x0:.2f}°…"
+                 f"{x1:.2f}°, vĩ độ {y0:.2f}°…{y1:.2f}°)")
+    except Exception:  # coordinates PROJ cannot take: described without their place
+        where = ""
+    likely = [c for c in candidates((bounds[0], bounds[1], bounds[2], bounds[3]))
+              if c.in_province and not crs.equals(parse_crs(f"EPSG:{c.srid}"),
+                                                  ignore_axis_order=True)]
+    if likely:
+        best = likely[0]
+        hint = (f" Nếu đọc theo {best.label_vi} thì toạ độ nằm trong tỉnh: tệp .prj có thể "
+                f"khai báo sai. Sửa .prj thành EPSG:{best.srid}, hoặc bỏ tệp .prj rồi nhập lại "
+                f"và xác nhận hệ toạ độ EPSG:{best.srid} (lệnh gpmb: {best.flag}).")
+    else:
+        hint = " Kiểm tra lại toạ độ và tệp .prj (hệ toạ độ) của tệp; chỉ nhập dữ liệu trong tỉnh."
+    return Problem("file_outside_province", E, "Toàn bộ dữ liệu của tệp nằm ngoài tỉnh Lạng "
+                   f"Sơn{where}.{hint}")
+
+
 def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Context, *,
              rules: Rules | None = None, default_commune: str | None = None,
              source: str = "") -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Validate and normalise ``layer``; returns the rows to write and the report."""
     rules = rules or Rules()
-    report = ValidationReport(source=source, features=len(layer.frame), crs=crs.name,
+    report = ValidationReport(source=source, features=len(layer.frame), crs=crs_label(crs),
                               encoding=layer.encoding, columns=dict(columns))
     out = _fields(layer.frame, columns, ctx, default_commune, report)
     for issue in layer.issues:
@@ -282,11 +311,11 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
     if ctx.province is not None and ok.any():
         pts = shapely.point_on_surface(geoms[ok])
         inside = shapely.contains_xy(ctx.province, shapely.get_x(pts), shapely.get_y(pts))
-        hint = (" Toàn bộ tệp nằm ngoài tỉnh: có thể sai hệ toạ độ (chọn lại hệ toạ độ"
-                " khi nhập)." if not inside.any() else "")
+        if not inside.any():
+            report.add(outside_province_problem(layer, crs))
         for i in np.flatnonzero(ok)[~inside]:
             report.add(Problem("outside_province", E, "Thửa nằm ngoài địa giới tỉnh Lạng Sơn. "
-                               f"Kiểm tra toạ độ và hệ toạ độ của tệp.{hint}", int(i) + 1,
+                               "Kiểm tra toạ độ và hệ toạ độ của tệp.", int(i) + 1,
                                out["ident"].iloc[i], geometry=geoms[i]))
     drawn = np.array([shapely.area(g) if g is not None else np.nan for g in geoms])
     legal = out["legal_area_m2"].to_numpy(dtype=float, na_value=np.nan)
