@@ -81,18 +81,38 @@ def _as_int(values: pd.Series) -> pd.Series:
     return num.where(ok).astype("Int64")
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """Values given for the whole file where a row (or the file) has none."""
+
+    commune: str | None = None
+    land_use: str | None = None  # a land-use code for every parcel without one
+    area_from_geometry: bool = False  # legal area = the drawn area where none is given
+
+
+_GIVE = {"commune_code": " Hoặc dùng --commune MÃ_XÃ cho cả tệp.",
+         "land_use_code": " Hoặc dùng --land-use MÃ (ví dụ --land-use LUC) cho cả tệp.",
+         "legal_area_m2": " Hoặc dùng --area-from-geometry để lấy diện tích theo ranh giới."}
+
+
 def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
-            default_commune: str | None, report: ValidationReport) -> pd.DataFrame:
+            defaults: Defaults, report: ValidationReport) -> pd.DataFrame:
     """Pick and normalise the mapped attributes; report missing and malformed values."""
     n = len(src)
+    default_commune = defaults.commune
     out = pd.DataFrame(index=src.index)
+    given = {"commune_code": bool(default_commune), "land_use_code": bool(defaults.land_use),
+             "legal_area_m2": defaults.area_from_geometry}
     for target in REQUIRED:
-        if target not in columns and not (target == "commune_code" and default_commune):
+        if target not in columns and not given.get(target):
             report.add(Problem("missing_field", E, f"Thiếu trường {LABELS_VI[target]}. Bổ sung "
-                               f"cột này vào tệp, hoặc chỉ rõ cột bằng --map {target}=TÊN_CỘT.",
-                               field=target))
+                               f"cột này vào tệp, hoặc chỉ rõ cột bằng --map {target}=TÊN_CỘT."
+                               + _GIVE.get(target, ""), field=target))
     get = {t: src[c] if c in src else pd.Series([None] * n, index=src.index)
            for t, c in columns.items()}
+    if defaults.land_use:
+        uses = get.get("land_use_code", pd.Series([None] * n, index=src.index))
+        get["land_use_code"] = uses.map(lambda v: defaults.land_use if _blank(v) else v)
     commune = get.get("commune_code", pd.Series([default_commune] * n, index=src.index))
     commune = commune.map(lambda v: None if v is None or pd.isna(v) else
                           str(int(v)) if isinstance(v, float) else str(v).strip())
@@ -147,7 +167,8 @@ def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
             report.add(Problem("unknown_commune", E, f"Mã xã '{code}' không thuộc tỉnh Lạng Sơn"
                                " (kể cả mã trước sáp nhập 2025). Kiểm tra lại mã xã.", row, who,
                                "commune_code"))
-        if "legal_area_m2" in get and pd.isna(col["legal_area_m2"][i]):
+        if "legal_area_m2" in get and pd.isna(col["legal_area_m2"][i]) and not (
+                defaults.area_from_geometry and _blank(raw["legal_area_m2"][i])):
             report.add(Problem("bad_value", E, f"Diện tích pháp lý '{raw['legal_area_m2'][i]}'"
                                " trống hoặc không phải số dương. Điền diện tích theo hồ sơ "
                                "(m²).", row, who, "legal_area_m2"))
@@ -287,13 +308,14 @@ def outside_province_problem(layer: SourceLayer, crs: CRS) -> Problem:
 
 
 def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Context, *,
-             rules: Rules | None = None, default_commune: str | None = None,
+             rules: Rules | None = None, defaults: Defaults | None = None,
              source: str = "") -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Validate and normalise ``layer``; returns the rows to write and the report."""
     rules = rules or Rules()
+    defaults = defaults or Defaults()
     report = ValidationReport(source=source, features=len(layer.frame), crs=crs_label(crs),
                               encoding=layer.encoding, columns=dict(columns))
-    out = _fields(layer.frame, columns, ctx, default_commune, report)
+    out = _fields(layer.frame, columns, ctx, defaults, report)
     for issue in layer.issues:
         mapped = issue.column in {columns.get(t) for t in TEXT_TARGETS}
         what = ("lẫn bảng mã khác với phần còn lại của tệp" if issue.kind == "mixed"
@@ -303,6 +325,11 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
                            f"Cột {issue.column} giá trị '{issue.raw}' {what} (gần nhất: {guess})."
                            " Chuyển cả tệp sang Unicode (ví dụ bằng Unikey Toolkit) rồi nhập "
                            "lại.", issue.index + 1, out["ident"].iloc[issue.index], issue.column))
+    for decision in layer.encodings:
+        report.add(Problem("code_page", INFO, decision.evidence_vi(),
+                           field=decision.column))
+    for index, code, message in layer.notes:
+        report.add(Problem(code, W, message, index + 1, out["ident"].iloc[index]))
     geoms = _geometries(np.asarray(to_storage(layer.frame, crs).values, dtype=object), out,
                         rules, report)
     _duplicates(out, report)
@@ -318,6 +345,13 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
                                "Kiểm tra toạ độ và hệ toạ độ của tệp.", int(i) + 1,
                                out["ident"].iloc[i], geometry=geoms[i]))
     drawn = np.array([shapely.area(g) if g is not None else np.nan for g in geoms])
+    if defaults.area_from_geometry:
+        blank = out["legal_area_m2"].isna().to_numpy() & ok
+        out.loc[blank, "legal_area_m2"] = np.round(drawn[blank], 1)
+        if blank.any():
+            report.add(Problem("area_from_geometry", INFO, f"{int(blank.sum())} thửa không có "
+                               "diện tích pháp lý: lấy theo diện tích ranh giới (m², làm tròn "
+                               "0,1) như đã chọn.", field="legal_area_m2"))
     legal = out["legal_area_m2"].to_numpy(dtype=float, na_value=np.nan)
     diff = np.abs(drawn - legal)
     bad = ok & ~np.isnan(legal) & (diff > np.maximum(rules.area_tolerance * legal,

@@ -84,8 +84,10 @@ def test_upload_dry_run_confirm_and_reupload(client: TestClient, world: ApiWorld
     assert run["format_vi"] == "GeoPackage" and run["features"] == 6
     assert "9215" in run["crs"] or "VN-2000" in run["crs"]
     assert run["mapping"]["parcel_no"] == "SoThua" and run["unmapped"] == []
-    assert run["counts"] == {"inserted": 6, "updated": 0, "unchanged": 0, "not_in_file": 0}
-    assert {p["code"] for p in run["problems"]} == {"land_use_mapped"}  # BHK -> 2024 code
+    assert run["counts"] == {"inserted": 6, "updated": 0, "unchanged": 0, "not_in_file": 0,
+                             "matched_other_survey": 0, "new_versions": 0,
+                             "land_users_created": 6, "holdings_created": 6}  # ChuSuDung
+    assert {p["code"] for p in run["problems"]} == {"land_use_mapped", "land_users"}  # BHK -> HNK
     assert world.scalar(COUNTS) == before, "a dry run writes nothing"
 
     res = confirm(client, world, body)
