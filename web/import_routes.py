@@ -222,7 +222,8 @@ def _options(form: FormData, previous: uploads.ImportOptions) -> uploads.ImportO
                                  layer=text("layer") or previous.layer,
                                  commune=commune if commune and commune.isdigit()
                                  and len(commune) == 5 else None,
-                                 mapping=mapping)
+                                 mapping=mapping, land_use=(text("land_use") or "")[:16] or None,
+                                 area_from_geometry=form.get("area_from_geometry") == "1")
 
 
 @router.post("/imports/{upload_id}/check", response_class=HTMLResponse)

@@ -362,3 +362,32 @@ def test_mapping_to_an_unknown_field_is_refused(client: TestClient, world: ApiWo
     res = client.post("/api/imports/" + "0" * 32 + "/check", headers=world.auth("staff"),
                       json={"mapping": {"so_nha": "SoThua"}})
     assert res.status_code == 422 and res.json()["code"] == "validation_error"
+
+
+def test_a_drawing_gets_one_land_use_and_its_drawn_areas(client: TestClient, world: ApiWorld,
+                                                         spot: Spot, tmp_path: Path) -> None:
+    """A DXF with parcel numbers only: refused until a land use and the drawn areas are
+    given for the whole drawing (the CRS confirmed as for any drawing)."""
+    from tests.gis.ingest.test_ingest_cad_labels import _dxf
+
+    path = _dxf(tmp_path / "chi_so_thua.dxf", spot.x, spot.y, [["81"], ["82"]])
+    body = upload(client, world, path, survey="Bản vẽ chỉ số thửa")
+    first = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+                  commune=spot.commune)
+    assert not first["dry_run"]["ok"]
+    fields = {p["field"] for p in first["dry_run"]["problems"] if p["code"] == "missing_field"}
+    assert fields == {"land_use_code", "legal_area_m2"}
+    bad = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+                commune=spot.commune, land_use="XYZ", area_from_geometry=True)
+    assert bad["dry_run"]["rejection"] and "XYZ" in bad["dry_run"]["rejection"]["message_vi"]
+    ok = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+               commune=spot.commune, land_use="LUC", area_from_geometry=True)
+    run = ok["dry_run"]
+    assert run["ok"] and run["features"] == 2, run
+    assert run["counts"]["inserted"] + run["counts"]["new_versions"] == 2
+    res = confirm(client, world, ok)
+    assert res.status_code == 200, res.text
+    rows = world.scalar("SELECT string_agg(p.parcel_no || ':' || p.land_use_code || ':' ||"
+                        " p.legal_area_m2, ',' ORDER BY p.parcel_no) FROM parcels p JOIN"
+                        " surveys s ON s.id = p.survey_id WHERE s.name = 'Bản vẽ chỉ số thửa'")
+    assert rows == "81:LUC:2500.0,82:LUC:2500.0"
