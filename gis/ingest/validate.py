@@ -230,7 +230,7 @@ def _geometries(geoms: np.ndarray, out: pd.DataFrame, rules: Rules,
             g = fixed
         result[i] = g
     keep = np.flatnonzero([g is not None for g in result])
-    snapped = shapely.set_precision(result[keep], GRID_M)
+    snapped = snap_to_grid(result[keep])
     is_poly = shapely.get_type_id(snapped) == 3
     snapped[is_poly] = shapely.multipolygons(snapped[is_poly].reshape(-1, 1))
     result[keep] = snapped
@@ -240,6 +240,18 @@ def _geometries(geoms: np.ndarray, out: pd.DataFrame, rules: Rules,
                            idents[i], geometry=geoms[i]))
         result[i] = None
     return result
+
+
+def snap_to_grid(geoms: np.ndarray) -> np.ndarray:
+    """Coordinates rounded to :data:`GRID_M`, in GEOS's normal form (so the same file
+    always gives byte-identical geometries). Rounding point by point is ~7× faster than
+    GEOS's topology-preserving reduction; the few shapes it makes invalid (or empty) get
+    that reduction instead."""
+    snapped = shapely.normalize(shapely.set_precision(geoms, GRID_M, mode="pointwise"))
+    bad = np.flatnonzero(~shapely.is_valid(snapped) | shapely.is_empty(snapped))
+    if len(bad):
+        snapped[bad] = shapely.set_precision(geoms[bad], GRID_M)
+    return np.asarray(snapped, dtype=object)
 
 
 def _duplicates(out: pd.DataFrame, report: ValidationReport) -> None:
