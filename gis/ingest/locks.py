@@ -18,6 +18,7 @@ left running in PostgreSQL when whoever asked for it is gone.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ CLIENT_CHECK_S = 2
 LOCK_NOT_AVAILABLE = "55P03"
 QUERY_CANCELED = "57014"
 T = TypeVar("T")
+LOG = logging.getLogger("gpmb.import")
 
 
 def guard_import(session: Session) -> None:
@@ -81,6 +83,8 @@ class StatementCanceller:
             connection = self._connection
         if connection is not None and not self.cancelled:
             self.cancelled = True
+            LOG.warning("import abandoned by its client: cancelling its statement in "
+                        "PostgreSQL (backend %s)", connection.info.backend_pid)
             getattr(connection, "cancel_safe", connection.cancel)()
 
 
