@@ -69,3 +69,21 @@ def test_cli_summary_names_the_confirmed_crs(cli_db: tuple[str, str],
                commune, "--dry-run")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "VN-2000 / TM-3" in res.stdout and "unknown" not in res.stdout
+
+
+def test_cli_reimport_of_an_export_under_another_name_adds_nothing(
+        cli_db: tuple[str, str], tmp_path: Path) -> None:
+    """The issue's own steps: import, `gpmb export parcels` as a Shapefile zip, import that
+    zip under another survey name — no new parcel, and the output says why."""
+    url, commune = cli_db
+    source = write(parcel_frame(commune, 449000, 2418400, sheet=9), tmp_path / "nguon.gpkg")
+    res = gpmb(url, "import", "parcels", str(source), "--survey", "Nguồn CLI")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Chủ sử dụng: 6 thửa có tên; 6 người mới" in res.stdout
+    out = tmp_path / "thua_9215.zip"
+    res = gpmb(url, "export", "parcels", "--commune", commune, "--format", "shp", "-o", str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = gpmb(url, "import", "parcels", str(out), "--survey", "Đợt khác CLI")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert " 0 thêm mới," in res.stdout
+    assert "đã có trong đợt đo đạc khác" in res.stdout and "0 người mới" in res.stdout
