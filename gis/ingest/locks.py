@@ -32,6 +32,7 @@ from gis.errors import Conflict
 LOCK_WAIT_S = 15
 STATEMENT_TIMEOUT_S = 300
 CLIENT_CHECK_S = 2
+IDLE_S = 1800
 LOCK_NOT_AVAILABLE = "55P03"
 QUERY_CANCELED = "57014"
 T = TypeVar("T")
@@ -39,9 +40,13 @@ LOG = logging.getLogger("gpmb.import")
 
 
 def guard_import(session: Session) -> None:
-    """Statement timeout and client-connection checks for the rest of the transaction."""
+    """Statement timeout and client-connection checks for the rest of the transaction, and
+    room for the reading and validation done between its statements (the web app's
+    connections end a transaction idle for 5 minutes; a large file under load can take
+    that long)."""
     session.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_S}s'"))
     session.execute(text(f"SET LOCAL client_connection_check_interval = '{CLIENT_CHECK_S}s'"))
+    session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_S}s'"))
 
 
 def lock_survey_import(session: Session, survey: str) -> None:

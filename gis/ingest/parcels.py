@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from gis.crs import to_storage as lonlat_to_storage
 from gis.errors import ImportRejected, InvalidInput
 from gis.ingest.crs_detect import PROVINCE_LONLAT, require_crs
 from gis.ingest.fields import resolve_columns
+from gis.ingest.locks import guard_import
 from gis.ingest.reader import read_source
 from gis.ingest.report import Problem, Severity, ValidationReport
 from gis.ingest.validate import Context, Defaults, Rules, validate
@@ -115,15 +116,20 @@ def import_parcels(
     confirm_paid: bool = False,
     actor: str = "import",
     rules: Rules | None = None,
+    before_write: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import a parcel file into ``survey`` (default: the file's own ``DotDo`` survey
     column when it names one survey, else the file name) inside ``session``'s transaction.
 
     A row whose parcel (commune + sheet + number, same boundary) is already recorded under
-    another survey is that parcel: updated if it differs, never copied.
+    another survey is that parcel: updated if it differs, never copied. ``before_write``
+    is called with the survey name once the file is read and valid, just before writing
+    (the upload's confirm takes the import lock and re-checks its dry run there, so the
+    lock is not held while the file is read).
     Raises :class:`ImportRejected` — with the report in ``extra["report"]`` — when the file
     has blocking problems; nothing is written then.
     """
+    guard_import(session)
     src = read_source(path, layer=layer)
     bounds = tuple(float(v) for v in src.frame.total_bounds)
     file_crs = src.crs
@@ -143,6 +149,8 @@ def import_parcels(
             report=report,
         )
     name = survey or survey_in_file(src.frame) or path.stem
+    if before_write is not None:
+        before_write(name)
     write = write_parcels(session, rows, survey=name, source=path.name,
                           actor=actor, confirm_paid=confirm_paid, dry_run=dry_run)
     _report_write(report, write)

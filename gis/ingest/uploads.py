@@ -437,19 +437,23 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
         raise ImportRejected("dry run has blocking problems", code_detail="not_clean",
                              message_vi="Tệp còn lỗi chặn nhập; sửa tệp rồi tải lên lại. Chưa "
                              "có dữ liệu nào được ghi.")
-    lock_survey_import(session, run.survey)
-    if survey_fingerprint(session, run.survey) != run.fingerprint:
-        raise Conflict("survey changed since the dry run", reason="stale_dry_run",
-                       message_vi=f"Dữ liệu đợt đo đạc '{run.survey}' đã thay đổi kể từ lúc "
-                       "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi gì; "
-                       "hãy kiểm tra lại rồi xác nhận.")
+
+    def still_as_checked(survey: str) -> None:
+        lock_survey_import(session, survey)
+        if survey_fingerprint(session, survey) != run.fingerprint:
+            raise Conflict("survey changed since the dry run", reason="stale_dry_run",
+                           message_vi=f"Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
+                           "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi "
+                           "gì; hãy kiểm tra lại rồi xác nhận.")
+
     opts = upload.options
     result = import_parcels(session, file_path(root, upload), survey=run.survey,
                             assume_crs=opts.crs, layer=opts.layer,
                             mapping=opts.mapping or None, commune=opts.commune,
                             land_use=opts.land_use,
                             area_from_geometry=opts.area_from_geometry,
-                            confirm_paid=confirm_paid, actor=actor)
+                            confirm_paid=confirm_paid, actor=actor,
+                            before_write=still_as_checked)
     write = result.write
     assert write is not None
     batch_id = record_parcel_import(session, file_path(root, upload), result, actor=actor,

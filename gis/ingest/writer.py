@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import STORAGE_SRID
 from gis.errors import ImportRejected
-from gis.ingest.locks import QUERY_CANCELED, guard_import, lock_survey_import
+from gis.ingest.locks import QUERY_CANCELED, lock_survey_import
 
 STAGE_COLUMNS = ("row_no", "commune_code", "sheet_commune_code", "sheet_no", "parcel_no",
                  "land_use_code", "land_use_code_source", "legal_area_m2", "address", "geom")
@@ -132,9 +132,7 @@ def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, sour
     Runs inside a savepoint of the caller's transaction: on any database error nothing of
     this import stays. With ``dry_run`` the classification is computed and then undone.
     """
-    if dry_run:
-        guard_import(session)
-    else:
+    if not dry_run:
         lock_survey_import(session, survey)
     try:
         with import_savepoint(session, dry_run=dry_run):

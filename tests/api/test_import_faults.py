@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -124,6 +125,28 @@ def test_abandoned_confirm_is_cancelled_and_a_killed_server_releases_the_lock(
     res = run_gpmb(url, "import", "parcels", str(path), "--survey", SURVEY)
     assert res.returncode == 0, res.stdout + res.stderr
     assert _parcels(engine) == 30
+
+
+def test_a_patient_client_is_not_cancelled(fault_db: tuple[str, Engine, str],
+                                          tmp_path: Path) -> None:
+    """A confirm that waits (here 3 s on the lock another import holds) goes through."""
+    url, engine, commune = fault_db
+    path = write(parcel_frame(commune, 449000, 2419400, n=5, sheet=11), tmp_path / "cho.gpkg")
+    with serving(url, tmp_path / "data", tmp_path / "serve.log") as (base, _proc):
+        auth, upload, check = _checked_upload(base, path)
+        holder, release = _holding_the_lock(engine)
+        timer = threading.Timer(3.0, release)
+        timer.start()
+        try:
+            t0 = time.monotonic()
+            res = httpx.post(f"{base}/api/imports/{upload}/confirm", headers=auth,
+                             json={"check_id": check}, timeout=60)
+            assert res.status_code == 200, res.text
+            assert time.monotonic() - t0 >= 2.5 and res.json()["committed"]["inserted"] == 5
+        finally:
+            timer.join()
+            holder.close()
+    assert "abandoned" not in (tmp_path / "serve.log").read_text()
 
 
 def test_a_statement_of_a_killed_client_stops_in_postgresql(
