@@ -79,7 +79,7 @@ def test_cli_reimport_of_an_export_under_another_name_adds_nothing(
     source = write(parcel_frame(commune, 449000, 2418400, sheet=9), tmp_path / "nguon.gpkg")
     res = gpmb(url, "import", "parcels", str(source), "--survey", "Nguồn CLI")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "Chủ sử dụng: 6 thửa có tên; 6 người mới" in res.stdout
+    assert "Chủ sử dụng: 6 thửa có tên;" in res.stdout and "6 liên kết thửa–chủ mới" in res.stdout
     out = tmp_path / "thua_9215.zip"
     res = gpmb(url, "export", "parcels", "--commune", commune, "--format", "shp", "-o", str(out))
     assert res.returncode == 0, res.stdout + res.stderr
