@@ -196,6 +196,8 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
             ) m ORDER BY m.pref, m.survey_id DESC LIMIT 1
         ) p ON true
     """), {"sid": sid})
+    session.execute(text("ALTER TABLE import_diff ADD PRIMARY KEY (row_no)"))
+    session.execute(text("ANALYZE import_diff"))
     counts: dict[str, int] = dict(session.execute(text(
         "SELECT status, count(*) FROM import_diff GROUP BY status")).all())
     held_rows = session.execute(text("""
@@ -206,12 +208,22 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
         WHERE d.status = 'changed' AND d.has_payments ORDER BY d.row_no
     """)).all()
     held = [HeldChange(*r) for r in held_rows]
-    session.execute(text("""
-        INSERT INTO parcels (survey_id, commune_code, sheet_commune_code, sheet_no, parcel_no,
-                             land_use_code, land_use_code_source, legal_area_m2, address, geom)
-        SELECT :sid, s.commune_code, s.sheet_commune_code, s.sheet_no, s.parcel_no,
-               s.land_use_code, s.land_use_code_source, s.legal_area_m2, s.address, s.geom
-        FROM import_stage s JOIN import_diff d USING (row_no) WHERE d.status = 'new'
+    # the new parcels' ids go straight into import_diff, so that what follows (batch
+    # changes, land users) never joins ``parcels`` on stale statistics (it was empty at
+    # the last ANALYZE: a nested loop over 100,000 × 100,000 rows)
+    session.execute(text(f"""
+        WITH ins AS (
+            INSERT INTO parcels (survey_id, commune_code, sheet_commune_code, sheet_no,
+                                 parcel_no, land_use_code, land_use_code_source,
+                                 legal_area_m2, address, geom)
+            SELECT :sid, s.commune_code, s.sheet_commune_code, s.sheet_no, s.parcel_no,
+                   s.land_use_code, s.land_use_code_source, s.legal_area_m2, s.address,
+                   s.geom
+            FROM import_stage s JOIN import_diff d USING (row_no) WHERE d.status = 'new'
+            RETURNING id, commune_code, sheet_commune_code, sheet_no, parcel_no)
+        UPDATE import_diff d SET parcel_id = p.id
+        FROM ins p JOIN import_stage s ON {_IDENTITY}
+        WHERE d.row_no = s.row_no AND d.status = 'new'
     """), {"sid": sid})
     updated = session.execute(text("""
         UPDATE parcels p SET land_use_code = s.land_use_code,
