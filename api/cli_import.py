@@ -101,6 +101,11 @@ def import_parcels_cmd(
         "--map", help="Ánh xạ trường=cột, ví dụ --map parcel_no=SO_THUA_MOI")] = None,
     commune: Annotated[str | None, typer.Option(help="Mã xã cho cả tệp khi thiếu cột MaXa")]
     = None,
+    land_use: Annotated[str | None, typer.Option(
+        "--land-use", help="Loại đất cho các thửa không có (ví dụ LUC), cả bản vẽ")] = None,
+    area_from_geometry: Annotated[bool, typer.Option(
+        "--area-from-geometry", help="Thửa không có diện tích pháp lý: lấy theo ranh giới")]
+    = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không ghi")] = False,
     confirm_paid: Annotated[bool, typer.Option(
         "--confirm-paid", help="Xác nhận thay đổi thửa đã có chi trả")] = False,
@@ -113,7 +118,8 @@ def import_parcels_cmd(
         _seen_before(session, file, "parcels")
         try:
             result = import_parcels(session, file, survey=survey, assume_crs=crs, layer=layer,
-                                    mapping=mapping, commune=commune, dry_run=dry_run,
+                                    mapping=mapping, commune=commune, land_use=land_use,
+                                    area_from_geometry=area_from_geometry, dry_run=dry_run,
                                     confirm_paid=confirm_paid, actor=_actor())
         except ImportRejected as exc:
             _rejected(exc, report)
@@ -126,9 +132,21 @@ def import_parcels_cmd(
     assert write is not None
     verb = "Sẽ" if dry_run else "Đã"
     console.print(
-        f"{verb} nhập {rep.features} thửa từ {file.name} ({rep.crs}, bảng mã {rep.encoding}): "
+        f"{verb} nhập {rep.features} thửa từ {file.name} vào đợt đo đạc "
+        f"'{result.survey}' ({rep.crs}, bảng mã {rep.encoding}): "
         f"{write.inserted} thêm mới, {write.updated} cập nhật, {write.unchanged} không đổi."
         + (" (chạy thử: chưa ghi gì)" if dry_run else ""))
+    if write.matched:
+        console.print(f"{len(write.matched)} thửa đã có trong đợt đo đạc khác (cùng xã/tờ/thửa"
+                      ", cùng ranh giới): nhận là cùng thửa, không tạo bản sao.")
+    if write.new_versions:
+        console.print(f"[yellow]{len(write.new_versions)} thửa là phiên bản mới (ranh giới "
+                      "khác) của thửa đã có trong đợt đo đạc khác; xem báo cáo.[/]")
+    owners = write.holders
+    if owners.rows:
+        console.print(f"Chủ sử dụng: {owners.rows} thửa có tên; {owners.users_created} người "
+                      f"mới, {owners.holdings_created} liên kết thửa–chủ mới, "
+                      f"{owners.holdings_updated} đổi tỷ lệ.")
     if batch is not None:
         console.print(f"Ghi nhận lô nhập #{batch}.")
     if write.not_in_file:

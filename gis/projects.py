@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from gis.access import Scope
 from gis.domain import CaseStep, InvestmentForm
 from gis.models import ClearanceCase, Parcel, Project
+from gis.progress.figures import EMPTY, progress_figures, sum_figures
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,13 @@ class ProjectSummary:
     paid_vnd: int
 
 
-def project_summaries(session: Session, scope: Scope) -> list[ProjectSummary]:
+def project_summaries(session: Session, scope: Scope,
+                      as_of: dt.date | None = None) -> list[ProjectSummary]:
     """Every project ``scope`` may see with its case counts, areas and money, counting only
-    the cases in ``scope`` (one query)."""
+    the cases in ``scope`` (one query); with ``as_of``, the same figures as they stood at
+    the end of that day (replayed from the history)."""
+    if as_of is not None:
+        return _summaries_as_of(session, scope, as_of)
     handed = ClearanceCase.step == CaseStep.HANDED_OVER
     joined = ClearanceCase.project_id == Project.id
     if scope.communes is not None:
@@ -55,6 +61,25 @@ def project_summaries(session: Session, scope: Scope) -> list[ProjectSummary]:
         .order_by(Project.is_demo.desc(), Project.code)
     )
     return [_summary(row) for row in session.execute(stmt)]
+
+
+def _summaries_as_of(session: Session, scope: Scope, as_of: dt.date) -> list[ProjectSummary]:
+    figures = progress_figures(session, as_of)
+    projects = session.execute(
+        select(Project.id, Project.code, Project.name, Project.investment_form,
+               Project.is_demo).where(scope.project_clause())
+        .order_by(Project.is_demo.desc(), Project.code)).all()
+    out = []
+    for pid, code, name, form, demo in projects:
+        if scope.communes is None:
+            f = figures.by_project.get(pid, EMPTY)
+        else:  # the project's figures within the user's communes
+            f = sum_figures([v for (p, c), v in figures.by_project_commune.items()
+                             if p == pid and c in scope.communes] or [EMPTY])
+        out.append(ProjectSummary(pid, code, name, form, demo, f.parcels,
+                                  f.parcels_handed_over, f.area_m2, f.handed_over_m2,
+                                  f.approved_vnd, f.paid_vnd))
+    return out
 
 
 def _summary(row: Any) -> ProjectSummary:

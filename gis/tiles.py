@@ -411,8 +411,17 @@ def invalidate_parcels(session: Session, parcel_ids: Iterable[int],
                        cache: TileCache = CACHE) -> int:
     """Drop exactly the cached tiles the given parcels touch; return how many.
 
-    Call it after committing a change that bypassed the ORM (raw SQL, COPY)."""
-    return sum(cache.invalidate_bbox(b) for b in parcel_bboxes_3857(session, parcel_ids))
+    Call it after committing a change that bypassed the ORM (raw SQL, COPY). Beyond
+    :data:`MANY_PARCELS` (a large import) the tiles meeting their common extent are
+    dropped in one pass over the cache, not one pass per parcel."""
+    boxes = parcel_bboxes_3857(session, parcel_ids)
+    if len(boxes) > MANY_PARCELS:
+        xs0, ys0, xs1, ys1 = zip(*boxes, strict=True)
+        boxes = [(min(xs0), min(ys0), max(xs1), max(ys1))]
+    return sum(cache.invalidate_bbox(b) for b in boxes)
+
+
+MANY_PARCELS = 200
 
 
 _PENDING = "gpmb_tiles_dirty_bboxes"

@@ -56,13 +56,13 @@ def commune_at_test_point(session: Session) -> str:
 
 
 @contextmanager
-def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
-                   demo: bool = False, tls_ca: Path | None = None,
-                   **extra_env: str) -> Iterator[str]:
+def serving(database_url: str | None, data_dir: Path, log_path: Path, *,
+            demo: bool = False, tls_ca: Path | None = None, **extra_env: str
+            ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url`` (None: the
-    embedded cluster under ``data_dir``); yields its base URL once ``/health`` answers, and
-    stops it with Ctrl+C afterwards. With ``tls_ca`` it serves HTTPS (``--tls``), checked
-    against that CA certificate."""
+    embedded cluster under ``data_dir``); yields its base URL and process once ``/health``
+    answers, and stops it with Ctrl+C afterwards (unless a test killed it). With ``tls_ca``
+    it serves HTTPS (``--tls``), checked against that CA certificate."""
     port = free_port(0)
     tls = ["--tls"] if tls_ca else []
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=tls_ca) if tls_ca else True
@@ -87,7 +87,18 @@ def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
                 raise RuntimeError("gpmb serve did not answer /health in time")
             time.sleep(0.3)
         try:
-            yield base
+            yield base, proc
         finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=30)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=30)
+
+
+@contextmanager
+def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
+                   demo: bool = False, tls_ca: Path | None = None,
+                   **extra_env: str) -> Iterator[str]:
+    """``gpmb serve`` for real; yields its base URL (see :func:`serving`)."""
+    with serving(database_url, data_dir, log_path, demo=demo, tls_ca=tls_ca,
+                 **extra_env) as (base, _proc):
+        yield base

@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from jinja2 import pass_context
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis.landuse import LAND_USE_TYPES
 from web.templating import WEB_DIR, number, templates, vnd
@@ -158,22 +159,40 @@ templates.env.globals["current_language"] = _template_language
 templates.env.globals["js_catalogue"] = _js_catalogue
 
 
-class LanguageSwitch(BaseHTTPMiddleware):
-    """Remember ``?lang=`` in a cookie so the choice follows the user from page to page."""
+class LanguageSwitch:
+    """Remember ``?lang=`` in a cookie so the choice follows the user from page to page.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    A pure ASGI middleware (not ``BaseHTTPMiddleware``, which hides the client's
+    disconnect from the routes: a long import confirm could not be cancelled)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set the request's language for the call; add the cookie to the response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         chosen = _chosen(request)
         if chosen:
             request.state.lang = chosen
+        remember = bool(chosen) and request.cookies.get(LANG_COOKIE) != chosen
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                cookie = Response()
+                cookie.set_cookie(LANG_COOKIE, str(chosen), max_age=365 * 24 * 3600,
+                                  httponly=False, samesite="lax")
+                MutableHeaders(scope=message).append("set-cookie",
+                                                     cookie.headers["set-cookie"])
+            await send(message)
+
         token = _CURRENT.set(request_language(request))
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_cookie)
         finally:
             _CURRENT.reset(token)
-        if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600,
-                                httponly=False, samesite="lax")
-        return response
 
 
 def install_language_switch(app: FastAPI) -> None:

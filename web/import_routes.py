@@ -24,10 +24,10 @@ from gis.errors import GpmbError, PermissionDenied
 from gis.ingest import uploads
 from gis.ingest.fields import LABELS_VI
 from gis.ingest.guards import UploadTooLarge
+from gis.ingest.locks import run_unless_abandoned
 from gis.ingest.report import SEVERITY_VI
 from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.models import User
-from gis.tiles import invalidate_parcels
 from web.auth import page_scope
 from web.templating import templates
 
@@ -222,7 +222,8 @@ def _options(form: FormData, previous: uploads.ImportOptions) -> uploads.ImportO
                                  layer=text("layer") or previous.layer,
                                  commune=commune if commune and commune.isdigit()
                                  and len(commune) == 5 else None,
-                                 mapping=mapping)
+                                 mapping=mapping, land_use=(text("land_use") or "")[:16] or None,
+                                 area_from_geometry=form.get("area_from_geometry") == "1")
 
 
 @router.post("/imports/{upload_id}/check", response_class=HTMLResponse)
@@ -271,18 +272,12 @@ async def _confirm(request: Request, upload_id: str) -> Response:
     user = _user(request)
     root = _root(request)
 
-    def run() -> None:
-        with request.app.state.sessions() as session:
-            done = uploads.commit_upload(session, root, up, str(check_id or ""),
-                                         confirm_paid=confirm_paid,
-                                         actor=f"web:{user.username}")
-            changed = uploads.changed_parcel_ids(session, done.survey)
-            session.commit()
-            invalidate_parcels(session, changed)
-        uploads.record_commit(root, up, done)
-
     try:
-        await run_in_threadpool(run)
+        await run_unless_abandoned(  # a closed tab cancels the import in the database
+            lambda canceller: uploads.confirm_upload(
+                request.app.state.sessions, root, up, str(check_id or ""),
+                confirm_paid=confirm_paid, actor=f"web:{user.username}", canceller=canceller),
+            request.is_disconnected)
     except GpmbError as exc:
         raise PageError(_status_of(exc), exc.message_vi) from exc
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)

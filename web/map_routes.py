@@ -27,7 +27,7 @@ from gis.access import load_scope
 from gis.db.engine import driver_conninfo, server_limits
 from gis.errors import NotFound
 from gis.landuse import land_use_type
-from gis.logins import SESSION, SESSION_COOKIE, resolve_token
+from gis.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
 from gis.models import Project
 from gis.session_cache import CachedSession, cache_of, listening
 from gis.workflow.calendar import LOCAL_TZ
@@ -121,16 +121,33 @@ def _access(state: Any) -> TileAccess:
 _TILE_PATH = re.compile(r"/tiles/parcels/(\d{1,2})/(\d{1,7})/(\d{1,7})\.pbf")
 
 
-def _check_tile_session(request: Request, token: str) -> CachedSession:
+def tile_credential(cookie: str, authorization: str) -> tuple[str, str] | None:
+    """(kind, token) of a tile request: an API bearer token (GIS clients — GDAL, QGIS —
+    send ``Authorization: Bearer …``), else the browser's session cookie."""
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return BEARER, value.strip()
+    token = cookie_parser(cookie).get(SESSION_COOKIE)
+    return (SESSION, token) if token else None
+
+
+def _cache_token(credential: tuple[str, str]) -> str:
+    """The session cache's key text: the kind with the token (a session token is not a
+    bearer token)."""
+    return f"{credential[0]}:{credential[1]}"
+
+
+def _check_tile_session(request: Request, credential: tuple[str, str]) -> CachedSession:
     cache = cache_of(request.app.state)
     generation = cache.generation
+    kind, token = credential
     with _sessions(request) as session:
-        found = resolve_token(session, token, SESSION)
+        found = resolve_token(session, token, kind)
         if found is None:
             raise LoginRequired
         user = found[0]
         scope = load_scope(session, user.id, user.role)
-    cache.put(token, user.id, scope, generation)
+    cache.put(_cache_token(credential), user.id, scope, generation)
     return CachedSession(user.id, scope, time.monotonic())
 
 
@@ -167,13 +184,14 @@ async def parcel_tile(
     project: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """A Mapbox vector tile of parcels (z ≥ 13) or of per-commune figures (z < 13)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    credential = tile_credential(request.headers.get("cookie", ""),
+                                 request.headers.get("authorization", ""))
+    if credential is None:
         raise LoginRequired
     access = _access(request.app.state)
-    checked = cache_of(request.app.state).get(token)
+    checked = cache_of(request.app.state).get(_cache_token(credential))
     if checked is None:
-        checked = await run_in_threadpool(_check_tile_session, request, token)
+        checked = await run_in_threadpool(_check_tile_session, request, credential)
     tiles.check_tile(z, x, y)
     project_id = None
     if project:
@@ -221,9 +239,11 @@ class TileFastPath:
     async def _tile(scope: Scope, match: re.Match[str]
                     ) -> tuple[tiles.Tile | None, dict[bytes, bytes]]:
         headers = dict(scope["headers"])
-        token = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
+        credential = tile_credential(headers.get(b"cookie", b"").decode("latin-1"),
+                                     headers.get(b"authorization", b"").decode("latin-1"))
         access = _access(scope["app"].state)
-        checked = cache_of(scope["app"].state).get(token) if token else None
+        checked = (cache_of(scope["app"].state).get(_cache_token(credential))
+                   if credential else None)
         if checked is None:
             return None, headers
         query = parse_qs(scope["query_string"].decode("latin-1"))

@@ -24,8 +24,8 @@ from gis.errors import InvalidInput
 from gis.ingest import uploads
 from gis.ingest.fields import KNOWN_FIELDS
 from gis.ingest.guards import UploadTooLarge
+from gis.ingest.locks import run_unless_abandoned
 from gis.settings import Settings
-from gis.tiles import invalidate_parcels
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 STATUS_BY_ERROR[UploadTooLarge] = 413
@@ -56,6 +56,10 @@ class ImportOptionsIn(BaseModel):
     commune: str | None = Field(default=None, pattern=r"^\d{5}$")
     mapping: dict[str, str] = Field(default_factory=dict,
                                     description="parcel field → column of the file")
+    land_use: str | None = Field(default=None, max_length=16, examples=["LUC"],
+                                 description="Land-use code for every parcel without one")
+    area_from_geometry: bool = Field(
+        default=False, description="Legal area from the drawn boundary where none is given")
 
     @field_validator("mapping")
     @classmethod
@@ -256,19 +260,20 @@ def check_import(upload_id: UploadId, options: ImportOptionsIn, user: CaseWriter
 @router.post("/{upload_id}/confirm", response_model=ImportOut,
              responses=problems(401, 403, 404, 409, 422),
              summary="Import the upload as its last check showed")
-def confirm_import(upload_id: UploadId, body: ConfirmIn, user: CaseWriter,
-                   session: SessionDep, settings: SettingsDep) -> ImportOut:
+async def confirm_import(upload_id: UploadId, body: ConfirmIn, user: CaseWriter,
+                         request: Request, settings: SettingsDep) -> ImportOut:
     """All or nothing; 409 when ``check_id`` is not the last check or the survey changed
-    since (check again, then confirm)."""
+    since (check again, then confirm), or when another import of the survey is running.
+    A client that disconnects cancels the import in the database (nothing is written)."""
     require_province(user.scope, IMPORT_VI)
     root = _root(settings)
-    up = uploads.load_upload(root, upload_id, user.id)
-    done = uploads.commit_upload(session, root, up, body.check_id,
-                                 confirm_paid=body.confirm_paid, actor=_actor(user))
-    changed = uploads.changed_parcel_ids(session, done.survey)
-    session.commit()
-    invalidate_parcels(session, changed)
-    return _out(uploads.record_commit(root, up, done))
+    up = await run_in_threadpool(uploads.load_upload, root, upload_id, user.id)
+    done = await run_unless_abandoned(
+        lambda canceller: uploads.confirm_upload(
+            request.app.state.sessions, root, up, body.check_id,
+            confirm_paid=body.confirm_paid, actor=_actor(user), canceller=canceller),
+        request.is_disconnected)
+    return _out(done)
 
 
 def _report(upload_id: str, user: Principal, settings: Settings, kind: str) -> FileResponse:

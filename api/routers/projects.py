@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -37,13 +38,19 @@ class ProjectOut(BaseModel):
     paid_vnd: int
 
 
-@router.get("/projects", response_model=list[ProjectOut], responses=problems(401),
+AsOf = Annotated[dt.date | None, Query(
+    description="figures as they stood at the end of this day (default: now)")]
+
+
+@router.get("/projects", response_model=list[ProjectOut], responses=problems(401, 422),
             summary="List projects with their figures")
-def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
+def list_projects(user: CurrentUser, session: SessionDep,
+                  as_of: AsOf = None) -> list[ProjectOut]:
     """Every project the user may see with case counts, recovered and handed-over area,
-    approved and paid VND (of the cases in the user's scope)."""
+    approved and paid VND (of the cases in the user's scope); ``as_of`` reads past
+    figures (from the append-only history)."""
     return [ProjectOut.model_validate(s, from_attributes=True)
-            for s in project_summaries(session, user.scope)]
+            for s in project_summaries(session, user.scope, as_of)]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetail,

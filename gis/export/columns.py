@@ -32,7 +32,9 @@ imports back as it is.
 | CCCD, DienThoai | ✓ | ✓ | citizen ID numbers, phones: only for roles that may see them |
 | DuAn | ✓ | | projects with a clearance case on the parcel |
 
-Dates are ISO ``YYYY-MM-DD`` text in the vector formats and real dates in Excel.
+Dates are dates in GeoPackage, Shapefile (DBF ``D``) and Excel; GeoJSON and KML have no date
+type, so there they are ISO ``YYYY-MM-DD`` text. Booleans are booleans (GPKG boolean, DBF
+logical ``L``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
+from numpy.typing import NDArray
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -34,7 +36,8 @@ SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def _vector_frame(frame: gpd.GeoDataFrame, columns: Sequence[Column]) -> gpd.GeoDataFrame:
-    """Dates as ISO text (the same in every vector format, Shapefile included)."""
+    """Dates as ISO text, for GeoJSON (which has no date type; GDAL reads them back as
+    dates)."""
     out = frame.copy()
     for c in columns:
         if c.kind is Kind.DATE:
@@ -43,14 +46,53 @@ def _vector_frame(frame: gpd.GeoDataFrame, columns: Sequence[Column]) -> gpd.Geo
     return out
 
 
+_INT32 = np.iinfo(np.int32)
+
+
+def _field_array(values: pd.Series, kind: Kind, *, kml: bool) -> NDArray[Any]:
+    """One field as the numpy array that makes GDAL create the right type: dates as
+    ``datetime64[D]`` (GPKG DATE, DBF D), booleans as bool (GPKG boolean, DBF L), and for
+    KML — whose schema knows only 32-bit integers — integers as int32, or as double when
+    a value does not fit (VND amounts; exact below 2⁵³)."""
+    if kind is Kind.DATE:
+        return np.array([np.datetime64("NaT") if v is None or v is pd.NaT else
+                         np.datetime64(v, "D") for v in values], dtype="datetime64[D]")
+    array = values.to_numpy()
+    if kml and kind in (Kind.INT, Kind.VND):
+        ints = array.astype(np.int64)
+        fits = not len(ints) or (ints.min() >= _INT32.min and ints.max() <= _INT32.max)
+        return ints.astype(np.int32) if fits and kind is Kind.INT else ints.astype(float)
+    return array
+
+
+def _write_layer(frame: gpd.GeoDataFrame, path: Path, *, driver: str, layer: str,
+                 columns: Sequence[Column], append: bool,
+                 extra: Sequence[tuple[str, Sequence[str]]] = ()) -> None:
+    """One chunk through pyogrio's raw writer, so each field's GDAL type is chosen here
+    (``write_dataframe`` turns dates into text). A new GeoPackage is written as version
+    1.2, which GDAL 3.6 (Debian 12) and older QGIS read without a warning."""
+    kml = driver == "KML"
+    names = [name for name, _ in extra] + [c.name for c in columns]
+    data = [np.asarray(list(values), dtype=object) for _, values in extra] + [
+        _field_array(frame[c.name], c.kind, kml=kml) for c in columns]
+    options: dict[str, Any] = {}
+    if driver == "ESRI Shapefile":
+        options["encoding"] = "UTF-8"
+    if driver == "GPKG" and not append:
+        options["dataset_options"] = {"VERSION": "1.2"}
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    pyogrio.raw.write(path, shapely.to_wkb(geoms), data, names, layer=layer, driver=driver,
+                      geometry_type="MultiPolygon", promote_to_multi=True,
+                      crs=frame.crs.to_wkt() if frame.crs is not None else None,
+                      append=append, **options)
+
+
 def write_vector(frames: Iterable[gpd.GeoDataFrame], path: Path, *, driver: str, layer: str,
                  columns: Sequence[Column]) -> None:
-    """GeoPackage / Shapefile (UTF-8 with a .cpg), appended chunk by chunk."""
-    options: dict[str, Any] = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
+    """GeoPackage / Shapefile (UTF-8 with a .cpg), appended chunk by chunk; dates as dates
+    and booleans as booleans in both."""
     for i, frame in enumerate(frames):
-        pyogrio.write_dataframe(_vector_frame(frame, columns), path, layer=layer,
-                                driver=driver, append=i > 0, promote_to_multi=True,
-                                geometry_type="MultiPolygon", **options)
+        _write_layer(frame, path, driver=driver, layer=layer, columns=columns, append=i > 0)
 
 
 _FEATURES = '"features": [\n'
@@ -135,17 +177,16 @@ def write_kml(frames: Iterable[gpd.GeoDataFrame], path: Path, *, layer: str,
               columns: Sequence[Column], name_of: Callable[[dict[str, Any]], str]) -> None:
     """KML for Google Earth (WGS84): each placemark has a name and a readable description;
     the fields are kept as ExtendedData too."""
-    parts = []
+    parts, names, descriptions = [], [], []
     for frame in frames:
         records = frame.drop(columns="geometry").to_dict("records")
-        out = _vector_frame(frame, columns)
-        out.insert(0, "Name", [name_of(r) for r in records])
-        out.insert(1, "Description", [describe_html(r, columns) for r in records])
-        parts.append(out)
+        names += [name_of(r) for r in records]
+        descriptions += [describe_html(r, columns) for r in records]
+        parts.append(frame)
     whole = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
                              crs=parts[0].crs)
-    pyogrio.write_dataframe(whole, path, layer=layer, driver="KML", promote_to_multi=True,
-                            geometry_type="MultiPolygon")
+    _write_layer(whole, path, driver="KML", layer=layer, columns=columns, append=False,
+                 extra=(("Name", names), ("Description", descriptions)))
 
 
 _FORMATS = {Kind.INT: "0", Kind.AREA: "#,##0.0", Kind.VND: "#,##0", Kind.DATE: "dd/mm/yyyy"}

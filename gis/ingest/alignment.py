@@ -24,7 +24,7 @@ from gis.crs import STORAGE_SRID
 from gis.errors import ImportRejected, InvalidInput, NotFound
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.cad import CAD_DRIVERS, decode_texts, read_cad
-from gis.ingest.crs_detect import require_crs
+from gis.ingest.crs_detect import crs_label, require_crs
 from gis.ingest.fields import _key
 from gis.ingest.overlay import OverlayResult, overlay_project
 from gis.ingest.parcels import province_context
@@ -380,7 +380,7 @@ def import_alignment(
     if file_crs is not None and file_crs.is_geographic and max(map(abs, bounds)) > 180:
         file_crs = None  # GeoJSON always "claims" WGS 84; projected numbers say otherwise
     crs = require_crs(file_crs, assume_crs, (bounds[0], bounds[1], bounds[2], bounds[3]))
-    report = ValidationReport(source=path.name, features=len(frame), crs=crs.name)
+    report = ValidationReport(source=path.name, features=len(frame), crs=crs_label(crs))
     planned = _plan(_pieces(frame, crs), code=code.upper(), name=name, width=width_m,
                     start=start, report=report)
     _province_check(session, planned, report)
@@ -405,7 +405,7 @@ def import_alignment(
                 f"chồng xếp: {ov.created} hồ sơ mới, {ov.updated} cập nhật, {ov.removed} bỏ,"
                 f" {len(ov.kept)} giữ lại cần xem xét, {len(ov.paid_changed)} đã chi trả")
             result.batch_id = record_batch(session, "alignment", file_digest(path), actor=actor,
-                                           counts=counts, crs=crs.name, project_id=int(pid),
+                                           counts=counts, crs=crs_label(crs), project_id=int(pid),
                                            note=note)
             record_changes(session, result.batch_id, "alignment",
                            [(a.alignment_id, "I" if a.action == "created" else "U")

@@ -111,9 +111,11 @@ def record_parcel_changes(session: Session, batch_id: int, survey_id: int, *,
     updated (read from its temporary tables, still there in this transaction)."""
     result = session.execute(text("""
         INSERT INTO import_batch_changes (batch_id, entity, entity_id, action)
-        SELECT :b, 'parcel', p.id, CASE d.status WHEN 'new' THEN 'I' ELSE 'U' END
+        SELECT :b, 'parcel', coalesce(d.parcel_id, p.id),
+               CASE d.status WHEN 'new' THEN 'I' ELSE 'U' END
         FROM import_diff d JOIN import_stage s USING (row_no)
-        JOIN parcels p ON p.survey_id = :sid AND p.commune_code = s.commune_code
+        LEFT JOIN parcels p ON d.parcel_id IS NULL AND p.survey_id = :sid
+             AND p.commune_code = s.commune_code
              AND p.sheet_commune_code = s.sheet_commune_code AND p.sheet_no = s.sheet_no
              AND p.parcel_no = s.parcel_no
         WHERE d.status = 'new' OR (d.status = 'changed' AND (NOT d.has_payments OR :confirm))
@@ -143,4 +145,6 @@ def record_parcel_import(session: Session, path: Path, result: ImportResult, *, 
         counts=Counts(write.inserted, write.updated, write.unchanged, len(write.held)),
         crs=result.report.crs, survey_id=write.survey_id)
     record_parcel_changes(session, batch_id, write.survey_id, confirm_paid=confirm_paid)
+    record_changes(session, batch_id, "land_user", write.holders.user_changes)
+    record_changes(session, batch_id, "parcel_land_user", write.holders.holding_changes)
     return batch_id

@@ -138,31 +138,85 @@ def read_cad(path: Path, *, cad_layer: str | None = None) -> CadDrawing:
 
 @dataclass(frozen=True)
 class Label:
-    """What a parcel's text label says."""
+    """What a parcel's text label(s) say."""
 
     sheet_no: int | None = None
     parcel_no: int | None = None
     area_m2: float | None = None
     land_use: str | None = None
+    sub_number: str | None = None  # "909/1": a sub-number GPMB cannot store
 
 
-def parse_label(text: str) -> Label:
-    """Numbers of a parcel label: ``12``, ``12/345.6``, ``12 ONT 345,6``, ``T7/12``…"""
+def _plausible_area(value: float, drawn: float | None) -> bool:
+    """A number can be the parcel's area: near its drawn area (within ×/÷ 3), or any
+    number when the drawn area is not known."""
+    return drawn is None or drawn <= 0 or drawn / 3 <= value <= drawn * 3
+
+
+def parse_label(text: str, drawn_m2: float | None = None) -> Label:
+    """Numbers of a parcel label: ``12``, ``12/345.6``, ``12 ONT 345,6``, ``T7/12``…
+
+    In ``a/b`` the ``b`` is the area (the cadastral fraction: number over area) only when
+    it can be the parcel's area; otherwise (``909/1`` on a 2,500 m² parcel) it is a
+    sub-number of parcel ``a``, reported, never read as 1 m²."""
     if m := _SHEET_PARCEL.match(text):
         return Label(int(m.group(1)), int(m.group(2)))
     parcel: int | None = None
     area: float | None = None
     use: str | None = None
-    for token in re.split(r"[/\s;|]+", text.strip()):
-        if not token:
+    sub: str | None = None
+    tokens = [t for t in re.split(r"\s+|(?=/)|(?<=/)|[;|]", text.strip()) if t]
+    after_slash = False
+    for token in tokens:
+        if token == "/":
+            after_slash = True
             continue
+        slashed, after_slash = after_slash, False
         if _INT.match(token) and parcel is None:
             parcel = int(token)
         elif (_DECIMAL.match(token) or _INT.match(token)) and area is None:
-            area = float(token.replace(",", "."))
+            value = float(token.replace(",", "."))
+            if slashed and _INT.match(token) and not _plausible_area(value, drawn_m2):
+                sub = token
+            else:
+                area = value
         elif _CODE.match(token) and use is None and normalise_land_use_code(token.upper()):
             use = token.upper()
-    return Label(None, parcel, area, use)
+    return Label(None, parcel, area, use, sub)
+
+
+def combine_labels(texts: list[tuple[str, float]], drawn_m2: float | None) -> Label:
+    """One parcel's labels drawn as separate texts (number / land use / area, as CAD
+    operators write them), each with its height ``y``; a single text is parsed whole.
+
+    A code gives the land use, a decimal the area; of the texts that are a bare integer,
+    the one nearest the drawn area is the area (when another integer is there to be the
+    number), and the upper remaining one — the fraction's numerator — the parcel number."""
+    if len(texts) == 1:
+        return parse_label(texts[0][0], drawn_m2)
+    sheet = parcel = use = sub = None
+    area: float | None = None
+    bare: list[int] = []
+    for text, _ in sorted(texts, key=lambda t: -t[1]):  # top first
+        if _INT.match(text.strip()):
+            bare.append(int(text.strip()))
+            continue
+        lab = parse_label(text, drawn_m2)
+        sheet = sheet if sheet is not None else lab.sheet_no
+        parcel = parcel if parcel is not None else lab.parcel_no
+        area = area if area is not None else lab.area_m2
+        use, sub = use or lab.land_use, sub or lab.sub_number
+    if area is None and drawn_m2 and (parcel is not None or len(bare) > 1):
+        like = [n for n in bare if _plausible_area(float(n), drawn_m2)]
+        if like:
+            pick = min(like, key=lambda n: abs(n - drawn_m2))
+            area = float(pick)
+            bare.remove(pick)
+    if parcel is None and bare:
+        parcel = bare.pop(0)
+    if area is None and bare:
+        area = float(bare.pop(0))
+    return Label(sheet, parcel, area, use, sub)
 
 
 def sheet_of(texts: gpd.GeoDataFrame) -> int | None:
@@ -178,13 +232,13 @@ def label_polygons(drawing: CadDrawing) -> gpd.GeoDataFrame:
     sheet = sheet_of(drawing.texts)
     out: dict[str, list[object]] = {"SoTo": [sheet] * n, "SoThua": [None] * n,
                                     "DienTich": [None] * n, "LoaiDat": [None] * n,
-                                    "NhanCAD": [None] * n, "LopCAD": polys["cad_layer"].tolist()}
+                                    "NhanCAD": [None] * n, "LopCAD": polys["cad_layer"].tolist(),
+                                    "SoPhu": [None] * n}
     texts = drawing.texts[[not _SHEET.search(str(t)) for t in drawing.texts["text"]]]
     if n and len(texts):
         geoms = np.asarray(polys.geometry.values, dtype=object)
         tree = shapely.STRtree(geoms)
         pts = np.asarray(texts.geometry.values, dtype=object)
-        best: dict[int, tuple[float, str]] = {}
         inside = tree.query(pts, predicate="within")
         taken = set(inside[0].tolist())
         pairs = list(zip(inside[0].tolist(), inside[1].tolist(), strict=True))
@@ -195,21 +249,25 @@ def label_polygons(drawing: CadDrawing) -> gpd.GeoDataFrame:
         pairs += [(int(t), int(p)) for t, p in zip(near_idx, near_poly, strict=True)
                   if int(t) not in taken]
         labels = texts["text"].tolist()
-        centres = shapely.point_on_surface(geoms)
+        heights = shapely.get_y(pts)
+        owner: dict[int, int] = {}  # text -> polygon: the one holding it, else the nearest
         for t, p in pairs:
-            d = float(shapely.distance(pts[t], centres[p]))
-            if p not in best or d < best[p][0]:
-                best[p] = (d, str(labels[t]))
-        for p, (_, text) in best.items():
-            lab = parse_label(text)
-            out["NhanCAD"][p] = text
+            owner.setdefault(t, p)
+        by_poly: dict[int, list[tuple[str, float]]] = {}
+        for t, p in sorted(owner.items()):
+            by_poly.setdefault(p, []).append((str(labels[t]), float(heights[t])))
+        drawn = shapely.area(geoms)
+        for p, found in by_poly.items():
+            lab = combine_labels(found, float(drawn[p]) if not degrees else None)
+            out["NhanCAD"][p] = " | ".join(t for t, _ in found)
             out["SoThua"][p] = lab.parcel_no
             out["DienTich"][p] = lab.area_m2
             out["LoaiDat"][p] = lab.land_use
+            out["SoPhu"][p] = lab.sub_number
             if lab.sheet_no is not None:
                 out["SoTo"][p] = lab.sheet_no
     frame = gpd.GeoDataFrame(out, geometry=polys.geometry.values)
-    return frame.drop(columns=[c for c in ("DienTich", "LoaiDat", "SoTo")
+    return frame.drop(columns=[c for c in ("DienTich", "LoaiDat", "SoTo", "SoPhu")
                                if all(v is None for v in out[c])])
 
 
@@ -240,4 +298,11 @@ def read_cad_source(path: Path, *, cad_layer: str | None = None) -> SourceLayer:
                         "Chọn lớp chứa ranh giới thửa bằng --layer."),
             code_detail="layer_choice", layers=[str(n) for n in used.index])
     frame = label_polygons(drawing)
-    return SourceLayer(frame, None, drawing.driver, ENCODING_VI[UNICODE], [])
+    notes = [(int(i), "cad_sub_number", f"Nhãn '{frame['NhanCAD'][i]}': số phụ '/{sub}' "
+              f"không phải diện tích (thửa vẽ {shapely.area(frame.geometry[i]):.1f} m²); ghi "
+              f"số thửa {frame['SoThua'][i]}. GPMB lưu số thửa là số nguyên: nếu cần phân "
+              "biệt thửa tách, đánh số thửa mới.")
+             for i, sub in frame.get("SoPhu", pd.Series(dtype=object)).items()
+             if isinstance(sub, str)]
+    return SourceLayer(frame.drop(columns=["SoPhu"], errors="ignore"), None, drawing.driver,
+                       ENCODING_VI[UNICODE], [], notes=notes)

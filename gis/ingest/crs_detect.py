@@ -35,6 +35,17 @@ _LABELS = {
 }
 
 
+def crs_label(crs: CRS) -> str:
+    """A CRS by a name people know: GPMB's own EPSG:9215 definition (a PROJ string PROJ
+    calls "unknown") by its label, others by their name or EPSG code."""
+    if crs.equals(vn2000_tm3_107_15(), ignore_axis_order=True):
+        return _LABELS[STORAGE_SRID]
+    if crs.name and crs.name != "unknown":
+        return str(crs.name)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_string()[:120]
+
+
 def parse_crs(value: str) -> CRS:
     """Parse ``EPSG:9215``/``9215``/a PROJ or WKT string; EPSG:9215 uses GPMB's definition."""
     text = value.strip()

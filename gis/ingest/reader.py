@@ -8,6 +8,7 @@ import codecs
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,17 @@ from pyproj import CRS
 
 from gis.errors import ImportRejected
 from gis.ingest import guards
-from gis.ingest.encoding import TCVN3, UNICODE, UTF8, VNI, decode_value
+from gis.ingest.encoding import (
+    TCVN3,
+    UNICODE,
+    UTF8,
+    VNI,
+    _decode_tcvn3,
+    _decode_utf8,
+    _decode_vni,
+    decode_value,
+    syllable_score,
+)
 
 DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON",
            ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".dxf": "DXF", ".dgn": "DGN"}
@@ -49,6 +60,8 @@ class SourceLayer:
     driver: str
     encoding: str
     issues: list[TextIssue] = field(default_factory=list)
+    encodings: list[ColumnEncoding] = field(default_factory=list)  # legacy columns decided
+    notes: list[tuple[int, str, str]] = field(default_factory=list)  # (index, code, message)
 
 
 def _reject(detail: str, message_vi: str, code: str) -> ImportRejected:
@@ -104,34 +117,118 @@ def _cpg_codec(shp: Path) -> str | None:
     return "latin-1" if found in ("iso8859-1", "cp1252", "latin-1") else found
 
 
-def _decode_texts(frame: pd.DataFrame, *, from_bytes: bool) -> tuple[str, list[TextIssue]]:
-    """Decode legacy text in place; return the file's encoding and the undecidable values."""
+@dataclass(frozen=True)
+class ColumnEncoding:
+    """The code page decided for one text column from all its values together."""
+
+    column: str
+    encoding: str
+    values: int  # distinct non-ASCII values
+    certain: int  # of them, readable in this code page only (or clearly best)
+    ambiguous: int  # readable in several code pages: decided by the column
+    mixed: int  # clearly in another code page
+    example: tuple[str, str] | None = None  # an ambiguous value and what it became
+
+    def evidence_vi(self) -> str:
+        """The decision and its evidence, for the validation report."""
+        text = (f"Cột {self.column}: bảng mã {ENCODING_VI.get(self.encoding, self.encoding)}"
+                f", quyết định theo cả cột — {self.certain}/{self.values} giá trị chỉ đọc "
+                "đúng theo bảng mã này")
+        if self.ambiguous:
+            text += f", {self.ambiguous} giá trị đọc được theo nhiều bảng mã"
+            if self.example:
+                text += f" (ví dụ '{self.example[0]}' → '{self.example[1]}')"
+        if self.mixed:
+            text += f", {self.mixed} giá trị thuộc bảng mã khác (xem các lỗi bảng mã)"
+        return text + "."
+
+
+def _as_is(raw: str) -> str:
+    return raw
+
+
+def _decide_column(column: str, values: list[str]) -> tuple[ColumnEncoding, dict[str, str],
+                                                            list[tuple[str, str, str]]]:
+    """Decide a legacy column's code page from all its distinct non-ASCII ``values``:
+    the one most values are certain of (else the best Vietnamese-looking reading of them
+    all). Returns the decision, the decoded text of each value, and the values whose own
+    evidence is mixed (certain in another code page) or unknown (no decision at all)."""
+    decoded = {v: decode_value(v, from_bytes=True) for v in values}
+    votes = Counter(d.encoding for d in decoded.values() if d.certain)
+    readers: dict[str, Callable[[str], str | None]] = {
+        UTF8: _decode_utf8, TCVN3: _decode_tcvn3, VNI: _decode_vni, UNICODE: _as_is}
+    winner: str | None = None
+    if votes:
+        winner = votes.most_common(1)[0][0]
+    else:  # no value is sure alone: score the column's words under each code page
+        scores = []
+        for name, read in readers.items():
+            texts = [read(v) for v in values]
+            if all(t is not None for t in texts):
+                scores.append((syllable_score(" ".join(t or "" for t in texts)), name))
+        scores.sort(reverse=True)
+        if scores and scores[0][0] >= 0.6 and (len(scores) == 1
+                                               or scores[0][0] - scores[1][0] >= 0.15):
+            winner = scores[0][1]
+    out: dict[str, str] = {}
+    problems: list[tuple[str, str, str]] = []
+    certain = ambiguous = mixed = 0
+    example: tuple[str, str] | None = None
+    for value, d in decoded.items():
+        text = readers[winner](value) if winner is not None else None
+        if winner is None or text is None:
+            problems.append((value, "unknown" if winner is None or not d.certain else "mixed",
+                             d.encoding))
+            continue
+        out[value] = text
+        if d.certain and d.encoding == winner:
+            certain += 1
+        elif d.certain and {d.encoding, winner} != {UNICODE, UTF8}:
+            mixed += 1
+            out[value] = d.text  # its own clear reading; reported
+            problems.append((value, "mixed", d.encoding))
+        else:
+            ambiguous += 1
+            if example is None and text != value:
+                example = (value, text)
+    decision = ColumnEncoding(column, winner or UNICODE, len(values), certain, ambiguous,
+                              mixed, example)
+    return decision, out, problems
+
+
+def _decode_texts(frame: pd.DataFrame, *, from_bytes: bool,
+                  decisions: list[ColumnEncoding] | None = None
+                  ) -> tuple[str, list[TextIssue]]:
+    """Decode legacy text in place, a code page per column decided from all its values;
+    return the file's encoding and the values whose evidence is mixed or unknown.
+    ``decisions``, when given, receives each legacy column's decision."""
     votes: Counter[str] = Counter()
-    found: dict[tuple[int, str], tuple[str, str, bool]] = {}
+    issues: list[TextIssue] = []
     for column in frame.columns:
         if column == "geometry" or not (frame[column].dtype == object
                                         or pd.api.types.is_string_dtype(frame[column])):
             continue
-        cache: dict[str, tuple[str, str, bool]] = {}
-        values = frame[column]
-        for index, value in values.items():
-            if not isinstance(value, str) or value.isascii():
+        series = frame[column]
+        legacy = sorted({v for v in series if isinstance(v, str) and not v.isascii()
+                         and from_bytes and all(ord(c) <= 0xFF for c in v)})
+        if not legacy:
+            if any(isinstance(v, str) and not v.isascii() for v in series):
+                votes[UNICODE if not from_bytes else UTF8] += 1
+            continue
+        decision, texts, problems = _decide_column(str(column), legacy)
+        votes[decision.encoding] += decision.values
+        if decisions is not None:
+            decisions.append(decision)
+        doubtful = {value: (kind, guess) for value, kind, guess in problems}
+        for index, value in series.items():
+            if not isinstance(value, str) or (value not in texts and value not in doubtful):
                 continue
-            if value not in cache:
-                d = decode_value(value, from_bytes=from_bytes)
-                cache[value] = (d.text, d.encoding, d.certain)
-            text, enc, certain = cache[value]
-            found[(int(str(index)), column)] = (value, enc, certain)
-            if certain:
-                votes[enc] += 1
-                frame.at[index, column] = text
+            if value in doubtful:
+                kind, guess = doubtful[value]
+                issues.append(TextIssue(int(str(index)), str(column), value, kind, guess))
+            if value in texts:
+                frame.at[index, column] = texts[value]
     main = votes.most_common(1)[0][0] if votes else (UNICODE if not from_bytes else UTF8)
-    issues: list[TextIssue] = []
-    for (index, column), (raw, enc, certain) in found.items():
-        if not certain:
-            issues.append(TextIssue(index, column, raw, "unknown", enc))
-        elif enc != main and {enc, main} != {UNICODE, UTF8}:
-            issues.append(TextIssue(index, column, raw, "mixed", enc))
     return main, issues
 
 
@@ -173,8 +270,10 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
     frame = frame.reset_index(drop=True)
     guards.check_coordinates([float(v) for v in frame.total_bounds],
                              None if frame.crs is None else bool(frame.crs.is_geographic))
-    encoding, issues = _decode_texts(frame, from_bytes=raw_bytes)
+    decisions: list[ColumnEncoding] = []
+    encoding, issues = _decode_texts(frame, from_bytes=raw_bytes, decisions=decisions)
     if codec not in (None, "latin-1") and not raw_bytes:
         encoding = codec
     crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
-    return SourceLayer(frame, crs, driver, ENCODING_VI.get(encoding, encoding), issues)
+    return SourceLayer(frame, crs, driver, ENCODING_VI.get(encoding, encoding), issues,
+                       decisions)

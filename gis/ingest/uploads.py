@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,9 +31,11 @@ from gis.ingest.batches import record_parcel_import
 from gis.ingest.crs_detect import _LABELS, candidates
 from gis.ingest.fields import KNOWN_FIELDS, resolve_columns
 from gis.ingest.guards import UploadTooLarge, inspect_zip
-from gis.ingest.parcels import import_parcels
+from gis.ingest.locks import StatementCanceller, lock_survey_import
+from gis.ingest.parcels import SURVEY_COLUMN, import_parcels, survey_in_file
 from gis.ingest.reader import DRIVERS
 from gis.ingest.report import ValidationReport
+from gis.tiles import invalidate_parcels
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
@@ -61,6 +63,8 @@ class ImportOptions:
     layer: str | None = None
     commune: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
+    land_use: str | None = None
+    area_from_geometry: bool = False
 
 
 @dataclass
@@ -280,6 +284,7 @@ class _Inspected:
     columns: list[str]
     bounds: tuple[float, float, float, float] | None
     features: int = 0
+    survey: str | None = None  # the file's own DotDo survey column, when it names one
 
 
 def _inspect(path: Path, layer: str | None) -> _Inspected:
@@ -301,8 +306,14 @@ def _inspect(path: Path, layer: str | None) -> _Inspected:
         bounds = info.get("total_bounds")
         b = [float(v) for v in bounds] if bounds is not None else []
         box = (b[0], b[1], b[2], b[3]) if len(b) == 4 and all(v == v for v in b) else None
-        return _Inspected(fmt, layers, [str(c) for c in info["fields"]], box,
-                          max(int(info.get("features") or 0), 0))
+        columns = [str(c) for c in info["fields"]]
+        survey = None
+        named = [c for c in columns if c.casefold() == SURVEY_COLUMN.casefold()]
+        if named:
+            survey = survey_in_file(pyogrio.read_dataframe(
+                target, layer=layer, columns=named, read_geometry=False))
+        return _Inspected(fmt, layers, columns, box, max(int(info.get("features") or 0), 0),
+                          survey)
     except Exception:  # the dry run reports the real problem
         return _Inspected(fmt, [], [], None)
 
@@ -330,8 +341,9 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         raise Conflict("upload already imported", reason="already_committed",
                        message_vi="Tệp này đã được nhập; tải tệp lên lại nếu cần kiểm tra lại.")
     path = file_path(root, upload)
-    survey = (options.survey or "").strip() or Path(upload.filename).stem
     inspected = _inspect(path, options.layer)
+    survey = ((options.survey or "").strip() or inspected.survey
+              or Path(upload.filename).stem)
     fingerprint = survey_fingerprint(session, survey)
     report: ValidationReport | None = None
     rejection: dict[str, Any] | None = None
@@ -340,11 +352,17 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
     try:
         result = import_parcels(session, path, survey=survey, assume_crs=options.crs,
                                 layer=options.layer, mapping=options.mapping or None,
-                                commune=options.commune, dry_run=True, actor=actor)
+                                commune=options.commune, land_use=options.land_use,
+                                area_from_geometry=options.area_from_geometry, dry_run=True,
+                                actor=actor)
         report, write = result.report, result.write
         if write is not None:
             counts = {"inserted": write.inserted, "updated": write.updated,
-                      "unchanged": write.unchanged, "not_in_file": write.not_in_file}
+                      "unchanged": write.unchanged, "not_in_file": write.not_in_file,
+                      "matched_other_survey": len(write.matched),
+                      "new_versions": len(write.new_versions),
+                      "land_users_created": write.holders.users_created,
+                      "holdings_created": write.holders.holdings_created}
             held = [asdict(h) for h in write.held]
     except ImportRejected as exc:
         found = exc.extra.get("report")
@@ -419,18 +437,23 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
         raise ImportRejected("dry run has blocking problems", code_detail="not_clean",
                              message_vi="Tệp còn lỗi chặn nhập; sửa tệp rồi tải lên lại. Chưa "
                              "có dữ liệu nào được ghi.")
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('gpmb-import:' || :n))"),
-                    {"n": run.survey})
-    if survey_fingerprint(session, run.survey) != run.fingerprint:
-        raise Conflict("survey changed since the dry run", reason="stale_dry_run",
-                       message_vi=f"Dữ liệu đợt đo đạc '{run.survey}' đã thay đổi kể từ lúc "
-                       "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi gì; "
-                       "hãy kiểm tra lại rồi xác nhận.")
+
+    def still_as_checked(survey: str) -> None:
+        lock_survey_import(session, survey)
+        if survey_fingerprint(session, survey) != run.fingerprint:
+            raise Conflict("survey changed since the dry run", reason="stale_dry_run",
+                           message_vi=f"Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
+                           "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi "
+                           "gì; hãy kiểm tra lại rồi xác nhận.")
+
     opts = upload.options
     result = import_parcels(session, file_path(root, upload), survey=run.survey,
                             assume_crs=opts.crs, layer=opts.layer,
                             mapping=opts.mapping or None, commune=opts.commune,
-                            confirm_paid=confirm_paid, actor=actor)
+                            land_use=opts.land_use,
+                            area_from_geometry=opts.area_from_geometry,
+                            confirm_paid=confirm_paid, actor=actor,
+                            before_write=still_as_checked)
     write = result.write
     assert write is not None
     batch_id = record_parcel_import(session, file_path(root, upload), result, actor=actor,
@@ -439,11 +462,30 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
                      len(write.held), confirm_paid, batch_id)
 
 
+def confirm_upload(sessions: Callable[[], Session], root: Path, upload: Upload,
+                   check_id: str, *, confirm_paid: bool, actor: str,
+                   canceller: StatementCanceller | None = None) -> Upload:
+    """Confirm an upload in a transaction of its own: import, commit, drop the tiles the
+    parcels touched, remember it. ``canceller`` gets the connection first, so that an
+    abandoned request can cancel the import's statement (then nothing is written)."""
+    with sessions() as session:
+        if canceller is not None:
+            canceller.attach(session)
+        done = commit_upload(session, root, upload, check_id, confirm_paid=confirm_paid,
+                             actor=actor)
+        changed = changed_parcel_ids(session, done.survey)
+        session.commit()
+        invalidate_parcels(session, changed)
+    return record_commit(root, upload, done)
+
+
 def changed_parcel_ids(session: Session, survey: str) -> list[int]:
     """Parcels of ``survey`` written by the current transaction (for tile invalidation)."""
     return [int(i) for i in session.execute(text(
         "SELECT p.id FROM parcels p JOIN surveys s ON s.id = p.survey_id"
-        " WHERE s.name = :n AND p.updated_at = now()"), {"n": survey}).scalars()]
+        " WHERE s.name = :n AND p.updated_at = now()"
+        " UNION SELECT parcel_id FROM import_diff WHERE status = 'changed'"),
+        {"n": survey}).scalars()]
 
 
 def record_commit(root: Path, upload: Upload, committed: Committed) -> Upload:

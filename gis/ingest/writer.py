@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import STORAGE_SRID
 from gis.errors import ImportRejected
+from gis.ingest.locks import QUERY_CANCELED, lock_survey_import
 
 STAGE_COLUMNS = ("row_no", "commune_code", "sheet_commune_code", "sheet_no", "parcel_no",
                  "land_use_code", "land_use_code_source", "legal_area_m2", "address", "geom")
@@ -47,6 +48,30 @@ class HeldChange:
     new_area_m2: float
 
 
+@dataclass(frozen=True)
+class OtherSurvey:
+    """A row whose parcel (commune + sheet + number) is already recorded in another survey:
+    ``matched`` when the boundary is the same too (the row is that parcel), a new version
+    when it differs."""
+
+    row: int
+    parcel: str
+    survey: str
+
+
+@dataclass(frozen=True)
+class HolderCounts:
+    """Land users named in the parcel file (ChuSuDung/TENCHU) and what became of them."""
+
+    rows: int = 0  # rows with a name
+    users_created: int = 0
+    users_updated: int = 0
+    holdings_created: int = 0
+    holdings_updated: int = 0
+    user_changes: tuple[tuple[int, str], ...] = ()
+    holding_changes: tuple[tuple[int, str], ...] = ()
+
+
 @dataclass
 class WriteResult:
     """What the write did (or, for a dry run, would do)."""
@@ -57,6 +82,9 @@ class WriteResult:
     unchanged: int = 0
     held: list[HeldChange] = field(default_factory=list)
     not_in_file: int = 0
+    matched: list[OtherSurvey] = field(default_factory=list)  # same parcel, other survey
+    new_versions: list[OtherSurvey] = field(default_factory=list)  # re-surveyed boundary
+    holders: HolderCounts = field(default_factory=HolderCounts)
 
 
 def _copy(session: Session, table: str, frame: pd.DataFrame) -> None:
@@ -104,11 +132,17 @@ def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, sour
     Runs inside a savepoint of the caller's transaction: on any database error nothing of
     this import stays. With ``dry_run`` the classification is computed and then undone.
     """
+    if not dry_run:
+        lock_survey_import(session, survey)
     try:
         with import_savepoint(session, dry_run=dry_run):
             return _write(session, rows, survey=survey, source=source, actor=actor,
                           confirm_paid=confirm_paid)
     except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+            raise ImportRejected(f"import cancelled: {exc.orig}", code_detail="cancelled",
+                                 message_vi="Việc nhập bị huỷ (quá thời gian hoặc người gửi "
+                                 "đã ngắt kết nối); chưa có gì được ghi. Hãy nhập lại.") from exc
         raise ImportRejected(f"database refused the import: {exc.orig}",
                              message_vi="CSDL từ chối ghi dữ liệu nhập; chưa có gì được ghi. "
                              f"Chi tiết: {exc.orig}", code_detail="db_refused") from exc
@@ -136,6 +170,9 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
     sid = survey_id_for(session, survey, source)
     stage(session, rows)
     session.execute(text("DROP TABLE IF EXISTS import_diff"))
+    # Each row's parcel: the same survey's parcel with its identity; otherwise the same
+    # parcel (identity and boundary) recorded under another survey — an export re-imported
+    # under another name, say — which the row then updates instead of copying it.
     session.execute(text(f"""
         CREATE TEMP TABLE import_diff ON COMMIT DROP AS
         SELECT s.row_no, p.id AS parcel_id,
@@ -145,10 +182,22 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
                p.id IS NOT NULL AND NOT {_SAME_GEOM} AS geom_changed,
                p.id IS NOT NULL AND EXISTS (
                    SELECT 1 FROM clearance_cases c JOIN payments pay ON pay.case_id = c.id
-                   WHERE c.parcel_id = p.id) AS has_payments
+                   WHERE c.parcel_id = p.id) AS has_payments,
+               CASE WHEN p.survey_id <> :sid THEN p.survey_id END AS other_survey_id,
+               (SELECT max(o.survey_id) FROM parcels o WHERE p.id IS NULL
+                AND o.survey_id <> :sid AND {_IDENTITY.replace("p.", "o.")}) AS older_version_of
         FROM import_stage s
-        LEFT JOIN parcels p ON p.survey_id = :sid AND {_IDENTITY}
+        LEFT JOIN LATERAL (
+            SELECT * FROM (
+                (SELECT p.*, 0 AS pref FROM parcels p WHERE p.survey_id = :sid AND {_IDENTITY})
+                UNION ALL
+                (SELECT p.*, 1 AS pref FROM parcels p
+                 WHERE p.survey_id <> :sid AND {_IDENTITY} AND {_SAME_GEOM})
+            ) m ORDER BY m.pref, m.survey_id DESC LIMIT 1
+        ) p ON true
     """), {"sid": sid})
+    session.execute(text("ALTER TABLE import_diff ADD PRIMARY KEY (row_no)"))
+    session.execute(text("ANALYZE import_diff"))
     counts: dict[str, int] = dict(session.execute(text(
         "SELECT status, count(*) FROM import_diff GROUP BY status")).all())
     held_rows = session.execute(text("""
@@ -159,12 +208,22 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
         WHERE d.status = 'changed' AND d.has_payments ORDER BY d.row_no
     """)).all()
     held = [HeldChange(*r) for r in held_rows]
-    session.execute(text("""
-        INSERT INTO parcels (survey_id, commune_code, sheet_commune_code, sheet_no, parcel_no,
-                             land_use_code, land_use_code_source, legal_area_m2, address, geom)
-        SELECT :sid, s.commune_code, s.sheet_commune_code, s.sheet_no, s.parcel_no,
-               s.land_use_code, s.land_use_code_source, s.legal_area_m2, s.address, s.geom
-        FROM import_stage s JOIN import_diff d USING (row_no) WHERE d.status = 'new'
+    # the new parcels' ids go straight into import_diff, so that what follows (batch
+    # changes, land users) never joins ``parcels`` on stale statistics (it was empty at
+    # the last ANALYZE: a nested loop over 100,000 × 100,000 rows)
+    session.execute(text(f"""
+        WITH ins AS (
+            INSERT INTO parcels (survey_id, commune_code, sheet_commune_code, sheet_no,
+                                 parcel_no, land_use_code, land_use_code_source,
+                                 legal_area_m2, address, geom)
+            SELECT :sid, s.commune_code, s.sheet_commune_code, s.sheet_no, s.parcel_no,
+                   s.land_use_code, s.land_use_code_source, s.legal_area_m2, s.address,
+                   s.geom
+            FROM import_stage s JOIN import_diff d USING (row_no) WHERE d.status = 'new'
+            RETURNING id, commune_code, sheet_commune_code, sheet_no, parcel_no)
+        UPDATE import_diff d SET parcel_id = p.id
+        FROM ins p JOIN import_stage s ON {_IDENTITY}
+        WHERE d.row_no = s.row_no AND d.status = 'new'
     """), {"sid": sid})
     updated = session.execute(text("""
         UPDATE parcels p SET land_use_code = s.land_use_code,
@@ -177,5 +236,18 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
         SELECT count(*) FROM parcels p WHERE p.survey_id = :sid
         AND NOT EXISTS (SELECT 1 FROM import_stage s WHERE {_IDENTITY})
     """), {"sid": sid}).scalar_one()
-    return WriteResult(sid, counts.get("new", 0), int(getattr(updated, "rowcount", 0)),
-                       counts.get("same", 0), [] if confirm_paid else held, int(not_in_file))
+    result = WriteResult(sid, counts.get("new", 0), int(getattr(updated, "rowcount", 0)),
+                         counts.get("same", 0), [] if confirm_paid else held, int(not_in_file))
+    for row, ident, name, kind in session.execute(text("""
+        SELECT d.row_no, s.commune_code || '/' || s.sheet_no || '/' || s.parcel_no, v.name,
+               CASE WHEN d.other_survey_id IS NOT NULL THEN 'matched' ELSE 'version' END
+        FROM import_diff d JOIN import_stage s USING (row_no)
+        JOIN surveys v ON v.id = coalesce(d.other_survey_id, d.older_version_of)
+        ORDER BY d.row_no""")).all():
+        (result.matched if kind == "matched" else result.new_versions).append(
+            OtherSurvey(int(row), str(ident), str(name)))
+    if "land_user_name" in rows:
+        from gis.ingest.holders import attach_holders  # holders → households → writer
+
+        result.holders = attach_holders(session, rows, sid)
+    return result

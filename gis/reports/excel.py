@@ -1,12 +1,13 @@
 """The periodic clearance progress report (báo cáo tiến độ GPMB) as an Excel workbook.
 
-Sheet 1: one row per commune and a total row whose additive columns are ``SUM`` formulas
-over the rows (households are distinct counts, so their total is written as a value: a
-household holding land in two communes counts once). Sheet 2: milestones; sheet 3: the
-weekly S-curve; sheet 4: the payment table per household, commune by commune
-(``gis.reports.households``); sheet 5: the capital disbursement of the as-of year (plan
-revisions, disbursed to date against the plan, the investor's target and the national
-average, month by month).
+Sheet 1: one row per commune and a total row of stored values (no formulas, so readers
+that do not calculate — openpyxl ``data_only``, pandas, file viewers — read the numbers):
+additive columns are the sum of the rows above; households are distinct counts, so their
+total is the project's own figure (a household holding land in two communes counts once).
+Sheet 2: milestones; sheet 3: the weekly S-curve; sheet 4: the payment table per household,
+commune by commune (``gis.reports.households``); sheet 5: the capital disbursement of the
+as-of year (plan revisions, disbursed to date against the plan, the investor's target and
+the national average, month by month).
 Vietnamese headings, number formats, frozen header, column widths.
 """
 
@@ -103,6 +104,14 @@ def _cell(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = No
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
+def _column_total(values: list[object]) -> int | float:
+    """The sum of a column's commune values as written above the total row."""
+    numbers = [v for v in values if isinstance(v, int | float)]
+    if all(isinstance(v, int) for v in numbers):
+        return sum(int(v) for v in numbers)
+    return round(sum(float(v) for v in numbers), 4)
+
+
 def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
                 before: dict[str, Figures], before_total: Figures) -> None:
     project = progress.project
@@ -127,22 +136,25 @@ def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
     for i, (_, _, width, _, _) in enumerate(COLUMNS):
         ws.column_dimensions[get_column_letter(FIRST_COL + i)].width = width
     rows = sorted(progress.communes, key=lambda r: r.name)
-    first = HEADER_ROW + 1
+    shown_by_col: list[list[object]] = [[] for _ in COLUMNS]
     for n, row in enumerate(rows, start=1):
         r = HEADER_ROW + n
         _cell(ws, r, 1, n)
         _cell(ws, r, 2, row.name)
         base = before.get(row.code, EMPTY)
         for i, (_, fmt, _, value, _) in enumerate(COLUMNS):
-            _cell(ws, r, FIRST_COL + i, value(row.figures, base), fmt)
+            shown = value(row.figures, base)
+            _cell(ws, r, FIRST_COL + i, shown, fmt)
+            shown_by_col[i].append(shown)
     total = HEADER_ROW + len(rows) + 1
     _cell(ws, total, 1, None)
     _cell(ws, total, 2, "Tổng cộng", bold=True)
     for i, (_, fmt, _, value, summed) in enumerate(COLUMNS):
-        letter = get_column_letter(FIRST_COL + i)
+        # The total is a stored value, not a formula: readers that do not calculate
+        # (openpyxl data_only, pandas, viewers) would see an empty cell otherwise.
         cell_value: object = value(progress.figures, before_total)
         if summed and rows:
-            cell_value = f"=SUM({letter}{first}:{letter}{total - 1})"
+            cell_value = _column_total(shown_by_col[i])
         _cell(ws, total, FIRST_COL + i, cell_value, fmt, bold=True)
         ws.cell(row=total, column=FIRST_COL + i).fill = TOTAL_FILL
     ws.cell(row=total + 2, column=1, value=(

@@ -84,8 +84,10 @@ def test_upload_dry_run_confirm_and_reupload(client: TestClient, world: ApiWorld
     assert run["format_vi"] == "GeoPackage" and run["features"] == 6
     assert "9215" in run["crs"] or "VN-2000" in run["crs"]
     assert run["mapping"]["parcel_no"] == "SoThua" and run["unmapped"] == []
-    assert run["counts"] == {"inserted": 6, "updated": 0, "unchanged": 0, "not_in_file": 0}
-    assert {p["code"] for p in run["problems"]} == {"land_use_mapped"}  # BHK -> 2024 code
+    assert run["counts"] == {"inserted": 6, "updated": 0, "unchanged": 0, "not_in_file": 0,
+                             "matched_other_survey": 0, "new_versions": 0,
+                             "land_users_created": 6, "holdings_created": 6}  # ChuSuDung
+    assert {p["code"] for p in run["problems"]} == {"land_use_mapped", "land_users"}  # BHK -> HNK
     assert world.scalar(COUNTS) == before, "a dry run writes nothing"
 
     res = confirm(client, world, body)
@@ -360,3 +362,32 @@ def test_mapping_to_an_unknown_field_is_refused(client: TestClient, world: ApiWo
     res = client.post("/api/imports/" + "0" * 32 + "/check", headers=world.auth("staff"),
                       json={"mapping": {"so_nha": "SoThua"}})
     assert res.status_code == 422 and res.json()["code"] == "validation_error"
+
+
+def test_a_drawing_gets_one_land_use_and_its_drawn_areas(client: TestClient, world: ApiWorld,
+                                                         spot: Spot, tmp_path: Path) -> None:
+    """A DXF with parcel numbers only: refused until a land use and the drawn areas are
+    given for the whole drawing (the CRS confirmed as for any drawing)."""
+    from tests.gis.ingest.test_ingest_cad_labels import _dxf
+
+    path = _dxf(tmp_path / "chi_so_thua.dxf", spot.x, spot.y, [["81"], ["82"]])
+    body = upload(client, world, path, survey="Bản vẽ chỉ số thửa")
+    first = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+                  commune=spot.commune)
+    assert not first["dry_run"]["ok"]
+    fields = {p["field"] for p in first["dry_run"]["problems"] if p["code"] == "missing_field"}
+    assert fields == {"land_use_code", "legal_area_m2"}
+    bad = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+                commune=spot.commune, land_use="XYZ", area_from_geometry=True)
+    assert bad["dry_run"]["rejection"] and "XYZ" in bad["dry_run"]["rejection"]["message_vi"]
+    ok = check(client, world, body["id"], survey="Bản vẽ chỉ số thửa", crs="EPSG:9215",
+               commune=spot.commune, land_use="LUC", area_from_geometry=True)
+    run = ok["dry_run"]
+    assert run["ok"] and run["features"] == 2, run
+    assert run["counts"]["inserted"] + run["counts"]["new_versions"] == 2
+    res = confirm(client, world, ok)
+    assert res.status_code == 200, res.text
+    rows = world.scalar("SELECT string_agg(p.parcel_no || ':' || p.land_use_code || ':' ||"
+                        " p.legal_area_m2, ',' ORDER BY p.parcel_no) FROM parcels p JOIN"
+                        " surveys s ON s.id = p.survey_id WHERE s.name = 'Bản vẽ chỉ số thửa'")
+    assert rows == "81:LUC:2500.0,82:LUC:2500.0"

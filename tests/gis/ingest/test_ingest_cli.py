@@ -12,6 +12,7 @@ from gis.db.engine import make_engine, session_factory
 from gis.seed import seed_reference
 from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
+from tests.gis.ingest.test_ingest_cad_labels import _dxf as cad_labels_dxf
 from tests.support import commune_at_test_point
 from tests.support import run_gpmb as gpmb
 
@@ -58,3 +59,31 @@ def test_rejected_file_and_unknown_project(cli_db: tuple[str, str], tmp_path: Pa
     assert res.returncode == 2 and "Không có dự án KHONG-CO" in res.stdout
     res = gpmb(url, "import", "parcels", str(tmp_path / "dup.gpkg"), "--map", "so_thua")
     assert res.returncode == 2 and "trường=cột" in res.stdout
+
+
+def test_cli_summary_names_the_confirmed_crs(cli_db: tuple[str, str],
+                                             tmp_path: Path) -> None:
+    url, commune = cli_db
+    path = cad_labels_dxf(tmp_path / "to7.dxf", 449000.0, 2417400.0, [["1", "LUC", "2500"]])
+    res = gpmb(url, "import", "parcels", str(path), "--crs", "EPSG:9215", "--commune",
+               commune, "--dry-run")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "VN-2000 / TM-3" in res.stdout and "unknown" not in res.stdout
+
+
+def test_cli_reimport_of_an_export_under_another_name_adds_nothing(
+        cli_db: tuple[str, str], tmp_path: Path) -> None:
+    """The issue's own steps: import, `gpmb export parcels` as a Shapefile zip, import that
+    zip under another survey name — no new parcel, and the output says why."""
+    url, commune = cli_db
+    source = write(parcel_frame(commune, 449000, 2418400, sheet=9), tmp_path / "nguon.gpkg")
+    res = gpmb(url, "import", "parcels", str(source), "--survey", "Nguồn CLI")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Chủ sử dụng: 6 thửa có tên;" in res.stdout and "6 liên kết thửa–chủ mới" in res.stdout
+    out = tmp_path / "thua_9215.zip"
+    res = gpmb(url, "export", "parcels", "--commune", commune, "--format", "shp", "-o", str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = gpmb(url, "import", "parcels", str(out), "--survey", "Đợt khác CLI")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert " 0 thêm mới," in res.stdout
+    assert "đã có trong đợt đo đạc khác" in res.stdout and "0 người mới" in res.stdout

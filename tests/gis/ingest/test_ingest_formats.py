@@ -35,7 +35,9 @@ def test_formats_import_alike(session: Session, spot: Spot, tmp_path: Path,
                                " ST_Area(geom) FROM parcels WHERE parcel_no = 3 AND survey_id ="
                                " (SELECT id FROM surveys WHERE name = 'to7')")).one()
     assert tuple(row) == ("HNK", "BHK", 2500, 2500.0)
-    assert [p.code for p in result.report.problems] == ["land_use_mapped"]
+    # the owners' names (ChuSuDung) became land users, reported as a note
+    assert [p.code for p in result.report.problems] == ["land_use_mapped", "land_users"]
+    assert result.write.holders.users_created == 6
 
 
 @pytest.mark.parametrize(("encoder", "label"), [(encode_tcvn3, "TCVN3 (ABC)"),
@@ -129,14 +131,36 @@ def test_latin1_only_unicode_names_import_as_is(session: Session, spot: Spot, tm
     assert _addresses(session, "la") == [f"Thôn Nà Mò {i}" for i in range(6)]
 
 
-def test_latin1_dbf_of_legacy_code_page_is_still_doubted(session: Session, spot: Spot,
-                                                          tmp_path: Path) -> None:
-    """The same letters as raw bytes of a DBF with no .cpg could be TCVN3 as well as Latin-1:
-    that doubt is reported, not settled by a guess."""
+def test_code_page_is_decided_per_column(session: Session, spot: Spot,
+                                         tmp_path: Path) -> None:
+    """A Shapefile without .cpg in TCVN3: "Cao Léc" alone is TCVN3 for "Cao Lộc" as much as
+    Latin-1, but its column's other values are clearly TCVN3, so it is TCVN3 too; the
+    decision and its evidence are in the report, and nothing is flagged."""
+    assert encode_tcvn3("Cao Lộc") == "Cao Léc"
     frame = parcel_frame(spot.commune, spot.x, spot.y, ChuSuDung=[
-        "UBND xã Khánh Khê", *(encode_tcvn3(n) for n in NAMES[1:])])
+        "Cao Léc", *(encode_tcvn3(n) for n in NAMES[1:])])
     frame["DiaChi"] = frame["DiaChi"].map(encode_tcvn3)
-    path = zip_shapefile(write(frame, tmp_path / "ngo.shp", encoding="ISO-8859-1"),
+    path = zip_shapefile(write(frame, tmp_path / "cot.shp", encoding="ISO-8859-1"),
                          drop_cpg=True)
+    src = read_source(path)
+    assert not src.issues
+    assert src.frame["ChuSuDung"].tolist() == ["Cao Lộc", *NAMES[1:]]
+    result = import_parcels(session, path)
+    assert not [p for p in result.report.problems if p.code.startswith("encoding")]
+    assert result.report.encoding == "TCVN3 (ABC)"
+    evidence = {p.field: p.message_vi for p in result.report.problems if p.code == "code_page"}
+    assert "TCVN3" in evidence["ChuSuDung"] and "'Cao Léc' → 'Cao Lộc'" in evidence["ChuSuDung"]
+    assert "5/6" in evidence["ChuSuDung"]
+    assert session.execute(text("SELECT count(*) FROM land_users WHERE full_name = 'Cao Lộc'"))\
+        .scalar() == 1
+
+
+def test_a_column_with_no_clear_code_page_is_doubted(spot: Spot, tmp_path: Path) -> None:
+    """Raw DBF bytes that read equally well as TCVN3 and Latin-1 in every value: the doubt
+    is reported, not settled by a guess."""
+    frame = parcel_frame(spot.commune, spot.x, spot.y,
+                         ChuSuDung=["UBND xã Khánh Khê"] + ["Ban Po"] * 5)  # one non-ASCII
+    path = zip_shapefile(write(frame.drop(columns=["DiaChi"]), tmp_path / "ngo.shp",
+                               encoding="ISO-8859-1"), drop_cpg=True)
     src = read_source(path)
     assert [(i.index, i.column, i.kind) for i in src.issues] == [(0, "ChuSuDung", "unknown")]

@@ -63,12 +63,16 @@ def test_parcel_in_two_surveys_gets_one_case(session: Session, spot: Spot,
     new.loc[1, "DienTich"] = 2000.0
     new.loc[2, "geometry"] = box(spot.x + 90, spot.y, spot.x + 150, spot.y + 50)
     new.loc[2, "DienTich"] = 3000.0
-    import_parcels(session, write(new, tmp_path / "do_2025.gpkg"))
+    resurvey = import_parcels(session, write(new, tmp_path / "do_2025.gpkg"))
+    assert resurvey.write is not None
+    # the unchanged parcels are the 2019 ones (matched, not copied); 2 and 3 are new versions
+    assert [v.parcel.rsplit("/", 1)[1] for v in resurvey.write.new_versions] == ["2", "3"]
+    assert resurvey.write.inserted == 2 and len(resurvey.write.matched) == 4
     again = overlay_project(session, "DUONG-3", actor="cli:test")
-    # one case per commune/sheet/parcel, all on the current (2025) version, same case ids
-    assert _cases(session, pid) == [("do_2025", 1, 500.0), ("do_2025", 2, 2000.0),
+    # one case per commune/sheet/parcel, each on the current version, same case ids
+    assert _cases(session, pid) == [("do_2019", 1, 500.0), ("do_2025", 2, 2000.0),
                                     ("do_2025", 3, 1000.0)]
-    assert (again.created, again.updated, again.removed, again.kept) == (0, 3, 0, [])
+    assert (again.created, again.updated, again.removed, again.kept) == (0, 2, 0, [])
     assert session.execute(text("SELECT c.id FROM clearance_cases c JOIN parcels p ON"
                                 " p.id = c.parcel_id WHERE c.project_id = :p AND"
                                 " p.parcel_no = 2"), {"p": pid}).scalar_one() == case2

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -29,12 +30,16 @@ def _column(heading: str) -> int:
     return FIRST_COL + [c[0] for c in COLUMNS].index(heading)
 
 
-def _sum_formula(ws: openpyxl.worksheet.worksheet.Worksheet, value: object) -> float:
-    match = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", str(value))
-    assert match, value
-    col = openpyxl.utils.column_index_from_string(match.group(1))
-    return sum(float(ws.cell(row=r, column=col).value or 0)
-               for r in range(int(match.group(2)), int(match.group(4)) + 1))
+def _column_sum(ws: openpyxl.worksheet.worksheet.Worksheet, total_row: int, heading: str
+                ) -> float:
+    """The total row's stored number, checked equal to the sum of the commune rows."""
+    col = _column(heading)
+    value = ws.cell(row=total_row, column=col).value
+    assert isinstance(value, int | float), value  # a value, not a bare formula
+    rows = sum(float(ws.cell(row=r, column=col).value or 0)
+               for r in range(HEADER_ROW + 1, total_row))
+    assert abs(float(value) - rows) < 1e-3
+    return float(value)
 
 
 def test_excel_report_matches_the_figures(demo_engine: Engine, tmp_path: Path) -> None:
@@ -61,20 +66,32 @@ def test_excel_report_matches_the_figures(demo_engine: Engine, tmp_path: Path) -
     total, t = progress.figures, rows["Tổng cộng"]
     cell = ws.cell(row=t, column=_column("Đã chi trả (VNĐ)"))
     assert cell.number_format == "#,##0"
-    assert _sum_formula(ws, cell.value) == total.paid_vnd
-    assert _sum_formula(ws, ws.cell(row=t, column=_column("Giá trị phương án đã phê duyệt "
-                                                          "(VNĐ)")).value) == total.approved_vnd
-    assert _sum_formula(ws, ws.cell(row=t, column=_column("Số thửa đất bị thu hồi (thửa)"))
-                        .value) == total.parcels
-    area = _sum_formula(ws, ws.cell(row=t, column=_column("Diện tích thu hồi (ha)")).value)
+    assert _column_sum(ws, t, "Đã chi trả (VNĐ)") == total.paid_vnd
+    assert _column_sum(ws, t, "Giá trị phương án đã phê duyệt (VNĐ)") == total.approved_vnd
+    assert _column_sum(ws, t, "Số thửa đất bị thu hồi (thửa)") == total.parcels
+    area = _column_sum(ws, t, "Diện tích thu hồi (ha)")
     assert abs(area - float(total.area_ha)) < 1e-3
-    in_period = _sum_formula(ws, ws.cell(row=t, column=_column("Chi trả trong kỳ (VNĐ)")).value)
+    in_period = _column_sum(ws, t, "Chi trả trong kỳ (VNĐ)")
     assert in_period == total.paid_vnd - start.total.paid_vnd
     assert ws.cell(row=t, column=_column("Số hộ bị ảnh hưởng (hộ)")).value == total.households
     assert wb["Mốc tiến độ"].max_row == 1 + len(progress.milestones)
+    _totals_read_by_readers_that_do_not_calculate(out, t, total.paid_vnd)
     curve = wb["Tiến độ theo tuần"]
     last = curve.cell(row=curve.max_row, column=2).value
     assert abs(last - float(total.handed_over_m2 / Decimal(10_000))) < 1e-4
+
+
+def _totals_read_by_readers_that_do_not_calculate(path: Path, total_row: int,
+                                                  paid_vnd: int) -> None:
+    """openpyxl ``data_only`` and pandas read cached values only: every total is a number."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Tiến độ GPMB"]
+    totals = [ws.cell(row=total_row, column=FIRST_COL + i).value for i in range(len(COLUMNS))]
+    assert all(isinstance(v, int | float) for v in totals[:-1]), totals
+    frame = pd.read_excel(path, sheet_name="Tiến độ GPMB", header=HEADER_ROW - 1)
+    row = frame[frame.iloc[:, 1] == "Tổng cộng"].iloc[0]
+    numeric = row.iloc[FIRST_COL - 1:FIRST_COL - 1 + len(COLUMNS) - 1]
+    assert not numeric.isna().any(), numeric
+    assert int(row["Đã chi trả (VNĐ)"]) == paid_vnd
 
 
 def test_unknown_project_is_refused(demo_engine: Engine, tmp_path: Path) -> None:
