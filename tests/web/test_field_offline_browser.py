@@ -19,11 +19,11 @@ from PIL import Image
 from playwright.sync_api import APIResponse, Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import Engine, select, text
 
+from gis.compensation.ledger import record_payment, reverse_payment
 from gis.db.engine import session_factory
 from gis.domain import Role
 from gis.models import User
 from gis.workflow.calendar import local_today
-from gis.workflow.money import record_payment, reverse_payment
 from tests.web.browser import PageWatch, offline_context, open_tablet, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,
@@ -190,7 +190,8 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
 
     # Meanwhile the office reverses a payment of the second case (a wrong voucher).
     with session_factory(demo_engine).begin() as s:
-        paid = s.execute(text("""SELECT p.id, p.amount_vnd, p.method FROM payments p
+        paid = s.execute(text("""SELECT p.id, p.amount_vnd, p.method, p.payee_id,
+            p.deposit_account FROM payments p
             WHERE p.case_id = :c AND p.amount_vnd > 0 AND NOT EXISTS (SELECT 1 FROM payments
             r WHERE r.reverses_payment_id = p.id) ORDER BY p.id DESC LIMIT 1"""),
                          {"c": other["case_id"]}).one()
@@ -219,6 +220,7 @@ def test_a_day_without_signal_arrives_once_and_its_conflict_is_resolved(
     # looks at both sides on the conflict page and applies the handover.
     with session_factory(demo_engine).begin() as s:
         record_payment(s, other["case_id"], paid.amount_vnd, local_today(), paid.method,
+                       payee_id=paid.payee_id, deposit_account=paid.deposit_account,
                        voucher_no="PC-2026-sửa", actor_id=people[STAFF_USER])
     staff = offline_context(browser, page_watch, live_server, _login(live_server, STAFF_USER))
     office = staff.new_page()

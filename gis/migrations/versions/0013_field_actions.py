@@ -1,7 +1,7 @@
 """Field actions from the tablets and the resolutions of their conflicts.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 

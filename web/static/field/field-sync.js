@@ -133,7 +133,7 @@
   /* ---- what the user sees ---- */
   function describe(item) {
     var what = _(KIND_LABELS[item.kind] || item.kind);
-    if (item.kind === "inventory") { what += ": " + item.inventory_item + " — " + (item.inventory_found ? _("còn") : _("không còn")); }
+    if (item.kind === "inventory") { what += ": " + item.inventory_item + " — " + (item.inventory_found ? _("vẫn còn") : _("không còn")); }
     else if (item.note) { what += ": " + item.note; }
     return what;
   }
