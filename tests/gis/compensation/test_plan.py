@@ -29,7 +29,9 @@ def approved(w: World, case: int) -> None:
     """Walk the case to plan_approved without a plan."""
     w.decision(case, S.NOTIFIED, NOTICE, "12/TB-UBND")
     w.step(case, S.INVENTORIED, NOTICE + dt.timedelta(days=20))
-    w.step(case, S.PLAN_POSTED, NOTICE + dt.timedelta(days=30))
+    posted = NOTICE + dt.timedelta(days=30)
+    w.step(case, S.PLAN_POSTED, posted)
+    w.consult(case, posted, APPROVED)
     w.decision(case, S.PLAN_APPROVED, APPROVED, "45/QĐ-UBND")
 
 

@@ -157,6 +157,7 @@ def test_zero_plan_needs_a_decision_with_a_legal_ground(world: World) -> None:
     w.decision(c, S.NOTIFIED, D(2025, 3, 5), "12/TB-UBND")
     w.step(c, S.INVENTORIED, D(2025, 3, 25))
     w.step(c, S.PLAN_POSTED, D(2025, 4, 4))
+    w.consult(c, D(2025, 4, 4), D(2025, 5, 14))
     w.decision(c, S.PLAN_APPROVED, D(2025, 5, 20), "45/QĐ-UBND")
     with pytest.raises(InvalidTransition) as info:
         w.step(c, S.PAID, D(2025, 6, 1))
