@@ -214,7 +214,7 @@ def test_payment_over_outstanding_is_refused_at_the_amount(
     with page.expect_navigation():
         page.click("#payment-form button[type=submit]")
     error = page.locator("[data-field=amount_vnd] #payment-amount_vnd-error")
-    assert "vượt số còn phải trả" in error.inner_text()
+    assert "vượt phần còn lại của" in error.inner_text()  # the payee's share (money)
     assert page.input_value("#payment-amount_vnd") == grouped
     assert page.input_value("#payment-method") == "transfer"
     assert world.value("SELECT paid_vnd FROM clearance_cases WHERE id = :c",
