@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
+from api.contract import IsoDate
 from api.deps import CurrentUser, SessionDep
 from api.errors import problems
 from api.http import Id, IfMatch, version_from
@@ -43,7 +44,7 @@ READ_ERRORS = problems(401, 403, 404, 422)
 WRITE_ERRORS = problems(401, 403, 404, 409, 422, 428)
 Year = Annotated[int, Path(ge=2000, le=2100, description="the list's year, e.g. 2026")]
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="project code")]
-AsOf = Annotated[dt.date | None, Query(description="as of the end of this day (today)")]
+AsOf = Annotated[IsoDate | None, Query(description="as of the end of this day (today)")]
 Text200 = Annotated[str, Field(max_length=200)]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api.contract import IsoDate
 from api.deps import CurrentUser, SessionDep
 from api.errors import problems
 from api.http import GEO_JSON, GeoJSONResponse, Id, geojson
@@ -38,7 +38,7 @@ class ProjectOut(BaseModel):
     paid_vnd: int
 
 
-AsOf = Annotated[dt.date | None, Query(
+AsOf = Annotated[IsoDate | None, Query(
     description="figures as they stood at the end of this day (default: now)")]
 
 

@@ -155,9 +155,13 @@ def test_documents_are_append_only(client: TestClient, world: ApiWorld) -> None:
     assert client.post(_url(case, event), headers=world.auth("staff"),
                        files={"file": ("a.pdf", PDF)}).status_code == 201
     for sql in ("UPDATE case_documents SET filename = 'x.pdf'", "DELETE FROM case_documents",
-                "TRUNCATE case_documents"):
-        with world.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+                "TRUNCATE case_documents CASCADE"):
+        with world.engine.connect() as conn, pytest.raises(DBAPIError, match="table case_documents is append-only"):
             conn.execute(text(sql))
+    # field_actions (0013) references case_documents: a plain TRUNCATE is refused by that
+    # foreign key before the append-only trigger is reached
+    with world.engine.connect() as conn, pytest.raises(DBAPIError, match="foreign key"):
+        conn.execute(text("TRUNCATE case_documents"))
 
 
 def test_clean_filename() -> None:

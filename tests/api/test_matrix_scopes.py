@@ -158,11 +158,21 @@ def test_staff_writes_outside_the_scope_areassert_out_of_scope(
     assert_out_of_scope(client.post(f"/api/cases/{out}/events", json=step, headers=h))
     complaint = {"kind": "complaint_filed", "occurred_on": "2026-01-05", "note": "Khiếu nại"}
     assert_out_of_scope(client.post(f"/api/cases/{out}/events", json=complaint, headers=h))
-    pay = {"amount_vnd": 1000, "paid_on": "2026-01-05", "method": "cash"}
+    payee = world.scalar("SELECT min(y.id) FROM compensation_payees y JOIN "
+                         "compensation_household_cases hc ON hc.household_id = y.household_id"
+                         " WHERE hc.case_id = :c", c=out)
+    pay = {"payee_id": payee, "amount_vnd": 1000, "paid_on": "2026-01-05", "method": "cash"}
     assert_out_of_scope(client.post(f"/api/cases/{out}/payments", json=pay, headers=h))
-    amounts = {"land": 1, "structures": 0, "crops": 0, "support": 0, "resettlement": 0,
-               "version": version}
-    assert_out_of_scope(client.put(f"/api/cases/{out}/amounts", json=amounts, headers=h))
+    household = world.scalar("SELECT min(household_id) FROM compensation_household_cases"
+                             " WHERE case_id = :c", c=out)
+    decision = {"kind": "approval", "decision_no": "9/QĐ-UBND", "decision_date": "2026-01-05",
+                "signer": "Chủ tịch UBND xã", "version": 1, "items": [
+                    {"case_id": out, "kind": "land", "quantity": 1, "unit": "khoản",
+                     "unit_price_vnd": 1, "legal_ground": "Luật Đất đai 2024"}]}
+    refused = client.post(f"/api/households/{household}/decisions", json=decision, headers=h)
+    assert refused.status_code in (403, 404), refused.text  # never written
+    if refused.status_code == 403:
+        assert_out_of_scope(refused)
     assert_out_of_scope(client.post(f"/api/payments/{payment}/reversal", json={"reason": "Nhầm"},
                          headers=h))
     plot = world.scalar("SELECT min(id) FROM resettlement_plots")

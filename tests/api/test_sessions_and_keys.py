@@ -48,10 +48,24 @@ def test_an_idempotency_key_never_replays_another_users_request(
     assert recorded == 2 + (changed.status_code == 201)
 
 
+def _payee_owed(client: TestClient, world: ApiWorld, case: int, at_least: int) -> int:
+    """A payee of the case's households still owed ``at_least`` VND of their share."""
+    for household in client.get(f"/api/cases/{case}/households",
+                                headers=world.auth("admin")).json():
+        detail = client.get(f"/api/households/{household['id']}",
+                            headers=world.auth("admin")).json()
+        for payee in detail["payees"]:
+            owed = payee["share_vnd"] - payee["paid_vnd"] - payee["deposited_vnd"]
+            if owed >= at_least:
+                return int(payee["id"])
+    raise AssertionError(f"no payee of case {case} is owed {at_least} VND")
+
+
 def test_a_payment_key_is_each_users_own(client: TestClient, world: ApiWorld) -> None:
     case = _case(world, "step IN ('plan_approved', 'decided') "
                  "AND approved_total_vnd - paid_vnd >= 10000")
-    pay = {"amount_vnd": 1000, "paid_on": "2026-01-08", "method": "cash"}
+    payee = _payee_owed(client, world, case, 10_000)
+    pay = {"payee_id": payee, "amount_vnd": 1000, "paid_on": "2026-01-08", "method": "cash"}
     key = {"Idempotency-Key": "chi-tra-dung-chung-1"}
     paid_before = int(str(world.scalar("SELECT paid_vnd FROM clearance_cases WHERE id = :c",
                                        c=case)))

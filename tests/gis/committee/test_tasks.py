@@ -20,6 +20,7 @@ from gis.committee.tasks import (
     task_views,
 )
 from gis.committee.vocab import TaskState
+from gis.compensation.ledger import record_payment
 from gis.domain import Role
 from gis.errors import Conflict, InvalidInput, PermissionDenied
 from tests.gis.committee.conftest import unit_id, user_for_unit
@@ -138,13 +139,20 @@ def test_saved_case_list_updates_itself(demo_session: Session) -> None:
     assert len(listed) == min(5, before)
     owed = [c.approved_total_vnd - c.paid_vnd for c in listed]
     assert owed == sorted(owed, reverse=True)
-    # Pay one case in full (one with no deposit at the treasury): it leaves the list.
-    case_id, owed_vnd = demo_session.execute(text(
-        "SELECT c.id, c.approved_total_vnd - c.paid_vnd FROM clearance_cases c JOIN projects p"
-        " ON p.id = c.project_id WHERE p.code = 'CT-HNCL' AND c.paid_vnd < c.approved_total_vnd"
+    # Pay one case in full (one with no deposit at the treasury, whose household record
+    # covers it alone and has one payee): it leaves the list.
+    case_id, owed_vnd, payee_id = demo_session.execute(text(
+        "SELECT c.id, c.approved_total_vnd - c.paid_vnd, min(pe.id)"
+        " FROM clearance_cases c JOIN projects p ON p.id = c.project_id"
+        " JOIN compensation_household_cases hc ON hc.case_id = c.id"
+        " JOIN compensation_payees pe ON pe.household_id = hc.household_id"
+        " WHERE p.code = 'CT-HNCL' AND c.paid_vnd < c.approved_total_vnd"
         " AND NOT EXISTS (SELECT 1 FROM payments y WHERE y.case_id = c.id"
-        " AND y.method = 'treasury_deposit') ORDER BY c.id LIMIT 1")).one()
-    demo_session.execute(text(
-        "INSERT INTO payments (case_id, amount_vnd, paid_on, method) VALUES (:c, :a,"
-        " '2026-11-20', 'transfer')"), {"c": case_id, "a": owed_vnd})
+        " AND y.method = 'treasury_deposit')"
+        " AND NOT EXISTS (SELECT 1 FROM compensation_household_cases o"
+        " WHERE o.household_id = hc.household_id AND o.case_id <> c.id)"
+        " GROUP BY c.id HAVING count(DISTINCT pe.id) = 1 ORDER BY c.id LIMIT 1")).one()
+    staff = create_user(demo_session, "ct.chitra", Role.STAFF, "mat-khau-kiem-thu-2026").id
+    record_payment(demo_session, case_id, owed_vnd, dt.date(2026, 11, 20), "transfer",
+                   payee_id=payee_id, actor_id=staff, today=TODAY)
     assert count_cases(demo_session, conditions, TODAY) == before - 1

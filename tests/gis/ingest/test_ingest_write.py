@@ -3,14 +3,17 @@ only what changed (audited, with the actor); paid parcels wait for confirmation.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.compensation.records import ensure_case_households
 from gis.ingest import import_parcels
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import count, parcel_frame, square, write
+from tests.gis.workflow.helpers import World
 
 AUDIT = "SELECT count(*) FROM audit_log WHERE table_name = 'parcels'"
 
@@ -71,6 +74,17 @@ def test_corrected_file_updates_only_changes(session: Session, spot: Spot,
                            {"i": _parcel_id(session, 5)}).one() == (2, 49.0 * 49.0)
 
 
+def _pay(session: Session, project: int, case: int) -> None:
+    """Open the case's household record, approve its plan and pay its land user."""
+    ensure_case_households(session, case)
+    staff = int(session.execute(text(
+        "INSERT INTO users (username, role, password_hash) VALUES ('nhap.staff', 'staff', 'x')"
+        " RETURNING id")).scalar_one())
+    world = World(session, project, case, case, staff, staff, staff, staff)
+    world.to_approved(case)
+    world.pay(case, 150_000_000, dt.date(2025, 6, 1))
+
+
 def test_paid_parcel_waits_for_confirmation(session: Session, spot: Spot,
                                             tmp_path: Path) -> None:
     frame = parcel_frame(spot.commune, spot.x, spot.y)
@@ -85,8 +99,7 @@ def test_paid_parcel_waits_for_confirmation(session: Session, spot: Spot,
             " recovered_area_m2) SELECT :p, id, geom, 2500 FROM parcels WHERE id = :q"
             " RETURNING id"), {"p": project, "q": parcel}).scalar()
         if parcel == paid:
-            session.execute(text("INSERT INTO payments (case_id, amount_vnd, paid_on, method)"
-                                 " VALUES (:c, 150000000, '2025-06-01', 'transfer')"), {"c": case})
+            _pay(session, project, case)
     for i in (2, 3):
         frame.loc[i, "geometry"] = square(spot.x + i * 50, spot.y, 48)
         frame.loc[i, "DienTich"] = 2304.0

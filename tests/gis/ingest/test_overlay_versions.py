@@ -4,6 +4,7 @@ two surveys gets one case, and a case made on the older version moves to the new
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import pairwise
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from shapely.geometry import LineString, box
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.compensation.records import ensure_case_households
 from gis.ingest import import_parcels, overlay_project
 from gis.ingest.alignment import corridor
 from gis.ingest.writer import write_parcels
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import parcel_frame, write
+from tests.gis.workflow.helpers import World
 
 
 def _project(session: Session, footprint: shapely.Geometry) -> int:
@@ -33,6 +36,17 @@ def _project(session: Session, footprint: shapely.Geometry) -> int:
         " (:p, 'T1', 'Tuyến 1', ST_Multi(ST_SetSRID(ST_GeomFromText(:fp), 9215)))"),
         {"p": pid, "fp": footprint.wkt})
     return int(pid)
+
+
+def _pay(session: Session, project: int, case: int) -> None:
+    """Open the case's household record, approve its plan and pay its land user."""
+    ensure_case_households(session, case)
+    staff = int(session.execute(text(
+        "INSERT INTO users (username, role, password_hash) VALUES ('duong.staff', 'staff', 'x')"
+        " RETURNING id")).scalar_one())
+    world = World(session, project, case, case, staff, staff, staff, staff)
+    world.to_approved(case)
+    world.pay(case, 150_000_000, dt.date(2025, 6, 2))
 
 
 def _cases(session: Session, pid: int) -> list[tuple[str, int, float]]:
@@ -106,8 +120,7 @@ def test_paid_case_changes_wait_for_confirmation(session: Session, spot: Spot,
     case = session.execute(text(
         "SELECT c.id FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id"
         " WHERE c.project_id = :p AND p.parcel_no = 3"), {"p": pid}).scalar_one()
-    session.execute(text("INSERT INTO payments (case_id, amount_vnd, paid_on, method)"
-                         " VALUES (:c, 150000000, '2025-05-02', 'transfer')"), {"c": case})
+    _pay(session, pid, case)
     session.execute(text("UPDATE alignments SET footprint = ST_Multi(ST_SetSRID("
                          "ST_GeomFromText(:fp), 9215)) WHERE project_id = :p"),
                     {"p": pid, "fp": box(spot.x + 60, spot.y - 10, spot.x + 130,
