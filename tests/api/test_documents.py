@@ -156,7 +156,8 @@ def test_documents_are_append_only(client: TestClient, world: ApiWorld) -> None:
                        files={"file": ("a.pdf", PDF)}).status_code == 201
     for sql in ("UPDATE case_documents SET filename = 'x.pdf'", "DELETE FROM case_documents",
                 "TRUNCATE case_documents CASCADE"):
-        with world.engine.connect() as conn, pytest.raises(DBAPIError, match="table case_documents is append-only"):
+        with world.engine.connect() as conn, pytest.raises(
+                DBAPIError, match="table case_documents is append-only"):
             conn.execute(text(sql))
     # field_actions (0013) references case_documents: a plain TRUNCATE is refused by that
     # foreign key before the append-only trigger is reached

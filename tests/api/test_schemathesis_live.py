@@ -51,6 +51,11 @@ def test_live_api_conforms_to_its_openapi(contract_server: tuple[str, dict[str, 
          "--exclude-checks", "positive_data_acceptance",
          "--header", f"Authorization: Bearer {tokens[role]}",
          "--exclude-path", "/api/auth/logout",  # would revoke the token mid-run
+         # The upload's multipart "survey" field is text on the wire: schemathesis "negates"
+         # it by sending a number, which arrives as a valid name. The per-operation setting
+         # in schemathesis.toml is not honoured by the fuzzing phase with --checks all, so
+         # the upload is left to tests/api/test_imports.py and the in-process run.
+         "--exclude-path", "/api/imports",
          "--phases", "examples,coverage,fuzzing", "--max-examples", str(EXAMPLES),
          "--seed", "20250331", "--generation-deterministic", "--no-shrink",
          "--max-time", str(BUDGET_S), "--workers", "2", "--request-timeout", "30",
