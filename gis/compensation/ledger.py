@@ -261,6 +261,7 @@ def record_payment(
                      "payee_not_in_household", field="payee_id")
     with translate_db_errors(), session.begin_nested():
         case = lock_case(session, case_id)
+        act_as(session, actor_id, case)  # the scope first: say nothing of others' payees
         key = clean_key(idempotency_key)
         if key is None or session.scalar(select(Payment.id).where(
                 Payment.idempotency_key == key, Payment.recorded_by == actor_id)) is None:

@@ -205,6 +205,8 @@ def record_decision(
                              f"(hồ sơ {raw.case_id}) không thuộc hồ sơ bồi thường của hộ này.",
                              "case_not_in_household", field=f"items[{n}].case_id")
             if raw.case_id not in cases:
+                # the scope first: nothing about a case outside it is told
+                act_as(session, actor_id, lock_case(session, raw.case_id))
                 cases[raw.case_id] = _plan_case(session, raw.case_id, decision_date, n)
             facts = load_facts(session, cases[raw.case_id])
             notice = facts.record(StepAction.NOTICE)
