@@ -58,7 +58,10 @@ def test_live_api_conforms_to_its_openapi(contract_server: tuple[str, dict[str, 
          "--exclude-path", "/api/imports",
          "--phases", "examples,coverage,fuzzing", "--max-examples", str(EXAMPLES),
          "--seed", "20250331", "--generation-deterministic", "--no-shrink",
-         "--max-time", str(BUDGET_S), "--workers", "2", "--request-timeout", "30",
+         # One worker: Hypothesis's lambda-source caches are not thread-safe, and two
+         # workers in the coverage phase now and then crash inside them (the tool's own
+         # "Runtime Error", not a finding about the API; schemathesis issue #860).
+         "--max-time", str(BUDGET_S), "--workers", "1", "--request-timeout", "30",
          "--report", "junit", "--report-junit-path", str(junit), "--no-color"],
         capture_output=True, text=True, timeout=BUDGET_S * 3, cwd=tmp_path)
     summary = done.stdout[-12000:]
