@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
@@ -203,28 +204,48 @@ def case_households(session: Session, case_id: int) -> list[int]:
         HouseholdCase.case_id == case_id).order_by(HouseholdCase.household_id)))
 
 
-def ensure_case_households(session: Session, case_id: int) -> list[int]:
-    """Open the missing household records of the case's land users (with the land user as
-    payee) and link them to the case; returns the records covering the case."""
-    session.execute(text("""
+def open_household_records(session: Session, *, case_ids: Sequence[int] = (),
+                           parcel_ids: Sequence[int] = (), project_id: int | None = None
+                           ) -> int:
+    """Open the missing household records of the land users of the chosen cases (by id, by
+    parcel, or every case of a project), with the land user as payee, and link them to the
+    cases. Set-based and idempotent; imports and the case page call it. Returns how many
+    records were opened."""
+    arms = [sql for sql, given in (("c.id = ANY(:cases)", case_ids),
+                                   ("c.parcel_id = ANY(:parcels)", parcel_ids),
+                                   ("c.project_id = :project", project_id is not None))
+            if given]
+    if not arms:
+        return 0
+    where = " OR ".join(arms)
+    params = {"cases": list(case_ids), "parcels": list(parcel_ids), "project": project_id}
+    opened = session.execute(text(f"""
         INSERT INTO compensation_households (project_id, land_user_id)
-        SELECT c.project_id, pu.land_user_id FROM clearance_cases c
-        JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id WHERE c.id = :c
-        ON CONFLICT (project_id, land_user_id) DO NOTHING"""), {"c": case_id})
-    session.execute(text("""
+        SELECT DISTINCT c.project_id, pu.land_user_id FROM clearance_cases c
+        JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id WHERE {where}
+        ON CONFLICT (project_id, land_user_id) DO NOTHING RETURNING id"""), params).all()
+    session.execute(text(f"""
         INSERT INTO compensation_household_cases (household_id, case_id)
         SELECT h.id, c.id FROM clearance_cases c
         JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id
         JOIN compensation_households h
             ON h.project_id = c.project_id AND h.land_user_id = pu.land_user_id
-        WHERE c.id = :c ON CONFLICT DO NOTHING"""), {"c": case_id})
-    session.execute(text("""
+        WHERE {where} ON CONFLICT DO NOTHING"""), params)
+    session.execute(text(f"""
         INSERT INTO compensation_payees (household_id, kind, land_user_id, full_name)
-        SELECT h.id, 'land_user', u.id, u.full_name
-        FROM compensation_household_cases hc
+        SELECT DISTINCT h.id, CAST('land_user' AS payee_kind), u.id, u.full_name
+        FROM clearance_cases c
+        JOIN compensation_household_cases hc ON hc.case_id = c.id
         JOIN compensation_households h ON h.id = hc.household_id
         JOIN land_users u ON u.id = h.land_user_id
-        WHERE hc.case_id = :c
+        WHERE ({where})
           AND NOT EXISTS (SELECT 1 FROM compensation_payees y WHERE y.household_id = h.id)"""),
-                    {"c": case_id})
+                    params)
+    return len(opened)
+
+
+def ensure_case_households(session: Session, case_id: int) -> list[int]:
+    """Open the missing household records of the case's land users and link them to the
+    case; returns the records covering the case."""
+    open_household_records(session, case_ids=[case_id])
     return case_households(session, case_id)

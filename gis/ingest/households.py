@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.compensation.records import open_household_records
 from gis.domain import LandUserKind
 from gis.errors import ImportRejected, InvalidInput
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
@@ -640,6 +641,8 @@ def import_households(
     with import_savepoint(session, dry_run=dry_run):
         session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
         users, holdings = _write(session, rows, result)
+        # New land users of parcels already in a project get their household records now.
+        open_household_records(session, parcel_ids=sorted({p for p, _ in holdings}))
         if not dry_run:
             changed_rows = len(rows) - result.unchanged_rows
             result.batch_id = record_batch(

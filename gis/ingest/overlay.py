@@ -12,6 +12,7 @@ from shapely.geometry import Point
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.compensation.records import open_household_records
 from gis.crs import format_chainage
 from gis.errors import InvalidInput, NotFound
 
@@ -47,6 +48,7 @@ class OverlayResult:
 _HISTORY = """(EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)
     OR EXISTS (SELECT 1 FROM payments pay WHERE pay.case_id = c.id)
     OR EXISTS (SELECT 1 FROM resettlement_allocations r WHERE r.case_id = c.id)
+    OR EXISTS (SELECT 1 FROM compensation_line_items li WHERE li.case_id = c.id)
     OR c.step <> 'not_started' OR c.approved_total_vnd > 0)"""
 _IDENT = "p.commune_code || '/' || p.sheet_no || '/' || p.parcel_no"
 _SAME_PARCEL = ("{a}.commune_code = {b}.commune_code AND {a}.sheet_no = {b}.sheet_no"
@@ -193,7 +195,15 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
     """), {"p": pid}).all()
     drop = [case_id for case_id, _, _, history in gone if not history]
     if drop:
+        # A case with no history may still be linked to its land users' household records
+        # (opened by the import or the case page); the link goes with the case, the record
+        # stays (it holds no decision for it, so it counts nowhere).
+        session.execute(text("DELETE FROM compensation_household_cases WHERE case_id = ANY(:ids)"),
+                        {"ids": drop})
         session.execute(text("DELETE FROM clearance_cases WHERE id = ANY(:ids)"), {"ids": drop})
+    # The land users of new and re-drawn cases get their household records at once, so the
+    # per-household counts and the payment pages never miss a case an import just made.
+    open_household_records(session, case_ids=[*created, *(u[0] for u in updates)])
     total = session.execute(text("SELECT count(*) FROM overlay_new")).scalar_one()
     n_created, n_updated = len(created), len(updates)
     held = 0 if confirm_paid else len(paid)

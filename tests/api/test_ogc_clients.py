@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,6 +89,22 @@ def test_gdal_epsg_9215_equals_the_database_to_a_millimetre(
         db = shapely.from_wkb(bytes(stored[int(fid)]))
         worst = max(worst, shapely.hausdorff_distance(geom, db))
     assert worst <= 0.001
+
+
+def test_gdal_reads_money_as_64_bit_integers(
+        api_server: str, world: ApiWorld, gdal_token: None) -> None:
+    """A parcel's compensation is often several billion VND, past a 32-bit integer: GDAL
+    must read the amounts as Integer64, exactly, with no overflow warning."""
+    biggest = world.scalar("SELECT max(approved_total_vnd) FROM clearance_cases")
+    assert isinstance(biggest, int) and biggest > 2**31  # the demo has such cases
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyogrio turns GDAL's overflow warning into one
+        frame = pyogrio.read_dataframe(f"OAPIF:{api_server}/ogc", layer="clearance-cases",
+                                       PAGE_SIZE="1000")
+    money = [c for c in frame.columns if c.endswith("_vnd")]
+    assert money and all(str(frame[c].dtype) in ("int64", "Int64") for c in money), \
+        frame.dtypes
+    assert int(frame["approved_total_vnd"].max()) == biggest
 
 
 def test_owslib_features_client(api_server: str, world: ApiWorld) -> None:

@@ -98,6 +98,27 @@ def test_csv_import_is_idempotent(session: Session, parcels: str, tmp_path: Path
                  " '%land_user%'") == audit
 
 
+def test_land_users_of_parcels_with_cases_get_household_records(
+        session: Session, parcels: str, tmp_path: Path) -> None:
+    pid = session.execute(text(
+        "INSERT INTO projects (code, name, investment_form, owner) VALUES"
+        " ('HO-1', 'Dự án thử hộ', 'public_budget', 'Sở Xây dựng') RETURNING id")).scalar_one()
+    session.execute(text(
+        "INSERT INTO clearance_cases (project_id, parcel_id, recovered_geom, recovered_area_m2,"
+        " is_whole_parcel) SELECT :p, id, geom, ST_Area(geom), true FROM parcels"
+        " WHERE commune_code = :c AND sheet_no = 7 AND parcel_no = 3"), {"p": pid, "c": parcels})
+    import_households(session, _csv(tmp_path / "ho.csv", HEAD, _rows(parcels)))
+    records = session.execute(text(
+        "SELECT u.full_name, y.full_name FROM compensation_households h"
+        " JOIN land_users u ON u.id = h.land_user_id"
+        " JOIN compensation_payees y ON y.household_id = h.id"
+        " JOIN compensation_household_cases hc ON hc.household_id = h.id"
+        " WHERE h.project_id = :p ORDER BY 1"), {"p": pid}).all()
+    # parcel 3 is in the project and has two land users: each gets a record, as payee
+    assert [tuple(r) for r in records] == [("Hoàng Thị Lan", "Hoàng Thị Lan"),
+                                           ("Lường Văn Đức", "Lường Văn Đức")]
+
+
 def test_xlsx_with_title_rows_numbers_and_corrections(session: Session, parcels: str,
                                                       tmp_path: Path) -> None:
     rows = _rows(parcels)

@@ -135,6 +135,48 @@ def test_paid_case_changes_wait_for_confirmation(session: Session, spot: Spot,
     assert ("to7", 3, 1500.0) in _cases(session, pid)
 
 
+def _records(session: Session, pid: int) -> list[tuple[str, int]]:
+    rows = session.execute(text(
+        "SELECT u.full_name, count(hc.case_id) FROM compensation_households h"
+        " JOIN land_users u ON u.id = h.land_user_id"
+        " LEFT JOIN compensation_household_cases hc ON hc.household_id = h.id"
+        " WHERE h.project_id = :p GROUP BY u.full_name ORDER BY u.full_name"), {"p": pid}).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_overlay_opens_household_records_and_drops_them_with_empty_cases(
+        session: Session, spot: Spot, tmp_path: Path) -> None:
+    frame = parcel_frame(spot.commune, spot.x, spot.y)
+    import_parcels(session, write(frame, tmp_path / "ho.gpkg"))
+    pid = _project(session, box(spot.x + 40, spot.y - 10, spot.x + 110, spot.y + 60))
+    first = overlay_project(session, "DUONG-3")
+    assert first.created == 3
+    users = session.execute(text(
+        "SELECT count(DISTINCT pu.land_user_id) FROM clearance_cases c"
+        " JOIN parcel_land_users pu ON pu.parcel_id = c.parcel_id WHERE c.project_id = :p"),
+        {"p": pid}).scalar_one()
+    opened = _records(session, pid)
+    # every land user of the new cases has a record with a payee, linked to their cases
+    assert len(opened) == users > 0 and sum(n for _, n in opened) >= 3
+    assert session.execute(text(
+        "SELECT count(*) FROM compensation_households h WHERE h.project_id = :p AND NOT EXISTS"
+        " (SELECT 1 FROM compensation_payees y WHERE y.household_id = h.id)"),
+        {"p": pid}).scalar_one() == 0
+    # the same overlay again opens nothing more
+    overlay_project(session, "DUONG-3")
+    assert _records(session, pid) == opened
+    # the footprint shrinks to one parcel: the other cases (no history) go, with their links
+    session.execute(text("UPDATE alignments SET footprint = ST_Multi(ST_SetSRID("
+                         "ST_GeomFromText(:fp), 9215)) WHERE project_id = :p"),
+                    {"p": pid, "fp": box(spot.x + 60, spot.y + 10, spot.x + 90,
+                                         spot.y + 40).wkt})
+    shrunk = overlay_project(session, "DUONG-3")
+    assert shrunk.removed == 2
+    assert sum(n for _, n in _records(session, pid)) == session.execute(text(
+        "SELECT count(*) FROM clearance_cases c JOIN parcel_land_users pu"
+        " ON pu.parcel_id = c.parcel_id WHERE c.project_id = :p"), {"p": pid}).scalar_one()
+
+
 # --- property: recovered area ≤ parcel area; Σ recovered = area(footprint ∩ parcels) --------
 
 PROPS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
