@@ -25,6 +25,7 @@ _LINKS = {"type": "array", "items": _LINK}
 _CRS = [c.uri for c in SUPPORTED_CRS]
 _TYPES: dict[str, dict[str, Any]] = {"string": {"type": "string", "maxLength": 200},
           "integer": {"type": "integer", "minimum": -(10**18) + 1, "maximum": 10**18 - 1},
+          "vnd": {"type": "integer", "minimum": 0, "maximum": 10**15},
           "number": {"type": "number"}, "boolean": {"type": "boolean"},
           "date": {"type": "string", "format": "date"},
           "date-time": {"type": "string", "format": "date-time"}}

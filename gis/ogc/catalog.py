@@ -15,10 +15,15 @@ from gis.ogc.params import CRS84, STORAGE_CRS, SUPPORTED_CRS
 EXTENT_TTL_S = 300.0
 _extents: dict[tuple[int, str], tuple[float, list[float] | None]] = {}
 
-_JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
-               "number": {"type": "number"}, "boolean": {"type": "boolean"},
-               "date": {"type": "string", "format": "date"},
-               "date-time": {"type": "string", "format": "date-time"}}
+# Money is an integer number of đồng, but declared as an integral "number": GDAL's OAPIF
+# driver turns every schema "integer" into a 32-bit field (whatever its "format"), and a
+# plan of 3 bn VND would overflow there; a double holds every amount exactly (< 2**53).
+_JSON_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"}, "integer": {"type": "integer"},
+    "vnd": {"type": "number", "multipleOf": 1, "minimum": 0},
+    "number": {"type": "number"}, "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"}}
 
 
 def _table_and_column(collection: Collection) -> tuple[str, str]:
@@ -93,9 +98,19 @@ def queryables_schema(collection: Collection, url: str) -> dict[str, Any]:
 
 
 def feature_schema(collection: Collection, url: str) -> dict[str, Any]:
-    """The JSON Schema of the collection's feature properties (``describedby``)."""
+    """The JSON Schema of the collection's GeoJSON features (``describedby``): the Feature
+    object with its id, geometry and typed properties — the shape GDAL's OAPIF driver reads
+    its field types from."""
     props = {p.name: _prop_schema(p) for p in collection.props}
     if any(p.personal for p in collection.props):
         props["personal_data_redacted"] = {"title": "Dữ liệu cá nhân đã ẩn", "type": "boolean"}
+    feature_id = ({"type": "integer", "minimum": 0} if collection.id_type == "integer"
+                  else {"type": "string"})
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": url,
-            "type": "object", "title": collection.title, "properties": props}
+            "type": "object", "title": collection.title,
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": feature_id,
+                "geometry": {"$ref": f"https://geojson.org/schema/{collection.geometry_type}.json"},
+                "properties": {"type": "object", "properties": props}}}

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-PropType = Literal["string", "integer", "number", "boolean", "date", "date-time"]
+# "vnd": money, integer VND (often billions, past 32 bits); see catalog._JSON_TYPES
+PropType = Literal["string", "integer", "vnd", "number", "boolean", "date", "date-time"]
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,17 @@ CASES = Collection(
              "Diện tích thu hồi (m²)"),
         Prop("is_whole_parcel", "c.is_whole_parcel", "boolean", "Thu hồi cả thửa",
              queryable=True),
-        Prop("approved_total_vnd", "c.approved_total_vnd", "integer",
+        Prop("approved_total_vnd", "c.approved_total_vnd", "vnd",
              "Tổng tiền phê duyệt (VNĐ)"),
-        Prop("approved_land_vnd", "c.approved_land_vnd", "integer", "Bồi thường đất (VNĐ)"),
-        Prop("approved_structures_vnd", "c.approved_structures_vnd", "integer",
+        Prop("approved_land_vnd", "c.approved_land_vnd", "vnd", "Bồi thường đất (VNĐ)"),
+        Prop("approved_structures_vnd", "c.approved_structures_vnd", "vnd",
              "Bồi thường công trình (VNĐ)"),
-        Prop("approved_crops_vnd", "c.approved_crops_vnd", "integer",
+        Prop("approved_crops_vnd", "c.approved_crops_vnd", "vnd",
              "Bồi thường cây trồng (VNĐ)"),
-        Prop("approved_support_vnd", "c.approved_support_vnd", "integer", "Hỗ trợ (VNĐ)"),
-        Prop("approved_resettlement_vnd", "c.approved_resettlement_vnd", "integer",
+        Prop("approved_support_vnd", "c.approved_support_vnd", "vnd", "Hỗ trợ (VNĐ)"),
+        Prop("approved_resettlement_vnd", "c.approved_resettlement_vnd", "vnd",
              "Tái định cư (VNĐ)"),
-        Prop("paid_vnd", "c.paid_vnd", "integer", "Đã chi trả (VNĐ)"),
+        Prop("paid_vnd", "c.paid_vnd", "vnd", "Đã chi trả (VNĐ)"),
         Prop("resettlement_needed", "c.resettlement_needed", "boolean", "Cần tái định cư",
              queryable=True),
         Prop("complaint_open", "c.complaint_open", "boolean", "Đang khiếu nại",
@@ -215,7 +216,7 @@ PLOTS = Collection(
         Prop("commune_code", "ra.commune_code", "string", "Mã xã", queryable=True),
         Prop("code", "rp.code", "string", "Mã lô", queryable=True),
         Prop("area_m2", "rp.area_m2::float8", "number", "Diện tích (m²)"),
-        Prop("price_vnd", "rp.price_vnd", "integer", "Giá (VNĐ)"),
+        Prop("price_vnd", "rp.price_vnd", "vnd", "Giá (VNĐ)"),
         Prop("allocated", "al.id IS NOT NULL", "boolean", "Đã giao", queryable=True),
         Prop("allocated_case_id", "al.case_id", "integer", "Hồ sơ được giao"),
         Prop("allocated_on", "al.allocated_on", "date", "Ngày giao"),

@@ -73,7 +73,7 @@ class ItemsQuery:
 def _typed(prop: Prop, raw: str) -> Any:
     value: Any = raw
     ok = True
-    if prop.type == "integer":
+    if prop.type in ("integer", "vnd"):
         ok = re.fullmatch(r"-?\d{1,18}", raw) is not None
         value = int(raw) if ok else None
     elif prop.type == "boolean":
@@ -89,7 +89,7 @@ def _typed(prop: Prop, raw: str) -> Any:
     elif len(raw) > 200:
         ok = False
     if not ok:
-        hint = {"integer": "một số nguyên", "boolean": "true hoặc false",
+        hint = {"integer": "một số nguyên", "vnd": "một số nguyên", "boolean": "true hoặc false",
                 "date": "một ngày dạng YYYY-MM-DD"}.get(prop.type, "một chuỗi ≤ 200 ký tự")
         if prop.enum is not None:
             hint = "một trong " + ", ".join(prop.enum)
