@@ -668,9 +668,10 @@ def test_household_page_decision_payee_and_deposit(staff: TestClient,
                           " i.case_id = :c)", h=household, c=case["id"])
     on = world.value("SELECT decision_date FROM compensation_decisions WHERE id = :d",
                      d=current)
+    signer = world.value("SELECT signer FROM compensation_decisions WHERE id = :d", d=current)
     body = {**form, "kind": "amendment", "amends_decision_id": str(current),
             "decision_no": "88/QĐ-UBND", "decision_date": on.isoformat(),
-            "signer": "Chủ tịch UBND xã", "items[1].case_id": str(case["id"]),
+            "signer": signer, "items[1].case_id": str(case["id"]),
             "items[1].kind": "land", "items[1].quantity": "150,5", "items[1].unit": "m²",
             "items[1].unit_price_vnd": "65.000", "items[1].legal_ground": "Bảng giá đất",
             "items[2].case_id": str(case["id"]), "items[2].kind": "structures",
