@@ -206,7 +206,7 @@ def list_choices(session: Session, project_id: int | None, scope: Scope
     communes = {c for c, _ in pairs}
     land_uses = {u for _, u in pairs}
     names = sorted(session.execute(select(Commune.code, Commune.name)
-                                   .where(Commune.code.in_(communes))).tuples(),
+                                   .where(Commune.code.in_(communes))).all(),
                    key=lambda r: vi_name_key(r[1]))
     uses = session.execute(select(LandUseType.code, LandUseType.name_vi)
                            .where(LandUseType.code.in_(land_uses)).order_by(LandUseType.code))

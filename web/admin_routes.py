@@ -107,7 +107,7 @@ def _users_context(session: Session) -> dict[str, Any]:
         "users": [(u, scope_of(session, u.id)) for u in users],
         "projects": session.execute(select(Project.code, Project.name)
                                     .order_by(Project.code)).all(),
-        "communes": sorted(session.execute(select(Commune.code, Commune.name)).tuples(),
+        "communes": sorted(session.execute(select(Commune.code, Commune.name)).all(),
                            key=lambda r: vi_name_key(r[1])),
         "roles": ROLE_LABELS_VI,
     }
