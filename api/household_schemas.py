@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gis.domain import CaseStep, DecisionKind, ItemKind, LedgerKind, PayeeKind, PaymentMethod
+from gis.workflow.authority import IssuerLevel
 
 Vnd = StrictInt
 Text = str | None
@@ -39,6 +40,8 @@ class DecisionIn(BaseModel):
     decision_no: str = Field(min_length=1, max_length=100, examples=["123/QĐ-UBND"])
     decision_date: dt.date
     signer: str = Field(min_length=1, max_length=200)
+    issuer_level: IssuerLevel | None = None
+    issuer_unit: Text = Field(default=None, max_length=200, examples=["UBND xã Kiên Mộc"])
     amends_decision_id: int | None = Field(default=None, ge=1)
     zero_ground: Text = Field(default=None, max_length=2000)
     note: Text = Field(default=None, max_length=2000)

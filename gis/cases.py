@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from gis.access import PROVINCE, Scope, case_not_found, require_case
+from gis.collation import vi_name_key
 from gis.domain import CaseStep
 from gis.models import (
     CaseEvent,
@@ -204,8 +205,9 @@ def list_choices(session: Session, project_id: int | None, scope: Scope
     pairs = session.execute(used).all()
     communes = {c for c, _ in pairs}
     land_uses = {u for _, u in pairs}
-    names = session.execute(select(Commune.code, Commune.name)
-                            .where(Commune.code.in_(communes)).order_by(Commune.name))
+    names = sorted(session.execute(select(Commune.code, Commune.name)
+                                   .where(Commune.code.in_(communes))).all(),
+                   key=lambda r: vi_name_key(r[1]))
     uses = session.execute(select(LandUseType.code, LandUseType.name_vi)
                            .where(LandUseType.code.in_(land_uses)).order_by(LandUseType.code))
     projects = session.execute(select(Project.code, Project.name)

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.access import SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope, load_scope, scope_case_sql
+from gis.collation import vi_name_key
 from gis.domain import STEP_LABELS_VI, CaseStep, EventKind, Role
 from gis.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from gis.models import CaseDocument, ClearanceCase, User
@@ -199,16 +200,15 @@ def communes_for(session: Session, project_id: int | None, scope: Scope
     if project_id is None and scope.projects is None:
         rows = session.execute(text(
             "SELECT m.code, m.name FROM communes m WHERE "
-            + SCOPE_COMMUNE_SQL.format(commune="m.code") + " ORDER BY m.name"), params)
+            + SCOPE_COMMUNE_SQL.format(commune="m.code")), params)
     else:
         rows = session.execute(text(f"""
             SELECT m.code, m.name FROM communes m WHERE m.code IN (
                 SELECT DISTINCT p.commune_code FROM clearance_cases c
                 JOIN parcels p ON p.id = c.parcel_id
                 WHERE (CAST(:p AS integer) IS NULL OR c.project_id = :p)
-                  AND {scope_case_sql("c.project_id", "p.commune_code")})
-            ORDER BY m.name"""), params)
-    return [(r[0], r[1]) for r in rows]
+                  AND {scope_case_sql("c.project_id", "p.commune_code")})"""), params)
+    return sorted(((r[0], r[1]) for r in rows), key=lambda r: vi_name_key(r[1]))
 
 
 def write_refusal(session: Session, case: ClearanceCase, user: User) -> str | None:

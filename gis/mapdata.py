@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.access import Scope, scope_case_sql
+from gis.collation import vi_name_key
 from gis.crs import STORAGE_SRID
 from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
 from gis.errors import NotFound
@@ -210,9 +211,10 @@ def filter_choices(session: Session, project_id: int,
     project's commune and land-use codes, from ``used_codes``)."""
     communes, land_uses = codes if codes is not None else used_codes(session, project_id)
     commune_rows = session.execute(text(
-        "SELECT code, name FROM communes WHERE code = ANY(:c) ORDER BY name"), {"c": communes})
+        "SELECT code, name FROM communes WHERE code = ANY(:c)"), {"c": communes})
     land_use_rows = session.execute(text(
         "SELECT code, code || ' — ' || name_vi FROM land_use_types WHERE code = ANY(:c)"
         " ORDER BY code"), {"c": land_uses})
-    return {"communes": [(r[0], r[1]) for r in commune_rows],
+    return {"communes": sorted(((r[0], r[1]) for r in commune_rows),
+                               key=lambda r: vi_name_key(r[1])),
             "land_uses": [(r[0], r[1]) for r in land_use_rows]}

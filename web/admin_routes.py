@@ -29,6 +29,7 @@ from gis.accounts import (
     set_role,
     set_scope,
 )
+from gis.collation import vi_name_key
 from gis.domain import Role
 from gis.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
@@ -106,8 +107,8 @@ def _users_context(session: Session) -> dict[str, Any]:
         "users": [(u, scope_of(session, u.id)) for u in users],
         "projects": session.execute(select(Project.code, Project.name)
                                     .order_by(Project.code)).all(),
-        "communes": session.execute(select(Commune.code, Commune.name)
-                                    .order_by(Commune.name)).all(),
+        "communes": sorted(session.execute(select(Commune.code, Commune.name)).all(),
+                           key=lambda r: vi_name_key(r[1])),
         "roles": ROLE_LABELS_VI,
     }
 

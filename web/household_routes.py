@@ -33,6 +33,7 @@ from gis.domain import (
 from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.models import User
 from gis.parcel_info import PAYMENT_METHODS_VI
+from gis.workflow.authority import LEVEL_LABELS_VI
 from gis.workflow.calendar import local_today
 from web.auth import page_scope
 from web.case_forms import (
@@ -57,7 +58,8 @@ ITEM_ROWS = 6
 ITEM_FIELDS = ("case_id", "kind", "description", "quantity", "unit", "unit_price_vnd",
                "legal_ground", "created_on", "illegal", "exception_ground")
 FORM_FIELDS = {
-    "decision": frozenset({"kind", "decision_no", "decision_date", "signer",
+    "decision": frozenset({"kind", "decision_no", "decision_date", "signer", "issuer_level",
+                           "issuer_unit",
                            "amends_decision_id", "zero_ground", "note", "items",
                            *(f"items[{n}].{f}" for n in range(1, ITEM_ROWS + 1)
                              for f in ITEM_FIELDS)}),
@@ -100,7 +102,8 @@ def decision_form(session: Session, household_id: int, user: User, posted: Poste
         items=_items(v), actor_id=user.id, expected_version=_version(posted),
         amends_decision_id=int(amends) if amends and amends.isdigit() else None,
         zero_ground=text_value(v, "zero_ground"), note=text_value(v, "note"),
-        idempotency_key=text_value(v, "idem"))
+        idempotency_key=text_value(v, "idem"), issuer_level=text_value(v, "issuer_level"),
+        issuer_unit=text_value(v, "issuer_unit"))
 
 
 def payee_form(session: Session, household_id: int, user: User, posted: Posted) -> None:
@@ -131,7 +134,8 @@ def _context(request: Request, session: Session, household_id: int, *,
     return {
         "h": view, "hm": view.money, "today": local_today(), "can_edit": user.role in WRITERS,
         "item_labels": ITEM_LABELS_VI, "payee_labels": PAYEE_LABELS_VI,
-        "decision_labels": DECISION_LABELS_VI, "methods": PAYMENT_METHODS_VI,
+        "decision_labels": DECISION_LABELS_VI, "issuer_levels": LEVEL_LABELS_VI,
+        "methods": PAYMENT_METHODS_VI,
         "item_kinds": list(ItemKind), "decision_kinds": [k for k in DecisionKind
                                                          if k != DecisionKind.MIGRATED],
         "payee_kinds": [PayeeKind.AUTHORISED, PayeeKind.HEIR], "ledger_kinds": list(LedgerKind),

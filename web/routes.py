@@ -16,6 +16,7 @@ from web import (
     case_routes,
     committee_routes,
     dashboard_routes,
+    dossier_routes,
     field_routes,
     field_sync_routes,
     household_routes,
@@ -72,3 +73,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(admin_project_routes.router, dependencies=signed_in)
     app.include_router(committee_routes.router, dependencies=signed_in)
     app.include_router(household_routes.router, dependencies=signed_in)
+    app.include_router(dossier_routes.router, dependencies=signed_in)

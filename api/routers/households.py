@@ -151,7 +151,8 @@ def post_decision(household_id: Id, body: DecisionIn, user: CaseWriter, session:
             session, household_id, kind=body.kind, decision_no=body.decision_no,
             decision_date=body.decision_date, signer=body.signer, items=items,
             actor_id=user.id, expected_version=version, amends_decision_id=body.amends_decision_id,
-            zero_ground=body.zero_ground, note=body.note, idempotency_key=idempotency_key)
+            zero_ground=body.zero_ground, note=body.note, idempotency_key=idempotency_key,
+            issuer_level=body.issuer_level, issuer_unit=body.issuer_unit)
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return _written([result.decision_id], household_id, session, user, response)

@@ -22,6 +22,7 @@ from gis.compensation.records import HouseholdMoney, in_force, load_household, s
 from gis.domain import ITEM_COMPONENT, ITEM_LABELS_VI, CaseStep, DecisionKind, ItemKind
 from gis.errors import InvalidInput
 from gis.models import ClearanceCase, CompensationDecision, LineItem
+from gis.workflow.authority import Issuer, check_issuer, clean_issuer, parse_issuer
 from gis.workflow.boundary import (
     act_as,
     clean_key,
@@ -33,6 +34,7 @@ from gis.workflow.boundary import (
     translate_db_errors,
 )
 from gis.workflow.calendar import local_today
+from gis.workflow.facts import CaseFacts
 from gis.workflow.money import MAX_VND, vnd
 from gis.workflow.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 from gis.workflow.transitions import StepAction, refuse
@@ -41,6 +43,10 @@ PLAN_STEPS = frozenset({CaseStep.PLAN_APPROVED, CaseStep.DECIDED})
 """A plan's amounts are set between approval and completed payment (as before 0008)."""
 
 ASSET_KINDS = frozenset({ItemKind.STRUCTURES, ItemKind.CROPS})
+
+DECISION_WHAT_VI = {DecisionKind.APPROVAL: "quyết định phê duyệt phương án",
+                    DecisionKind.AMENDMENT: "quyết định điều chỉnh phương án",
+                    DecisionKind.SUPPLEMENT: "quyết định bổ sung phương án"}
 
 
 @dataclass(frozen=True)
@@ -158,8 +164,13 @@ def record_decision(
     expected_version: int | None, amends_decision_id: int | None = None,
     zero_ground: str | None = None, note: str | None = None,
     idempotency_key: str | None = None, today: dt.date | None = None,
+    issuer_level: str | None = None, issuer_unit: str | None = None,
 ) -> DecisionResult:
-    """Record an approval, amending or supplementary decision with its line items."""
+    """Record an approval, amending or supplementary decision with its line items.
+
+    The issuing body (``issuer_*``, else the one the signer text names) must have had the
+    authority on the decision's date for every parcel concerned, as for the case steps
+    (``gis.workflow.authority``)."""
     today = today or local_today()
     key = clean_key(idempotency_key)
     kind = parse_enum(DecisionKind, kind, "kind")
@@ -176,6 +187,7 @@ def record_decision(
         raise refuse("decision in the future", f"Ngày quyết định ({fmt_date(decision_date)}) "
                      f"ở tương lai — hôm nay là {fmt_date(today)}.", "date_in_future",
                      field="decision_date")
+    issuer = clean_issuer(issuer_level, issuer_unit, who)
     ground = clean_text(zero_ground, field="zero_ground", label_vi="Căn cứ phương án 0 đồng")
     text_note = clean_text(note, field="note", label_vi="Ghi chú")
     if not items:
@@ -198,6 +210,7 @@ def record_decision(
             raise stale_household(money.household.version, expected_version)
         replaced = _amended(session, money, kind, amends_decision_id, decision_date)
         cases: dict[int, ClearanceCase] = {}
+        facts: dict[int, CaseFacts] = {}
         new_items: list[LineItem] = []
         for n, raw in enumerate(items, start=1):
             if raw.case_id not in money.case_ids:
@@ -208,8 +221,11 @@ def record_decision(
                 # the scope first: nothing about a case outside it is told
                 act_as(session, actor_id, lock_case(session, raw.case_id))
                 cases[raw.case_id] = _plan_case(session, raw.case_id, decision_date, n)
-            facts = load_facts(session, cases[raw.case_id])
-            notice = facts.record(StepAction.NOTICE)
+                facts[raw.case_id] = load_facts(session, cases[raw.case_id])
+                check_issuer(DECISION_WHAT_VI[kind], issuer, decision_date,
+                             commune_name=facts[raw.case_id].commune_name,
+                             organisation=facts[raw.case_id].organisation)
+            notice = facts[raw.case_id].record(StepAction.NOTICE)
             new_items.append(_item(raw, n, notice.legal_date if notice else None, today))
         total = sum(i.amount_vnd for i in new_items)
         if total == 0 and ground is None:
@@ -221,7 +237,8 @@ def record_decision(
         decision = CompensationDecision(
             household_id=household_id, kind=kind, amends_decision_id=amends_decision_id
             if kind == DecisionKind.AMENDMENT else None, decision_no=number,
-            decision_date=decision_date, signer=who, total_vnd=total, zero_ground=ground,
+            decision_date=decision_date, signer=signer_with_issuer(str(who), issuer),
+            total_vnd=total, zero_ground=ground,
             note=text_note, recorded_by=user.id, idempotency_key=key)
         session.add(decision)
         session.flush()
@@ -238,6 +255,14 @@ def record_decision(
         return DecisionResult(decision.id, household_id, total,
                               money.approved_vnd - (replaced.total_vnd if replaced else 0)
                               + total, money.household.version)
+
+
+def signer_with_issuer(signer: str, issuer: Issuer | None) -> str:
+    """The signer as stored: the text entered, followed by the issuing body when the text
+    does not already name it ("Chủ tịch — UBND xã Kiên Mộc"), so it can be read back."""
+    if issuer is None or parse_issuer(signer) == issuer:
+        return signer
+    return f"{signer} — {issuer.unit}"
 
 
 def _amended(session: Session, money: HouseholdMoney, kind: DecisionKind,

@@ -19,8 +19,8 @@ from gis.progress.figures import (
     progress_figures,
     sum_figures,
 )
-from gis.progress.milestones import MilestoneCheck, check_milestone
-from gis.progress.timeline import PACE_WEEKS, Pace, SCurve, pace, s_curve
+from gis.progress.milestones import MilestoneCheck, check_milestone, measure
+from gis.progress.timeline import PACE_WEEKS, Pace, SCurve, active_weeks, pace, s_curve
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,11 @@ def project_progress(session: Session, code: str, as_of: dt.date) -> ProjectProg
     names = commune_names(session)
     communes = [CommuneRow(c, names.get(c, c), f) for c, f in now.by_commune.items()]
     curve = s_curve(session, project.id, as_of)
+    weekly = {"handover": active_weeks(curve, PACE_WEEKS, lambda p: float(p.handed_over_m2)),
+              "payment": active_weeks(curve, PACE_WEEKS, lambda p: float(p.paid_households))}
     milestones = [
         check_milestone(m.title, m.kind, m.due_date, m.target_share, now.total, earlier, as_of,
-                        (as_of - earlier_day).days)
+                        (as_of - earlier_day).days, weekly.get(measure(m.kind)))
         for m in session.scalars(select(ProjectMilestone).where(
             ProjectMilestone.project_id == project.id).order_by(ProjectMilestone.due_date))
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -145,6 +146,18 @@ def paid_household_changes(rows: list[Any]) -> list[tuple[dt.date, int]]:
     return sorted(changes)
 
 
+def active_weeks(curve: SCurve, weeks: int, value: Callable[[CurvePoint], float]) -> int:
+    """In how many of the last ``weeks`` weeks of the curve ``value`` went up."""
+    start = curve.as_of - dt.timedelta(weeks=weeks)
+    base = curve.at_or_before(start)
+    earlier = value(base) if base is not None else 0.0
+    active = 0
+    for point in (p for p in curve.points if p.week_end > start):
+        active += value(point) > earlier
+        earlier = value(point)
+    return active
+
+
 def pace(curve: SCurve, total_area_m2: Decimal, *, weeks: int = PACE_WEEKS) -> Pace:
     """Pace over the last ``weeks`` weeks and the forecast completion of the handover."""
     last = curve.points[-1] if curve.points else CurvePoint(curve.as_of, Decimal(0), 0)
@@ -155,12 +168,7 @@ def pace(curve: SCurve, total_area_m2: Decimal, *, weeks: int = PACE_WEEKS) -> P
     remaining = total_area_m2 - last.handed_over_m2
     if remaining <= 0:
         return Pace(weeks, area_rate, household_rate, remaining, curve.as_of, True)
-    window = [p for p in curve.points if p.week_end > curve.as_of - dt.timedelta(weeks=weeks)]
-    earlier = base.handed_over_m2
-    active = 0
-    for point in window:
-        active += point.handed_over_m2 > earlier
-        earlier = point.handed_over_m2
+    active = active_weeks(curve, weeks, lambda p: float(p.handed_over_m2))
     gained = last.handed_over_m2 - base.handed_over_m2
     reason: str | None = None
     forecast: dt.date | None = None

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from gis.collation import vi_name_key
 from gis.progress.disbursement import (
     STANDING_VS_NATIONAL_VI,
     STANDING_VS_TARGET_VI,
@@ -31,6 +32,7 @@ from gis.progress.disbursement import (
     disbursement_figures,
 )
 from gis.progress.figures import EMPTY, Figures, progress_figures
+from gis.progress.milestones import NO_FORECAST_VI
 from gis.progress.overview import ProjectProgress, project_progress
 from gis.reports.households import household_rows, household_sheet
 from gis.reports.period import Period, ReportPeriod, fmt_date, report_period
@@ -135,7 +137,7 @@ def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
     ws.column_dimensions["B"].width = 22
     for i, (_, _, width, _, _) in enumerate(COLUMNS):
         ws.column_dimensions[get_column_letter(FIRST_COL + i)].width = width
-    rows = sorted(progress.communes, key=lambda r: r.name)
+    rows = sorted(progress.communes, key=lambda r: vi_name_key(r.name))
     shown_by_col: list[list[object]] = [[] for _ in COLUMNS]
     for n, row in enumerate(rows, start=1):
         r = HEADER_ROW + n
@@ -175,7 +177,7 @@ def _milestone_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
         _cell(ws, r, 2, m.due_date, "DD/MM/YYYY")
         _cell(ws, r, 3, m.target_share, PCT)
         _cell(ws, r, 4, round(m.share, 6), PCT)
-        _cell(ws, r, 5, m.forecast or "không xác định", "DD/MM/YYYY")
+        _cell(ws, r, 5, m.forecast or (NO_FORECAST_VI if m.no_forecast else "—"), "DD/MM/YYYY")
         _cell(ws, r, 6, m.status_vi)
     for letter, width in zip("ABCDEF", (44, 12, 10, 10, 18, 18), strict=True):
         ws.column_dimensions[letter].width = width

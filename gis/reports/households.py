@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.collation import vi_key, vi_name_key
 from gis.compensation.arithmetic import Entry, Tranche, late_interest
 from gis.compensation.records import load_rates
 from gis.domain import ITEM_COMPONENT, ItemKind
@@ -64,7 +65,7 @@ class HouseholdRow:
 
 def household_rows(session: Session, project_id: int, as_of: dt.date) -> list[HouseholdRow]:
     """Household records of the project with a plan in force at the end of ``as_of``, by
-    commune name then land user name (the database's Vietnamese collation)."""
+    commune name then land user name in Vietnamese alphabetical order."""
     p = {"p": project_id, "d": as_of}
     heads = session.execute(text("""
         SELECT h.id, u.full_name, (array_agg(cm.name ORDER BY c.id))[1] AS commune,
@@ -75,7 +76,8 @@ def household_rows(session: Session, project_id: int, as_of: dt.date) -> list[Ho
         JOIN clearance_cases c ON c.id = hc.case_id JOIN parcels pc ON pc.id = c.parcel_id
         JOIN communes cm ON cm.code = pc.commune_code
         WHERE h.project_id = :p
-        GROUP BY h.id, u.full_name ORDER BY 3, 2, 1"""), p).all()
+        GROUP BY h.id, u.full_name"""), p).all()
+    heads = sorted(heads, key=lambda r: (vi_name_key(r.commune), vi_key(r.full_name), r.id))
     decisions = session.execute(text("""
         SELECT d.id, d.household_id, d.decision_no, d.decision_date, d.amends_decision_id,
                d.total_vnd FROM compensation_decisions d

@@ -20,6 +20,7 @@ from gis.progress.disbursement import (
     DisbursementFigures,
     disbursement_figures,
 )
+from gis.progress.milestones import NO_FORECAST_VI
 from gis.progress.overview import ProjectProgress, project_progress
 from gis.progress.state import HANDED, PAID, case_state_sql, in_list, no_jit
 from gis.reports.chart import Chart, s_curve_chart
@@ -185,7 +186,8 @@ def build_pdf(session: Session, code: str, as_of: dt.date) -> tuple[bytes, Proje
                ["Mốc", "Hạn", "Đạt", "Dự báo", "Tình trạng"],
                [86, 22, 18, 28, 36],
                [[m.title, fmt_date(m.due_date), f"{fmt_dec(m.share * 100, 1)} %",
-                 fmt_date(m.forecast) if m.forecast else "—", m.status_vi]
+                 fmt_date(m.forecast) if m.forecast else NO_FORECAST_VI if m.no_forecast else "—",
+                 m.status_vi]
                 for m in p.milestones])
     _table(pdf, y + 4, "Xã/phường còn nhiều diện tích chưa bàn giao",
            ["Xã/phường", "Thu hồi (ha)", "Đã bàn giao (ha)", "Còn lại (ha)", "Quá hạn"],

@@ -207,9 +207,15 @@ def test_events_idempotent_and_amounts(client: TestClient, world: ApiWorld) -> N
     planned = next(h for h in households if h.approved_vnd > 0)
     current = next(d for d in planned.decisions
                    if d.in_force and any(i.case_id == case_id for i in d.items))
+    commune = world.scalar("SELECT m.name FROM clearance_cases c JOIN parcels p ON p.id ="
+                           " c.parcel_id JOIN communes m ON m.code = p.commune_code"
+                           " WHERE c.id = :c", c=case_id)
+    issuer = ({"issuer_level": "district", "issuer_unit": "UBND huyện Cao Lộc"}
+              if current.decision_date < dt.date(2025, 7, 1) else
+              {"issuer_level": "commune", "issuer_unit": f"UBND xã {commune}"})
     amended = {"kind": "amendment", "amends_decision_id": current.id,
                "decision_no": "77/QĐ-UBND", "decision_date": current.decision_date.isoformat(),
-               "signer": current.signer, "items": [
+               "signer": current.signer, **issuer, "items": [
                    {"case_id": case_id, "kind": "land", "quantity": "120.5", "unit": "m²",
                     "unit_price_vnd": 61_000, "legal_ground": "Bảng giá đất tỉnh Lạng Sơn"},
                    {"case_id": case_id, "kind": "support_job", "quantity": "120.5",

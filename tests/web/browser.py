@@ -75,3 +75,14 @@ def open_tablet(browser: Browser, watch: PageWatch, base_url: str, cookies: dict
     page.goto(base_url + url)
     page.wait_for_function("() => window.GPMB_FIELD && GPMB_FIELD.map()")
     return page
+
+
+def signed_in_context(browser: Browser, watch: PageWatch, base_url: str, username: str,
+                      password: str) -> BrowserContext:
+    """An offline context (see :func:`offline_context`) signed in as ``username``."""
+    import httpx
+
+    res = httpx.post(base_url + "/api/auth/login", timeout=30,
+                     json={"username": username, "password": password})
+    assert res.status_code == 200, res.text
+    return offline_context(browser, watch, base_url, dict(res.cookies))

@@ -668,9 +668,17 @@ def test_household_page_decision_payee_and_deposit(staff: TestClient,
                           " i.case_id = :c)", h=household, c=case["id"])
     on = world.value("SELECT decision_date FROM compensation_decisions WHERE id = :d",
                      d=current)
+    # the demo's signers name no district; the form's issuer fields name the body
+    commune = world.value("SELECT m.name FROM clearance_cases c JOIN parcels p ON p.id ="
+                          " c.parcel_id JOIN communes m ON m.code = p.commune_code"
+                          " WHERE c.id = :c", c=case["id"])
+    issuer = ({"issuer_level": "district", "issuer_unit": "UBND huyện Cao Lộc"}
+              if on < dt.date(2025, 7, 1) else
+              {"issuer_level": "commune", "issuer_unit": f"UBND xã {commune}"})
+    signer = world.value("SELECT signer FROM compensation_decisions WHERE id = :d", d=current)
     body = {**form, "kind": "amendment", "amends_decision_id": str(current),
             "decision_no": "88/QĐ-UBND", "decision_date": on.isoformat(),
-            "signer": "Chủ tịch UBND xã", "items[1].case_id": str(case["id"]),
+            "signer": signer, **issuer, "items[1].case_id": str(case["id"]),
             "items[1].kind": "land", "items[1].quantity": "150,5", "items[1].unit": "m²",
             "items[1].unit_price_vnd": "65.000", "items[1].legal_ground": "Bảng giá đất",
             "items[2].case_id": str(case["id"]), "items[2].kind": "structures",

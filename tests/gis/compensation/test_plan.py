@@ -165,3 +165,68 @@ def test_database_checks_the_line_amount(world: World) -> None:
             " quantity, unit, unit_price_vnd, amount_vnd, legal_ground) VALUES (:d, :c, 'land',"
             " 'x', 2.5, 'm²', 1001, 2502, 'x')"), {"d": decision, "c": c})
     savepoint.rollback()
+
+
+def _nothing_written(w: World, c: int) -> tuple[int, int, int]:
+    count = "SELECT count(*) FROM {}"
+    return (int(w.session.execute(text(count.format("compensation_decisions"))).scalar_one()),
+            int(w.session.execute(text(count.format("compensation_line_items"))).scalar_one()),
+            w.case_row(c).approved_total_vnd)
+
+
+def test_a_decision_signed_without_authority_is_refused_and_nothing_written(
+        world: World) -> None:
+    w, c = world, world.agri_case
+    approved(w, c)
+    before = _nothing_written(w, c)
+    version = w.household_version(w.household(c))
+    land = [item(c, ItemKind.LAND, 1_000_000)]
+    for kw, reason, words in (
+        ({"signer": "Chủ tịch"}, "issuer_missing", "Thiếu cơ quan ban hành"),
+        # 20/05/2025 was before the two-tier government: the district approved plans
+        ({"signer": "Chủ tịch UBND xã Thử Nghiệm"}, "issuer_not_competent",
+         "UBND xã Thử Nghiệm (UBND cấp xã) không có thẩm quyền ban hành quyết định phê duyệt"
+         " phương án ngày 20/05/2025"),
+        ({"signer": "Phó Chủ tịch", "issuer_level": "province",
+          "issuer_unit": "UBND tỉnh Lạng Sơn"}, "issuer_not_competent", "UBND cấp huyện"),
+        ({"signer": "Phó Chủ tịch", "issuer_level": "district"}, "issuer_incomplete",
+         "Cần nhập cả cấp và tên"),
+        ({"signer": "x", "issuer_level": "ward", "issuer_unit": "UBND phường Y"},
+         "unknown_value", "không hợp lệ"),
+    ):
+        signer = str(kw.pop("signer"))
+        err = refused(GpmbError, record_decision, w.session, w.household(c), kind="approval",
+                      decision_no="45/QĐ-UBND", decision_date=APPROVED, signer=signer,
+                      items=land, actor_id=w.staff, expected_version=version, today=TODAY,
+                      **kw)
+        assert err.extra["reason"] == reason, (reason, err.extra)
+        assert words in err.message_vi, (reason, err.message_vi)
+        assert _nothing_written(w, c) == before
+        assert w.household_version(w.household(c)) == version
+    # the same decision by the competent body, given as level and unit, is recorded and the
+    # body is kept with the signer
+    done = record_decision(w.session, w.household(c), kind="approval", decision_no="45/QĐ-UBND",
+                           decision_date=APPROVED, signer="Phó Chủ tịch", items=land,
+                           actor_id=w.staff, expected_version=version, today=TODAY,
+                           issuer_level="district", issuer_unit="UBND huyện Thử Nghiệm")
+    assert w.session.execute(text("SELECT signer FROM compensation_decisions WHERE id = :d"),
+                             {"d": done.decision_id}).scalar_one() == (
+        "Phó Chủ tịch — UBND huyện Thử Nghiệm")
+
+
+def test_after_the_two_tier_reform_an_amendment_needs_the_parcels_commune(world: World) -> None:
+    w, c = world, world.agri_case
+    late = D(2025, 9, 10)
+    w.to_approved(c, notice=D(2025, 6, 2), approved=late)
+    first = w.session.execute(text("SELECT id FROM compensation_decisions")).scalar_one()
+    before = _nothing_written(w, c)
+    amend = {"kind": "amendment", "amends_decision_id": first}
+    for signer, reason in (("Chủ tịch UBND huyện Thử Nghiệm", "issuer_not_competent"),
+                           ("Chủ tịch UBND xã Kiên Mộc", "issuer_wrong_commune")):
+        err = refused(InvalidTransition, w.plan, c, [item(c, ItemKind.LAND, 2_000_000_000)],
+                      on=late, no="46/QĐ-UBND", **amend, signer_override=signer)
+        assert err.extra["reason"] == reason
+        assert "quyết định điều chỉnh phương án" in err.message_vi
+        assert _nothing_written(w, c) == before
+    w.plan(c, [item(c, ItemKind.LAND, 2_000_000_000)], on=late, no="46/QĐ-UBND", **amend)
+    assert w.case_row(c).approved_total_vnd == 2_000_000_000

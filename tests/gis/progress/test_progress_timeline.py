@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.progress import MilestoneStatus, SCurve, pace, progress_figures, project_progress
-from gis.progress.figures import EMPTY
-from gis.progress.milestones import check_milestone
+from gis.progress.figures import EMPTY, Figures
+from gis.progress.milestones import MilestoneCheck, check_milestone
 from gis.progress.overview import project_by_code
 from gis.progress.timeline import CurvePoint, s_curve
 from gis.reports.period import Period, report_period
@@ -108,3 +108,39 @@ def test_forecast_needs_evidence_and_a_sane_bound() -> None:
     assert stalled.no_forecast == "no_progress"
     steady = pace(_curve(day, [float(i) for i in range(10)]), Decimal(190_000))
     assert steady.no_forecast is None and steady.forecast_completion is not None
+
+
+def test_milestone_forecast_needs_evidence_and_a_sane_bound(demo_engine: Engine) -> None:
+    """A milestone's date comes from a pace with evidence: not from 0.2 % gained in eight
+    weeks (that said 2058 for the completion), not from one active week, not decades off."""
+    day = dt.date(2025, 1, 1)
+
+    def figures(m2: str) -> Figures:
+        return EMPTY.__class__(**{**EMPTY.__dict__, "area_m2": Decimal(1_000_000),
+                                  "handed_over_m2": Decimal(m2)})
+
+    def judged(now: str, before: str, active: int | None = 5) -> MilestoneCheck:
+        return check_milestone("Bàn giao 100 %", "handover_all", dt.date(2030, 1, 1),
+                               Decimal(1), figures(now), figures(before), day, 56, active)
+
+    crumbs = judged("102000", "100000")  # 0.2 % of the area in eight weeks
+    assert (crumbs.forecast, crumbs.no_forecast) == (None, "too_little")
+    assert crumbs.status == MilestoneStatus.AT_RISK
+    one_week = judged("300000", "100000", active=1)  # 20 % but in a single week
+    assert (one_week.forecast, one_week.no_forecast) == (None, "too_little")
+    slow = judged("120000", "100000")  # 2 % in 8 weeks: 88 % left takes 6.7 years
+    assert (slow.forecast, slow.no_forecast) == (None, "too_far")
+    stalled = judged("100000", "100000")
+    assert (stalled.forecast, stalled.no_forecast) == (None, "no_progress")
+    steady = judged("600000", "400000")  # 20 % in 8 weeks: 40 % left in 112 days
+    assert steady.no_forecast is None and steady.forecast == day + dt.timedelta(days=112)
+    assert steady.status == MilestoneStatus.ON_TRACK
+    # on the demo: every milestone not achieved has a date within five years or says why
+    with Session(demo_engine) as s:
+        for as_of in (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2026, 6, 30)):
+            for m in project_progress(s, EXPRESSWAY, as_of).milestones:
+                if m.status == MilestoneStatus.ACHIEVED:
+                    continue
+                assert (m.forecast is None) == (m.no_forecast is not None), m
+                if m.forecast is not None:
+                    assert m.forecast <= as_of + dt.timedelta(days=5 * 366)

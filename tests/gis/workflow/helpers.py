@@ -14,7 +14,7 @@ from gis.compensation.plan import DecisionResult, ItemInput, record_decision
 from gis.domain import CaseStep, EventKind, ItemKind
 from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
-from tests.papers import consultation_kwargs, step_kwargs
+from tests.papers import consultation_kwargs, signer_on, step_kwargs
 
 TODAY = dt.date(2026, 11, 21)
 D = dt.date
@@ -119,8 +119,9 @@ class World:
         kw.setdefault("actor_id", self.staff)
         kw.setdefault("today", TODAY)
         kw.setdefault("expected_version", self.household_version(household))
+        signer = kw.pop("signer_override", None) or signer_on(on)
         return record_decision(self.session, household, decision_no=no, decision_date=on,
-                               signer="Chủ tịch UBND xã Thử Nghiệm", items=items, **kw)
+                               signer=signer, items=items, **kw)
 
     def pay(self, case_id: int, amount: int, on: dt.date, **kw: Any) -> Any:
         """record_payment as staff with a fixed today, to the household's land user."""

@@ -26,7 +26,7 @@ from gis.settings import Settings
 from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
 from tests.gis.workflow.helpers import TODAY, D, square
-from tests.papers import consultation_kwargs, step_kwargs
+from tests.papers import consultation_kwargs, signer_on, step_kwargs
 
 THREADS = 12
 
@@ -87,7 +87,8 @@ def case(busy_engine: Engine) -> dict[str, int]:
                         actor_id=staff, today=TODAY, **step_kwargs(step, on))
     with Session(busy_engine) as s, s.begin():
         record_decision(s, household, kind="approval", decision_no="45/QĐ-UBND",
-                        decision_date=D(2025, 5, 20), signer="Chủ tịch", expected_version=1,
+                        decision_date=D(2025, 5, 20), signer=signer_on(D(2025, 5, 20)),
+                        expected_version=1,
                         items=[ItemInput(case_id, "land", "Đất lúa", 2500, "m²", 480_000,
                                          "Bảng giá đất tỉnh Lạng Sơn")],
                         actor_id=staff, today=TODAY)

@@ -191,7 +191,10 @@
     html += "</table>";
     if (d.case_id) {
       html += "<p class=\"panel-actions\"><a id=\"panel-case-link\" class=\"button\" href=\"/cases/" +
-              encodeURIComponent(d.case_id) + "\">" + esc(_("Mở hồ sơ GPMB")) + "</a></p>";
+              encodeURIComponent(d.case_id) + "\">" + esc(_("Mở hồ sơ GPMB")) + "</a> " +
+              "<a id=\"panel-dossier-link\" class=\"button\" href=\"/cases/" +
+              encodeURIComponent(d.case_id) + "/dossier\">" + esc(_("Hồ sơ thửa đất (bản in)")) +
+              "</a></p>";
     }
     $("panel-body").innerHTML = html;
     var panel = $("parcel-panel");

@@ -1,0 +1,88 @@
+"""The parcel dossier as an A4 PDF, drawn with fpdf2 in the embedded DejaVu fonts of the
+meeting summary (``gis.reports.pdf``), so Vietnamese diacritics stay intact. Tables wrap
+their cells and break across pages; every page carries the parcel and a page number."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from gis.dossier import Dossier, Section, Table
+from gis.reports.pdf import font_dir
+from gis.workflow.text import fmt_date
+
+LINE = 190.0
+"""Usable width of an A4 page with 10 mm margins, in mm."""
+HEADINGS = FontFace(emphasis="BOLD", fill_color=(221, 235, 227))
+
+
+class _DossierPDF(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("DejaVu", "", 7)
+        self.set_text_color(100, 100, 100)
+        self.cell(0, 5, f"{self.footer_text} — trang {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def build_dossier_pdf(dossier: Dossier) -> bytes:
+    """The dossier as PDF bytes."""
+    fonts = font_dir()
+    pdf = _DossierPDF(orientation="P", unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(dossier.title.capitalize())
+    pdf.set_margins(10, 10, 10)
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.footer_text = (f"Hồ sơ GPMB #{dossier.case_id} · {dossier.subtitle} · in ngày "
+                       f"{fmt_date(dossier.printed_on)}")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(LINE, 7, dossier.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(LINE, 5, dossier.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for section in dossier.sections:
+        _section(pdf, section)
+    return bytes(pdf.output())
+
+
+def _section(pdf: FPDF, section: Section) -> None:
+    if pdf.will_page_break(20):
+        pdf.add_page()
+    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.multi_cell(LINE, 6, section.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 8.5)
+    for label, value in section.facts:
+        pdf.set_font("DejaVu", "B", 8.5)
+        pdf.cell(62, 4.8, label + ":")
+        pdf.set_font("DejaVu", "", 8.5)
+        pdf.multi_cell(LINE - 62, 4.8, value, new_x="LMARGIN", new_y="NEXT")
+    for table in section.tables:
+        _table(pdf, table)
+    pdf.ln(2)
+
+
+def _table(pdf: FPDF, table: Table) -> None:
+    pdf.ln(1)
+    pdf.set_font("DejaVu", "B", 8.5)
+    pdf.multi_cell(LINE, 5, table.title, new_x="LMARGIN", new_y="NEXT")
+    if not table.rows:
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(LINE, 4.5, table.empty, new_x="LMARGIN", new_y="NEXT")
+        return
+    scale = LINE / sum(table.widths)
+    widths = tuple(w * scale for w in table.widths)
+    aligns = tuple("RIGHT" if i in table.numeric else "LEFT" for i in range(len(widths)))
+    pdf.set_font("DejaVu", "", 7.5)
+    with pdf.table(col_widths=widths, text_align=aligns, line_height=4,
+                   headings_style=HEADINGS, repeat_headings=1, first_row_as_headings=True,
+                   width=LINE) as grid:
+        for row in (table.heads, *table.rows):
+            cells = grid.row()
+            for value in row:
+                cells.cell(value)
+
+
