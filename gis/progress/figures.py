@@ -24,7 +24,9 @@ from gis.progress.state import (
     COUNTED,
     HANDED,
     HISTORY_END_SQL,
+    LAST_STEP_KEY,
     PAID,
+    STEP_ARRAY,
     case_state_sql,
     history_end,
     in_list,
@@ -304,6 +306,25 @@ def sum_figures(rows: list[Figures]) -> Figures:
     return Figures(**out)
 
 
+_STEP_REPLAYED = f"""WITH c AS (
+    SELECT c.id, c.project_id, c.parcel_id, c.recovered_area_m2 AS area_m2
+    FROM clearance_cases c WHERE c.project_id = ANY(:ids)
+), e AS (
+    -- The last step reached by the day, as in the full replay (``case_state_sql``).
+    SELECT e.case_id, (max({LAST_STEP_KEY}) % 16)::integer AS step_no
+    FROM case_events e JOIN c ON c.id = e.case_id
+    WHERE e.kind = 'step' AND e.occurred_on <= :as_of
+    GROUP BY e.case_id
+), s AS (
+    SELECT c.*, COALESCE(({STEP_ARRAY})[e.step_no], 'not_started') AS step
+    FROM c LEFT JOIN e ON e.case_id = c.id
+)"""
+_STEP_CURRENT = """WITH s AS (
+    SELECT c.id, c.project_id, c.parcel_id, c.recovered_area_m2 AS area_m2, c.step::text AS step
+    FROM clearance_cases c WHERE c.project_id = ANY(:ids)
+)"""
+"""The cases' step only (what the board needs of the state), replayed or current."""
+
 _HANDOVER = f""",
 a AS (
     SELECT project_id,
@@ -348,11 +369,12 @@ def handover_figures(session: Session, as_of: dt.date, project_ids: list[int], *
                      replay: bool = False) -> dict[int, Handover]:
     """Per project of ``project_ids``, the area and households handed over and the
     households paid as of the end of ``as_of`` — the same numbers as
-    :func:`progress_figures`' ``by_project``, without its other figures and groupings."""
-    rows = _state_rows(session, as_of, case_state_sql() + _HANDOVER.format(end=""),
-                       case_state_sql(current=True) + _HANDOVER.format(
+    :func:`progress_figures`' ``by_project`` (a test holds them together), from the cases'
+    step alone, without the other figures, deadlines and groupings."""
+    rows = _state_rows(session, as_of, _STEP_REPLAYED + _HANDOVER.format(end=""),
+                       _STEP_CURRENT + _HANDOVER.format(
                            end=f"({HISTORY_END_SQL}) AS history_end,"),
-                       {"project_id": None, "ids": project_ids}, replay)
+                       {"ids": project_ids}, replay)
     found = {int(r["project_id"]): Handover(Decimal(r["handed_over_m2"]),
                                              int(r["households_paid"]),
                                              int(r["households_handed_over"])) for r in rows}
