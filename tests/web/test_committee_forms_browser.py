@@ -350,3 +350,53 @@ def test_a_concurrent_plan_revision_is_detected(
     assert "311/KH-BQLDA" in numbers and "312/KH-BQLDA" not in numbers
     assert page_watch.external_requests == []
     assert [e for e in page_watch.console_errors if not e.startswith(REFUSED.format(409))] == []
+
+
+def test_register_add_raced_then_removed(live_server: str, browser: Browser,
+                                         demo_engine: Engine, page_watch: PageWatch) -> None:
+    """Two pages add the same project: the second is refused as stale; then it is removed
+    from the list by a dated document, the history keeping both changes."""
+    today = local_today()
+    url = f"{live_server}/committee/register?year={NEXT_YEAR_LIST}"
+    _linked_user(demo_engine, "stc.bieumau", "STC")
+    context = offline_context(browser, page_watch, live_server,
+                              _login(live_server, "stc.bieumau"))
+    try:
+        first, second = context.new_page(), context.new_page()
+        first.goto(url)
+        second.goto(url)
+        for page, number in ((first, "50/QĐ-UBND"), (second, "51/QĐ-UBND")):
+            form = page.locator("form.register-add")
+            form.locator("select[name=project]").select_option("NN-CNC")
+            form.locator("input[name=decision_no]").fill(number)
+            form.locator("input[name=decision_date]").fill(today.isoformat())
+            form.locator("select[name=group]").select_option("ppp")
+            form.locator("input[name=investor]").fill("Liên danh nhà đầu tư")
+        first.locator("form.register-add button[type=submit]").click()
+        first.wait_for_selector(".notice.saved")
+        second.locator("form.register-add button[type=submit]").click()
+        error = second.locator("form.register-add .form-error")
+        error.wait_for()
+        assert error.get_attribute("data-reason") == "stale_version"
+        assert "vừa được người khác cập nhật" in error.inner_text()
+        row = first.locator("table.register tr[data-code='NN-CNC']")
+        row.locator("details.committee-form summary").click()
+        form = row.locator("details.committee-form form")
+        form.locator("select[name=action]").select_option("remove")
+        form.locator("input[name=decision_no]").fill("52/QĐ-UBND")
+        form.locator("input[name=decision_date]").fill(today.isoformat())
+        form.locator("button[type=submit]").click()
+        first.wait_for_selector(".notice.saved")
+        assert first.locator("table.register tr[data-code='NN-CNC']").count() == 0
+        history = first.locator("table.register-history tr[data-code='NN-CNC']")
+        assert [history.nth(i).get_attribute("data-action") for i in range(history.count())
+                ] == ["remove", "add"]
+    finally:
+        context.close()
+    with demo_engine.connect() as conn:
+        changes = conn.execute(text(
+            "SELECT k.revision, k.action, k.decision_no FROM key_project_changes k"
+            " JOIN projects p ON p.id = k.project_id WHERE p.code = 'NN-CNC' AND k.year = :y"
+            " ORDER BY k.revision"), {"y": NEXT_YEAR_LIST}).all()
+    assert [tuple(c) for c in changes] == [(1, "add", "50/QĐ-UBND"), (2, "remove", "52/QĐ-UBND")]
+    assert [e for e in page_watch.console_errors if not e.startswith(REFUSED.format(409))] == []
