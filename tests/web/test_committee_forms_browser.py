@@ -400,3 +400,25 @@ def test_register_add_raced_then_removed(live_server: str, browser: Browser,
             " ORDER BY k.revision"), {"y": NEXT_YEAR_LIST}).all()
     assert [tuple(c) for c in changes] == [(1, "add", "50/QĐ-UBND"), (2, "remove", "52/QĐ-UBND")]
     assert [e for e in page_watch.console_errors if not e.startswith(REFUSED.format(409))] == []
+
+
+def test_form_pages_fit_a_phone_in_both_languages(live_server: str, browser: Browser,
+                                                  demo_engine: Engine,
+                                                  page_watch: PageWatch) -> None:
+    with _agency(browser, page_watch, live_server, demo_engine) as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path, heading in (("/committee/register?year=2026", "Key projects of 2026"),
+                              ("/committee/plans/2026/CT-HNCL", "CT-HNCL"),
+                              ("/committee/meetings", "Meetings and tasks")):
+            page.goto(live_server + path)
+            opened = page.locator("details.committee-form")
+            if opened.count():  # the plan's form is always open
+                opened.first.locator("summary").click()
+            assert page.locator(".committee-form input").count() > 0
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 391, f"{path} scrolls sideways: {width}px"
+            page.goto(live_server + path + ("&" if "?" in path else "?") + "lang=en")
+            assert heading in page.inner_text("h1")
+        screenshot(page, "committee-meetings-phone-en")
+        page.goto(f"{live_server}/committee?lang=vi")
+    assert page_watch.external_requests == [] and page_watch.console_errors == []
