@@ -282,14 +282,14 @@ def test_refusals_match_the_api(live_server: str, browser: Browser, demo_engine:
         assert error.get_attribute("data-reason") == api.json()["extra"]["reason"]
         screenshot(page, "committee-refusal")
     # a leader reads everything but sees no form, and a post is refused in Vietnamese
-    with _as(browser, page_watch, live_server, demo_engine, "lanhdao.bcd", None,
+    with _as(browser, page_watch, live_server, demo_engine, "lanhdao.bieumau", None,
              "leader") as page:
         for path in ("/committee/register?year=2026", "/committee/plans/2026/NN-CNC",
                      "/committee/meetings"):
             res = page.goto(live_server + path)
             assert res is not None and res.status == 200
             assert page.locator("form[method=post]").count() == 0, path
-        leader = _login(live_server, "lanhdao.bcd")
+        leader = _login(live_server, "lanhdao.bieumau")
         refused = httpx.post(f"{live_server}/committee/register/{NEXT_YEAR_LIST}", timeout=30,
                              cookies=leader, data={
                                  "csrf_token": leader["gpmb_csrf"], "form": "register-add",
