@@ -1,7 +1,8 @@
 """The steering committee's pages: the board (``/committee``) of every key project against
 its plan, worst first, with open and overdue tasks; one member's board
 (``/committee/members/{id}``); a task's live list of cases; the meeting pack as Excel and
-PDF, as of any day. Thin: parse, call ``gis.committee``, render."""
+PDF, as of any day (the forms are in ``web.committee_forms``). Thin: parse, call
+``gis.committee``, render."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from gis.committee.access import CommitteeActor, require_reader
 from gis.committee.board import Board, committee_board, members
@@ -19,7 +19,6 @@ from gis.committee.case_lists import count_cases, describe_vi, list_cases
 from gis.committee.pack import meeting_pack
 from gis.committee.pack_excel import pack_workbook
 from gis.committee.pack_pdf import pack_pdf
-from gis.committee.tasks import complete_task
 from gis.committee.vocab import (
     GROUP_LABELS_VI,
     LIGHT_LABELS_VI,
@@ -30,17 +29,10 @@ from gis.committee.vocab import (
     Measure,
 )
 from gis.domain import STEP_LABELS_VI
-from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.errors import NotFound
 from gis.models import CommitteeTask, User
 from gis.workflow.calendar import LOCAL_TZ
-from web.case_forms import (
-    CSRF_COOKIE,
-    Posted,
-    csrf_refusal,
-    read_form,
-    required_date,
-    text_value,
-)
+from web.case_forms import CSRF_COOKIE
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +57,17 @@ def _context(board: Board, actor: CommitteeActor, session: Session,
             "members": members(session), "lights": board.lights(), "Light": Light,
             "Measure": Measure, "groups": GROUP_LABELS_VI, "light_labels": LIGHT_LABELS_VI,
             "measure_labels": MEASURE_LABELS_VI, "task_labels": TASK_STATE_LABELS_VI,
-            "positions": POSITION_LABELS_VI}
+            "positions": POSITION_LABELS_VI, "refusal": None, "posted": {}}
+
+
+def board_response(request: Request, session: Session, refusal: Any = None,
+                   posted: dict[str, str] | None = None) -> HTMLResponse:
+    """Today's board, with a refused task form's message next to its field."""
+    actor = _reader(request, session)
+    context = {**_context(committee_board(session, _today()), actor, session, request),
+               "refusal": refusal, "posted": posted or {}}
+    return templates.TemplateResponse(request, "committee.html", context,
+                                      status_code=refusal.status if refusal else 200)
 
 
 @router.get("/committee", response_class=HTMLResponse)
@@ -132,42 +134,3 @@ def pack_pdf_file(request: Request, as_of: AsOf = None) -> Response:
         _reader(request, session)
         data = pack_pdf(meeting_pack(session, day))
     return _attachment(data, "application/pdf", f"tai-lieu-hop-ban-chi-dao-{day.isoformat()}.pdf")
-
-
-def _done(request: Request, task_id: int, posted: Posted) -> Response:
-    """Record the completion in one transaction; on a refusal show the board again with
-    the message next to the task's form."""
-    user: User = request.state.user
-    values = posted.values
-    today = _today()
-    with request.app.state.sessions() as session:
-        try:
-            version = values.get("version", "")
-            complete_task(session, user.id, task_id,
-                          done_on=required_date(values, "done_on"),
-                          evidence_no=text_value(values, "evidence_no"),
-                          evidence_date=required_date(values, "evidence_date"),
-                          version=int(version) if version.isdigit() else 0, today=today,
-                          note=text_value(values, "note"))
-            session.commit()
-        except GpmbError as exc:
-            session.rollback()
-            status = 403 if isinstance(exc, PermissionDenied) else (
-                404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422)
-            actor = _reader(request, session)
-            context = {**_context(committee_board(session, today), actor, session, request),
-                       "error_task": task_id, "error": exc.message_vi, "posted": values}
-            return templates.TemplateResponse(request, "committee.html", context,
-                                              status_code=status)
-    return RedirectResponse(f"/committee?saved={task_id}", status_code=303)
-
-
-@router.post("/committee/tasks/{task_id}/done")
-async def post_done(request: Request, task_id: Id) -> Response:
-    """A unit's (or the standing agency's) report that a task is done, with evidence."""
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    if why is not None:
-        return HTMLResponse(why, status_code=403)
-    response: Response = await run_in_threadpool(_done, request, task_id, posted)
-    return response

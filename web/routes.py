@@ -14,6 +14,7 @@ from web import (
     admin_project_routes,
     admin_routes,
     case_routes,
+    committee_forms,
     committee_routes,
     dashboard_routes,
     dossier_routes,
@@ -72,5 +73,6 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(admin_routes.router, dependencies=signed_in)
     app.include_router(admin_project_routes.router, dependencies=signed_in)
     app.include_router(committee_routes.router, dependencies=signed_in)
+    app.include_router(committee_forms.router, dependencies=signed_in)
     app.include_router(household_routes.router, dependencies=signed_in)
     app.include_router(dossier_routes.router, dependencies=signed_in)

@@ -1,7 +1,8 @@
 """What key projects actually achieved, from GPMB's own figures, against their plans.
 
-On the as-of day clearance comes from ``gis.progress.figures`` (the cases' history replayed;
-the current state for today); the month-end series from ``gis.committee.series`` (one pass
+On the as-of day clearance comes from ``gis.progress.figures.handover_figures`` (the
+dashboard's figures' reading, for the key projects only: the cases' history replayed; the
+current state for today); the month-end series from ``gis.committee.series`` (one pass
 over the history, held equal to the replayed figures by a test). Disbursement is the ledger
 read like ``gis.progress.disbursement`` (the plan in force, entries to the day).
 
@@ -23,7 +24,7 @@ from gis.committee.plans import PlanInForce
 from gis.committee.series import Money, clearance_by_day, money_by_day, upto
 from gis.committee.vocab import AMBER_FROM, GREEN_FROM, Light, Measure
 from gis.progress.disbursement import month_end
-from gis.progress.figures import EMPTY, Figures, progress_figures
+from gis.progress.figures import NO_HANDOVER, Handover, handover_figures
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,18 @@ def month_ends(year: int, as_of: dt.date) -> list[tuple[int, dt.date]]:
             if dt.date(year, m, 1) <= as_of]
 
 
-def _actual(day: dt.date, figures: Figures, disbursed_vnd: int) -> Actual:
-    return Actual(day, round(float(figures.handed_over_ha), 4), figures.households_paid,
-                  figures.households_handed_over, disbursed_vnd)
+def _actual(day: dt.date, figures: Handover, disbursed_vnd: int) -> Actual:
+    return Actual(day, round(float(figures.handed_over_m2) / 10_000, 4),
+                  figures.households_paid, figures.households_handed_over, disbursed_vnd)
 
 
 def actuals_on(session: Session, day: dt.date, year: int, project_ids: list[int]
                ) -> tuple[dict[int, Actual], dict[int, Money]]:
-    """Every project's actual at the end of ``day`` (clearance from the progress figures,
-    disbursement from the ledger) and its year's money."""
-    figures = progress_figures(session, day)
+    """Every project's actual at the end of ``day`` (clearance from the progress figures'
+    reading, for these projects only; disbursement from the ledger) and its year's money."""
+    figures = handover_figures(session, day, project_ids)
     money = money_by_day(session, year, day, project_ids)
-    return ({pid: _actual(day, figures.by_project.get(pid, EMPTY),
+    return ({pid: _actual(day, figures.get(pid, NO_HANDOVER),
                           money[pid].disbursed_to(day)) for pid in project_ids}, money)
 
 

@@ -24,7 +24,9 @@ from gis.progress.state import (
     COUNTED,
     HANDED,
     HISTORY_END_SQL,
+    LAST_STEP_KEY,
     PAID,
+    STEP_ARRAY,
     case_state_sql,
     history_end,
     in_list,
@@ -129,6 +131,20 @@ _RECORD_COLUMNS = frozenset({"households_approved", "households_paid"})
 
 _GROUPS = "GROUPING SETS ((project_id, commune_code), (project_id), (commune_code), ())"
 
+_RECORDS = """hd AS (
+    -- Household records: the decisions in force at the end of the day, and their ledger.
+    SELECT d.household_id, sum(d.total_vnd) AS approved
+    FROM compensation_decisions d
+    WHERE d.decision_date <= :as_of AND NOT EXISTS (
+        SELECT 1 FROM compensation_decisions x
+        WHERE x.amends_decision_id = d.id AND x.decision_date <= :as_of)
+    GROUP BY d.household_id
+), hl AS (
+    SELECT y.household_id, sum(y.amount_vnd) AS settled FROM payments y
+    WHERE y.household_id IS NOT NULL AND y.paid_on <= :as_of GROUP BY y.household_id
+)"""
+"""A household record is paid when paid + deposited = approved > 0 (``hd`` × ``hl``)."""
+
 _FIGURES = f""",
 a AS (
     SELECT GROUPING(project_id, commune_code) AS gid, project_id, commune_code,
@@ -172,18 +188,7 @@ a AS (
         count(*) FILTER (WHERE steps & {step_mask(COUNTED)} <> 0) AS households_counted,
         count(*) FILTER (WHERE steps & {step_mask(HANDED)} <> 0) AS households_handed_over
     FROM hu GROUP BY gid, project_id, commune_code
-), hd AS (
-    -- Household records: the decisions in force at the end of the day, and their ledger.
-    SELECT d.household_id, sum(d.total_vnd) AS approved
-    FROM compensation_decisions d
-    WHERE d.decision_date <= :as_of AND NOT EXISTS (
-        SELECT 1 FROM compensation_decisions x
-        WHERE x.amends_decision_id = d.id AND x.decision_date <= :as_of)
-    GROUP BY d.household_id
-), hl AS (
-    SELECT y.household_id, sum(y.amount_vnd) AS settled FROM payments y
-    WHERE y.household_id IS NOT NULL AND y.paid_on <= :as_of GROUP BY y.household_id
-), hr AS (
+), {_RECORDS}, hr AS (
     -- A household is approved with a plan in force, paid when paid + deposited = approved
     -- > 0; it counts wherever one of its cases is.
     SELECT GROUPING(s.project_id, s.commune_code) AS gid, s.project_id, s.commune_code,
@@ -243,6 +248,23 @@ EMPTY = Figures(0, 0, Decimal(0), Decimal(0), dict.fromkeys(CaseStep, 0),
 """Figures of a scope without cases."""
 
 
+def _state_rows(session: Session, as_of: dt.date, replayed: str, current: str,
+                params: dict[str, Any], replay: bool) -> list[RowMapping]:
+    """Rows of ``replayed`` (the history replayed to ``as_of``), or of ``current`` (the
+    cases' current state, with ``history_end`` in its rows) when that gives the same."""
+    no_jit(session)
+    params = {"as_of": as_of, **params}
+    if not replay:
+        end = history_end(session)
+        if end is None or as_of >= end:
+            rows = list(session.execute(text(current), params).mappings())
+            if not any(r["history_end"] is not None and r["history_end"] > as_of
+                       for r in rows):
+                return rows
+            # history written in between: replay after all
+    return list(session.execute(text(replayed), params).mappings())
+
+
 def progress_figures(session: Session, as_of: dt.date, *, project_id: int | None = None,
                      replay: bool = False) -> ProgressFigures:
     """Figures as of the end of ``as_of`` for one project, or the whole province (None).
@@ -250,17 +272,8 @@ def progress_figures(session: Session, as_of: dt.date, *, project_id: int | None
     On or after the last day of the history (the dashboard's today) the cases' current
     state gives the same figures as the replay, at a fraction of the work; ``replay``
     replays anyway (tests hold the two together)."""
-    no_jit(session)
-    params = {"as_of": as_of, "project_id": project_id}
-    rows: list[RowMapping] | None = None
-    if not replay:
-        end = history_end(session)
-        if end is None or as_of >= end:
-            rows = list(session.execute(text(_CURRENT_SQL), params).mappings())
-            if any(r["history_end"] is not None and r["history_end"] > as_of for r in rows):
-                rows = None  # history written in between: replay after all
-    if rows is None:
-        rows = list(session.execute(text(_SQL), params).mappings())
+    rows = _state_rows(session, as_of, _SQL, _CURRENT_SQL, {"project_id": project_id},
+                       replay)
     total = EMPTY
     by_project: dict[int, Figures] = {}
     by_commune: dict[str, Figures] = {}
@@ -291,3 +304,78 @@ def sum_figures(rows: list[Figures]) -> Figures:
         else:
             out[f.name] = sum(values, start=getattr(EMPTY, f.name))
     return Figures(**out)
+
+
+_STEP_REPLAYED = f"""WITH c AS (
+    SELECT c.id, c.project_id, c.parcel_id, c.recovered_area_m2 AS area_m2
+    FROM clearance_cases c WHERE c.project_id = ANY(:ids)
+), e AS (
+    -- The last step reached by the day, as in the full replay (``case_state_sql``).
+    SELECT e.case_id, (max({LAST_STEP_KEY}) % 16)::integer AS step_no
+    FROM case_events e JOIN c ON c.id = e.case_id
+    WHERE e.kind = 'step' AND e.occurred_on <= :as_of
+    GROUP BY e.case_id
+), s AS (
+    SELECT c.*, COALESCE(({STEP_ARRAY})[e.step_no], 'not_started') AS step
+    FROM c LEFT JOIN e ON e.case_id = c.id
+)"""
+_STEP_CURRENT = """WITH s AS (
+    SELECT c.id, c.project_id, c.parcel_id, c.recovered_area_m2 AS area_m2, c.step::text AS step
+    FROM clearance_cases c WHERE c.project_id = ANY(:ids)
+)"""
+"""The cases' step only (what the board needs of the state), replayed or current."""
+
+_HANDOVER = f""",
+a AS (
+    SELECT project_id,
+        COALESCE(sum(area_m2) FILTER (WHERE step IN {in_list(HANDED)}), 0) AS handed_over_m2
+    FROM s WHERE project_id = ANY(:ids) GROUP BY project_id
+), h AS (
+    SELECT s.project_id, count(DISTINCT u.land_user_id) AS households_handed_over
+    FROM s CROSS JOIN LATERAL (
+        SELECT pu.land_user_id FROM parcel_land_users pu WHERE pu.parcel_id = s.parcel_id
+        OFFSET 0) u
+    WHERE s.project_id = ANY(:ids) AND s.step IN {in_list(HANDED)}
+    GROUP BY s.project_id
+), {_RECORDS}, hr AS (
+    SELECT s.project_id, count(DISTINCT hc.household_id) FILTER (
+            WHERE hd.approved > 0 AND COALESCE(hl.settled, 0) = hd.approved) AS households_paid
+    FROM s JOIN compensation_household_cases hc ON hc.case_id = s.id
+    JOIN hd ON hd.household_id = hc.household_id
+    LEFT JOIN hl ON hl.household_id = hc.household_id
+    WHERE s.project_id = ANY(:ids)
+    GROUP BY s.project_id
+)
+SELECT {{end}} a.project_id, a.handed_over_m2,
+    COALESCE(h.households_handed_over, 0) AS households_handed_over,
+    COALESCE(hr.households_paid, 0) AS households_paid
+FROM a LEFT JOIN h ON h.project_id = a.project_id LEFT JOIN hr ON hr.project_id = a.project_id
+"""
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What a steering committee follows of a project's clearance at the end of a day."""
+
+    handed_over_m2: Decimal
+    households_paid: int
+    households_handed_over: int
+
+
+NO_HANDOVER = Handover(Decimal(0), 0, 0)
+
+
+def handover_figures(session: Session, as_of: dt.date, project_ids: list[int], *,
+                     replay: bool = False) -> dict[int, Handover]:
+    """Per project of ``project_ids``, the area and households handed over and the
+    households paid as of the end of ``as_of`` — the same numbers as
+    :func:`progress_figures`' ``by_project`` (a test holds them together), from the cases'
+    step alone, without the other figures, deadlines and groupings."""
+    rows = _state_rows(session, as_of, _STEP_REPLAYED + _HANDOVER.format(end=""),
+                       _STEP_CURRENT + _HANDOVER.format(
+                           end=f"({HISTORY_END_SQL}) AS history_end,"),
+                       {"ids": project_ids}, replay)
+    found = {int(r["project_id"]): Handover(Decimal(r["handed_over_m2"]),
+                                             int(r["households_paid"]),
+                                             int(r["households_handed_over"])) for r in rows}
+    return {pid: found.get(pid, NO_HANDOVER) for pid in project_ids}

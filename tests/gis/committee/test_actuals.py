@@ -44,6 +44,34 @@ def test_month_end_actuals_equal_the_replayed_figures_and_the_ledger(
         assert actual.disbursed_vnd == _ledger(demo_session, pid, day)
 
 
+def test_board_handover_equals_the_dashboard_figures(demo_session: Session) -> None:
+    """The board's slim reading (key projects only) gives the dashboard's per-project
+    figures, replayed and from the current state; a project without cases shows zeros."""
+    from gis.committee.register import key_projects
+    from gis.progress.figures import handover_figures
+
+    ids = [k.project_id for k in key_projects(demo_session, 2026, TODAY)]
+    with_cases = {_pid(demo_session, "CT-HNCL"), _pid(demo_session, "CA-LSN")}
+    assert with_cases <= set(ids)
+    today = dt.date.today()
+    for day, replay in ((dt.date(2026, 3, 31), True), (dt.date(2026, 8, 15), True),
+                        (TODAY, False), (today, False), (today, True)):
+        full = progress_figures(demo_session, day, replay=replay).by_project
+        slim = handover_figures(demo_session, day, ids, replay=replay)
+        assert set(slim) == set(ids)
+        for pid in ids:
+            if pid not in full:
+                assert pid not in with_cases or day < dt.date(2026, 1, 1)
+                assert (slim[pid].handed_over_m2, slim[pid].households_paid,
+                        slim[pid].households_handed_over) == (0, 0, 0)
+                continue
+            f = full[pid]
+            assert (slim[pid].handed_over_m2, slim[pid].households_paid,
+                    slim[pid].households_handed_over) == (
+                f.handed_over_m2, f.households_paid, f.households_handed_over), (day, pid)
+        assert sum(slim[p].households_handed_over for p in with_cases) > 0 or day < TODAY
+
+
 def test_money_equals_the_disbursement_figures(demo_session: Session) -> None:
     from gis.committee.register import key_projects
     from gis.committee.series import money_by_day
