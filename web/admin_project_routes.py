@@ -1,7 +1,7 @@
 """Administration pages for projects: ``/admin/projects`` (the list and a form for a new
 one) and ``/admin/projects/{code}`` (its details and the deadlines the province set).
 
-Thin: parse the form, call ``gis.project_admin``, redirect. Each form carries the project's
+Thin: parse the form, call ``gis.projects.admin``, redirect. Each form carries the project's
 version, so an edit made meanwhile by someone else is refused and the page shows the
 current state. Administrators only, with the session's CSRF token (``web.admin_routes``).
 """
@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from gis.accounts import set_actor
-from gis.domain import InvestmentForm
-from gis.errors import GpmbError, InvalidInput
+from gis.access.accounts import set_actor
+from gis.core.domain import InvestmentForm
+from gis.core.errors import GpmbError, InvalidInput
 from gis.models import Project, ProjectMilestone
-from gis.project_admin import (
+from gis.projects.admin import (
     MILESTONE_KINDS_VI,
     MilestoneFields,
     ProjectFields,

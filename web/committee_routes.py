@@ -29,10 +29,10 @@ from gis.committee.vocab import (
     Light,
     Measure,
 )
-from gis.domain import STEP_LABELS_VI
-from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.core.calendar import LOCAL_TZ
+from gis.core.domain import STEP_LABELS_VI
+from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.models import CommitteeTask, User
-from gis.workflow.calendar import LOCAL_TZ
 from web.case_forms import (
     CSRF_COOKIE,
     Posted,

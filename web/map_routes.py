@@ -22,15 +22,17 @@ from sqlalchemy.orm import Session
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gis import mapdata, parcel_info, tiles
-from gis.access import load_scope
+from gis.access.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
+from gis.access.scope import load_scope
+from gis.access.session_cache import CachedSession, cache_of, listening
+from gis.core.calendar import LOCAL_TZ
+from gis.core.errors import NotFound
+from gis.core.landuse import land_use_type
 from gis.db.engine import driver_conninfo, server_limits
-from gis.errors import NotFound
-from gis.landuse import land_use_type
-from gis.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
+from gis.maps import layers as mapdata
+from gis.maps import parcel_panel as parcel_info
+from gis.maps import tiles
 from gis.models import Project
-from gis.session_cache import CachedSession, cache_of, listening
-from gis.workflow.calendar import LOCAL_TZ
 from web.auth import LoginRequired, page_scope
 from web.i18n import request_language, translator
 from web.maps import STEP_COLOURS, project_map_parts
@@ -94,7 +96,7 @@ def project_map(request: Request, code: str) -> HTMLResponse:
 
 # ---- vector tiles ------------------------------------------------------------------------
 # A map view asks for dozens of tiles at once, so the tile endpoint is lean: it checks the
-# session cookie against a short-lived in-process cache (``gis.session_cache``, dropped at
+# session cookie against a short-lived in-process cache (``gis.access.session_cache``, dropped at
 # once on sign-out or a disabled account), serves cached tiles on the event
 # loop and renders a missing tile in the threadpool with one prepared statement, no ORM.
 # ``TileFastPath`` answers the ordinary request (known session, known project, valid tile)
@@ -106,7 +108,7 @@ tile_router = APIRouter(include_in_schema=False)
 
 @dataclass
 class TileAccess:
-    """Per app: project codes -> ids (the sessions are in ``gis.session_cache``)."""
+    """Per app: project codes -> ids (the sessions are in ``gis.access.session_cache``)."""
 
     projects: dict[str, int] = field(default_factory=dict)
 

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, EngineDep, Principal, SessionDep
 from api.errors import problems
-from gis import mapdata, tilejson
+from gis.maps import layers as mapdata
+from gis.maps import tilejson
 from gis.ogc import catalog
 from gis.ogc.collections import PARCELS
 from web.maps import STEP_COLOURS

@@ -10,10 +10,10 @@ from typing import TypeVar
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from gis.disbursement import check_past, refuse
-from gis.errors import Conflict, NotFound
+from gis.capital.disbursement import check_past, refuse
+from gis.core.errors import Conflict, NotFound
+from gis.core.text import DECISION_NO, clean_text
 from gis.models import CommitteeMember, CommitteeUnit, Project
-from gis.workflow.text import DECISION_NO, clean_text
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor
 from gis.committee.checks import (
     document_no,
@@ -27,9 +28,8 @@ from gis.committee.checks import (
 )
 from gis.committee.register import key_projects
 from gis.committee.vocab import MEASURE_LABELS_VI, Measure
-from gis.disbursement import refuse
+from gis.core.text import clean_text, fmt_date
 from gis.models import CommitteePlan, CommitteePlanMonth
-from gis.workflow.text import clean_text, fmt_date
 
 MAX_VND = 10**16
 MAX_HA = Decimal(100_000)

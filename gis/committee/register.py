@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor
 from gis.committee.checks import (
     choice,
@@ -29,9 +30,8 @@ from gis.committee.checks import (
     year_of,
 )
 from gis.committee.vocab import ChangeAction, ProjectGroup
-from gis.disbursement import refuse
+from gis.core.text import clean_text, fmt_date
 from gis.models import CommitteeMember, CommitteeUnit, KeyProjectChange, Project
-from gis.workflow.text import clean_text, fmt_date
 
 
 @dataclass(frozen=True)

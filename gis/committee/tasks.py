@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor, require_task_updater
 from gis.committee.case_lists import check_case_list
 from gis.committee.checks import (
@@ -28,8 +29,8 @@ from gis.committee.checks import (
     unit_exists,
 )
 from gis.committee.vocab import MeetingKind, TaskState, TaskUpdateKind
-from gis.disbursement import refuse
-from gis.errors import Conflict, NotFound
+from gis.core.errors import Conflict, NotFound
+from gis.core.text import clean_text, fmt_date
 from gis.models import (
     CommitteeMeeting,
     CommitteeMember,
@@ -38,7 +39,6 @@ from gis.models import (
     CommitteeUnit,
     Project,
 )
-from gis.workflow.text import clean_text, fmt_date
 
 
 def create_meeting(session: Session, actor_id: int, *, held_on: dt.date, kind: str,

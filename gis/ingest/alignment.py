@@ -20,8 +20,8 @@ from shapely.geometry import LineString, MultiPolygon
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import STORAGE_SRID
-from gis.errors import ImportRejected, InvalidInput, NotFound
+from gis.core.crs import STORAGE_SRID
+from gis.core.errors import ImportRejected, InvalidInput, NotFound
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.cad import CAD_DRIVERS, decode_texts, read_cad
 from gis.ingest.crs_detect import crs_label, require_crs

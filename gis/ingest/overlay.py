@@ -12,8 +12,8 @@ from shapely.geometry import Point
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import format_chainage
-from gis.errors import InvalidInput, NotFound
+from gis.core.crs import format_chainage
+from gis.core.errors import InvalidInput, NotFound
 
 WHOLE_SHARE = 0.995  # recovered ≥ 99.5 % of the parcel counts as the whole parcel
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import guards
 from gis.ingest.encoding import (
     TCVN3,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.access import PROVINCE, OutOfScope, Scope, require_project
-from gis.errors import NotFound
+from gis.access.scope import PROVINCE, OutOfScope, Scope, require_project
+from gis.core.errors import NotFound
 from gis.models import Commune, Project, ProjectMilestone
 from gis.progress.figures import (
     EMPTY,

@@ -24,7 +24,7 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.domain import STEP_ORDER, CaseStep
+from gis.core.domain import STEP_ORDER, CaseStep
 
 S = CaseStep
 

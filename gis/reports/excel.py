@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from gis.progress.disbursement import (
+from gis.capital.figures import (
     STANDING_VS_NATIONAL_VI,
     STANDING_VS_TARGET_VI,
     DisbursementFigures,

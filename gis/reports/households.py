@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gis.compensation.arithmetic import Entry, Tranche, late_interest
 from gis.compensation.records import load_rates
-from gis.domain import ITEM_COMPONENT, ItemKind
+from gis.core.domain import ITEM_COMPONENT, ItemKind
 from gis.workflow.rules import RuleKey, load_rule_book
 
 PARTS = ("land", "structures", "crops", "support", "resettlement")

@@ -6,7 +6,7 @@ household is in ``gis.compensation``. The
 service functions run in the caller's transaction; see ``gis.workflow.service``.
 """
 
-from gis.workflow.calendar import check_enforcement_time, enforcement_blackout
+from gis.core.calendar import check_enforcement_time, enforcement_blackout
 from gis.workflow.deadlines import Deadline, DeadlineKind, is_overdue, next_deadline
 from gis.workflow.money import PaymentResult
 from gis.workflow.overdue import CaseDeadline, case_deadlines, overdue_cases

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from gis.domain import STEP_ORDER, CaseStep, EventKind
+from gis.core.domain import STEP_ORDER, CaseStep, EventKind
 from gis.workflow.rules import RuleBook, RuleKey, RuleSet
 from gis.workflow.transitions import StepAction, StepRecord
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep
+from gis.core.domain import CaseStep
 from gis.workflow.deadlines import DeadlineKind
 
 # Mirrors deadlines.pending_deadlines: the earliest open obligation per case (ties broken

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from gis.crs import format_chainage, to_storage, to_wgs84
+from gis.core.crs import format_chainage, to_storage, to_wgs84
 
 LAT, LON = 21.8530, 106.7610
 E, N = 449262.451, 2417472.355

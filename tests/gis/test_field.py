@@ -13,13 +13,13 @@ from shapely.geometry import Point, shape
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from gis import field
-from gis.access import PROVINCE
-from gis.accounts import create_user
-from gis.domain import CaseStep, Role
-from gis.errors import InvalidInput, NotFound
+from gis.access.accounts import create_user
+from gis.access.scope import PROVINCE
+from gis.core.calendar import local_today
+from gis.core.domain import CaseStep, Role
+from gis.core.errors import InvalidInput, NotFound
+from gis.field import site as field
 from gis.models import ClearanceCase, Project, User
-from gis.workflow.calendar import local_today
 from gis.workflow.service import record_note
 
 PROJECT = "CT-HNCL"

@@ -10,8 +10,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gis.domain import CaseStep
-from gis.field_sync import CaseState, conflict_reasons
+from gis.core.domain import CaseStep
+from gis.field.sync import CaseState, conflict_reasons
 
 STEPS = [s.value for s in CaseStep]
 states = st.builds(CaseState, version=st.integers(1, 50), step=st.sampled_from(STEPS),

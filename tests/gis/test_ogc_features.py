@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from gis.errors import InvalidQuery
+from gis.core.errors import InvalidQuery
 from gis.ogc import features
 from gis.ogc.collections import CASES, COLLECTIONS, PARCELS, PLOTS
 from gis.ogc.params import BBOX_PATTERN, parse_bbox, parse_crs, parse_datetime, parse_limit

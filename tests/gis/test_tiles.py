@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from gis import tiles
-from gis.access import NOTHING, PROVINCE, Scope
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidInput
-from gis.logins import SESSION_COOKIE
+from gis.access.logins import SESSION_COOKIE
+from gis.access.scope import NOTHING, PROVINCE, Scope
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidInput
+from gis.maps import tiles
 from gis.models import CaseEvent, CaseNextDeadline, ClearanceCase, Project
 from gis.workflow.overdue import case_deadlines, overdue_cases
 

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis import mapdata, tiles
-from gis.access import PROVINCE
+from gis.access.scope import PROVINCE
+from gis.maps import layers as mapdata
+from gis.maps import tiles
 from web.assets import VENDOR_DIR, missing_vendor_files
 from web.maps import build_project_map, project_map_parts, render_parts
 

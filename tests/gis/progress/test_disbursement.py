@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.accounts import create_user
-from gis.disbursement import (
+from gis.access.accounts import create_user
+from gis.capital.disbursement import (
     MonthTarget,
     first_overshoot,
     record_disbursement,
@@ -24,10 +24,10 @@ from gis.disbursement import (
     set_national_rate,
     set_targets,
 )
-from gis.domain import InvestmentForm, Role
-from gis.errors import Conflict, GpmbError, InvalidInput, PermissionDenied
+from gis.capital.figures import Standing, disbursement_figures, prorated_target
+from gis.core.domain import InvestmentForm, Role
+from gis.core.errors import Conflict, GpmbError, InvalidInput, PermissionDenied
 from gis.models import Project
-from gis.progress.disbursement import Standing, disbursement_figures, prorated_target
 
 B = 1_000_000_000
 TODAY = dt.date(2026, 11, 21)

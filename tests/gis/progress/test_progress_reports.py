@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.errors import NotFound
+from gis.core.errors import NotFound
 from gis.progress import progress_figures
 from gis.progress.overview import project_by_code
 from gis.reports import Period, write_excel, write_pdf

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep, EventKind
+from gis.core.domain import CaseStep, EventKind
 from gis.models import CaseEvent, ClearanceCase, ResettlementAllocation
 from gis.workflow import (
     STATUTORY_RULE_BOOK,
