@@ -1,9 +1,10 @@
 """The clearance workflow: legal steps, time limits, deadlines and the payment ledger.
 
-Pure rules (``transitions``, ``side_events``, ``rules``, ``calendar``, ``deadlines``) and
-the functions that apply them to the database (``service``, ``overdue``); money per
-household is in ``gis.compensation``. The
-service functions run in the caller's transaction; see ``gis.workflow.service``.
+The legal procedure, and the one place to add a step or a time limit: pure rules
+(``transitions``, ``side_events``, ``rules``, ``deadlines``; the calendar is
+``gis.core.calendar``) and the functions that apply them to the database (``service``,
+``overdue``); money per household is in ``gis.compensation``. The service functions run in
+the caller's transaction; see ``gis.workflow.service``.
 """
 
 from gis.core.calendar import check_enforcement_time, enforcement_blackout
