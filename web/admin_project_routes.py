@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from gis.access.accounts import set_actor
 from gis.core.domain import InvestmentForm
 from gis.core.errors import GpmbError, InvalidInput
+from gis.core.lookups import project_by_code
 from gis.models import Project, ProjectMilestone
 from gis.projects.admin import (
     MILESTONE_KINDS_VI,
@@ -29,7 +30,6 @@ from gis.projects.admin import (
     add_milestone,
     create_project,
     delete_milestone,
-    get_project_by_code,
     update_milestone,
     update_project,
 )
@@ -110,7 +110,7 @@ def _project_page(request: Request, code: str, status: int = 200, **extra: Any
                   ) -> HTMLResponse:
     with request.app.state.sessions() as session:
         try:
-            project = get_project_by_code(session, code)
+            project = project_by_code(session, code, reason="unknown_project")
         except GpmbError as exc:
             return refused(request, 404, exc.message_vi)
         milestones = list(project.milestones)

@@ -47,7 +47,7 @@ from gis.core.domain import (
     Role,
 )
 from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
-from gis.maps import layers as mapdata
+from gis.core.lookups import project_by_code
 from gis.maps.parcel_panel import PAYMENT_METHODS_VI, search_parcels
 from gis.models import (
     Commune,
@@ -203,7 +203,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
     today = local_today()
     with _sessions(request) as session:
         try:
-            fixed = (mapdata.project_by_code(session, code, scope=page_scope(request))
+            fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
             return _refused(request, 404, exc.message_vi)

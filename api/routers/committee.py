@@ -35,8 +35,8 @@ from gis.committee.tasks import (
 )
 from gis.core.calendar import local_today
 from gis.core.errors import GpmbError, NotFound
+from gis.core.lookups import project_by_code
 from gis.models import CommitteeTask
-from gis.progress.overview import project_by_code
 from gis.workflow.boundary import translate_db_errors
 
 router = APIRouter(prefix="/api/committee", tags=["committee"])

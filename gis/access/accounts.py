@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.domain import Role
 from gis.core.errors import Conflict, InvalidInput, NotFound
+from gis.core.lookups import project_by_code
 from gis.models import Commune, Project, User, UserCommune, UserProject
 
 _hasher = PasswordHasher()
@@ -83,11 +84,7 @@ def _assign_scope(session: Session, user: User, projects: list[str], communes: l
     """Give ``user`` exactly these project and commune codes (unknown codes refused)."""
     project_ids: set[int] = set()
     for code in projects:
-        project_id = session.scalar(select(Project.id).where(Project.code == code))
-        if project_id is None:
-            raise NotFound(f"project {code!r} not found",
-                           message_vi=f"Không tìm thấy dự án '{code}'.", field="projects")
-        project_ids.add(project_id)
+        project_ids.add(project_by_code(session, code, field="projects").id)
     for code in communes:
         if session.get(Commune, code) is None:
             raise NotFound(f"commune {code!r} not found",

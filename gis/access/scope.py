@@ -31,6 +31,9 @@ from gis.core.domain import Role
 from gis.core.errors import NotFound, PermissionDenied
 from gis.models import ClearanceCase, Parcel, Project, UserCommune, UserProject
 
+PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+"""Roles that see land users' citizen ID and phone numbers; every other role gets names only."""
+
 OUT_OF_SCOPE_VI = "Hồ sơ không thuộc dự án/xã được phân công cho bạn."
 
 

@@ -7,7 +7,6 @@ matched against land users' names through the trigram index on ``lower(full_name
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.access.scope import PROVINCE, Scope, case_not_found, require_case
 from gis.core.domain import CaseStep
+from gis.core.text import parse_sheet_parcel
 from gis.models import (
     CaseEvent,
     CaseNextDeadline,
@@ -32,9 +32,6 @@ from gis.models import (
     ResettlementAllocation,
 )
 from gis.workflow.overdue import CaseDeadline, case_deadlines
-
-SHEET_PARCEL = re.compile(r"^\s*(?:tờ\s*)?(\d{1,6})\s*(?:/|\s+thửa\s*|\s+)(\d{1,7})\s*$",
-                          re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -129,10 +126,10 @@ def _conditions(session: Session, f: CaseFilter, today: dt.date) -> list[ColumnE
         conds.append(late if f.overdue else ~late)
     q = (f.q or "").strip()
     if q:
-        sheet_parcel = SHEET_PARCEL.match(q)
+        sheet_parcel = parse_sheet_parcel(q)
         if sheet_parcel:
-            conds.append(and_(Parcel.sheet_no == int(sheet_parcel[1]),
-                              Parcel.parcel_no == int(sheet_parcel[2])))
+            conds.append(and_(Parcel.sheet_no == sheet_parcel[0],
+                              Parcel.parcel_no == sheet_parcel[1]))
         else:
             conds.append(exists().where(
                 ParcelLandUser.parcel_id == ClearanceCase.parcel_id,

@@ -55,3 +55,15 @@ def clean_decision_no(value: str | None) -> str | None:
             "ví dụ 123/QĐ-UBND hoặc 45/2025/QĐ-UBND.",
             reason="bad_decision_no", field="decision_no")
     return text
+
+
+SHEET_PARCEL = re.compile(
+    r"^\s*(?:t[ờo]\s*)?(\d{1,6})\s*(?:[/\-,.:;]|\s)\s*(?:th[ửu]a\s*)?(\d{1,7})\s*$",
+    re.IGNORECASE)
+
+
+def parse_sheet_parcel(query: str) -> tuple[int, int] | None:
+    """(sheet no., parcel no.) when ``query`` names a parcel by its numbers, as people write
+    them: "12/345", "12 345", "12-345", "tờ 12 thửa 345", "to 12 thua 345"; else None."""
+    found = SHEET_PARCEL.match(query)
+    return (int(found[1]), int(found[2])) if found else None

@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from gis.access.scope import SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope, load_scope, scope_case_sql
+from gis.access.scope import (
+    PERSONAL_DATA_ROLES,
+    SCOPE_COMMUNE_SQL,
+    SCOPE_PROJECT_SQL,
+    Scope,
+    load_scope,
+    scope_case_sql,
+)
 from gis.core.domain import STEP_LABELS_VI, CaseStep, EventKind, Role
 from gis.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from gis.models import CaseDocument, ClearanceCase, User
@@ -36,7 +43,6 @@ HISTORY_LIMIT = 8
 PHOTO_LIMIT = 6
 LOOKUP_LIMIT = 5
 OUTLINE_TOLERANCE_M = 0.2  # simplify the highlighted outline to 20 cm: small payload
-PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.STAFF})
 LEADER_READ_ONLY_VI = "Tài khoản lãnh đạo chỉ được xem, không ghi nhận thao tác hiện trường."
 # Lạng Sơn and its neighbours, generously: a point outside is a GPS or input error.
 LAT_RANGE = (20.0, 23.5)

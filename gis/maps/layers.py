@@ -21,14 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access.scope import Scope, scope_case_sql
 from gis.core.crs import STORAGE_SRID
 from gis.core.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
-from gis.core.errors import NotFound
-from gis.models import Project
 
 KM_MARKER_SPACING_M = 1000
 CACHE_ENTRIES = 64  # (database, layer, project) entries kept; a few KB to ~100 KB each
@@ -79,15 +77,6 @@ class StepFigure:
     label: str
     cases: int
     area_m2: Decimal
-
-
-def project_by_code(session: Session, code: str, *, scope: Scope) -> Project:
-    """The project with this code, or ``NotFound`` (a user-safe message; also for a
-    project outside ``scope``, so codes cannot be probed)."""
-    project = session.scalar(select(Project).where(Project.code == code))
-    if project is None or not scope.allows_project(project.id):
-        raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
-    return project
 
 
 def step_figures(session: Session, project_id: int, scope: Scope) -> list[StepFigure]:

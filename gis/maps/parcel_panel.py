@@ -8,7 +8,6 @@ leave through these functions, whoever asks.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlalchemy import text
@@ -17,14 +16,12 @@ from sqlalchemy.orm import Session
 from gis.access.scope import Scope, scope_case_sql
 from gis.core.domain import STEP_LABELS_VI, CaseStep, EventKind, PaymentMethod
 from gis.core.errors import NotFound
+from gis.core.text import parse_sheet_parcel
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.overdue import case_deadlines
 from gis.workflow.side_events import KIND_LABELS_VI
 
 SEARCH_LIMIT = 20
-_SHEET_PARCEL = re.compile(
-    r"^\s*(?:t[ờo]\s*)?(\d{1,5})\s*(?:[/\-,.:;]|\s)\s*(?:th[ửu]a\s*)?(\d{1,6})\s*$",
-    re.IGNORECASE)
 
 PAYMENT_METHODS_VI = {
     PaymentMethod.CASH: "Tiền mặt",
@@ -73,10 +70,10 @@ def search_parcels(session: Session, project_id: int, query: str, *, scope: Scop
     ``scope``."""
     query = query.strip()
     params: dict[str, Any] = {"project_id": project_id, "limit": limit, **scope.sql_params()}
-    found = _SHEET_PARCEL.match(query)
-    if found:
+    numbers = parse_sheet_parcel(query)
+    if numbers:
         where = "p.sheet_no = :sheet AND p.parcel_no = :parcel"
-        params.update(sheet=int(found[1]), parcel=int(found[2]))
+        params.update(sheet=numbers[0], parcel=numbers[1])
     elif len(query) >= 2:
         where = """p.id IN (SELECT pu.parcel_id FROM parcel_land_users pu
                    JOIN land_users u ON u.id = pu.land_user_id

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.domain import InvestmentForm
 from gis.core.errors import Conflict, InvalidInput, NotFound
+from gis.core.lookups import project_by_code
 from gis.models import Project, ProjectMilestone
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
@@ -67,15 +68,6 @@ def _check(fields: ProjectFields) -> None:
         raise _bad("compensation_budget_vnd", "Kinh phí bồi thường không được âm.")
 
 
-def get_project_by_code(session: Session, code: str) -> Project:
-    """The project with ``code``."""
-    project = session.scalar(select(Project).where(Project.code == code))
-    if project is None:
-        raise NotFound(f"project {code!r} not found", message_vi=f"Không có dự án '{code}'.",
-                       reason="unknown_project")
-    return project
-
-
 def create_project(session: Session, code: str, fields: ProjectFields) -> Project:
     """A new project; its code (upper case, digits, ``-``/``_``) is fixed from then on."""
     code = code.strip().upper()
@@ -109,7 +101,7 @@ def _expect(project: Project, version: int) -> None:
 def update_project(session: Session, code: str, fields: ProjectFields, *, version: int
                    ) -> Project:
     """Change a project's details, if nobody changed it since ``version``."""
-    project = get_project_by_code(session, code)
+    project = project_by_code(session, code, reason="unknown_project")
     _expect(project, version)
     _check(fields)
     project.name, project.owner = fields.name.strip(), fields.owner.strip()
@@ -143,7 +135,7 @@ def _milestone(session: Session, project: Project, milestone_id: int) -> Project
 def add_milestone(session: Session, code: str, fields: MilestoneFields, *, version: int
                   ) -> ProjectMilestone:
     """Add a deadline to the project (its version moves on, so open forms see it)."""
-    project = get_project_by_code(session, code)
+    project = project_by_code(session, code, reason="unknown_project")
     _expect(project, version)
     _check_milestone(fields)
     milestone = ProjectMilestone(project_id=project.id, kind=fields.kind,
@@ -158,7 +150,7 @@ def add_milestone(session: Session, code: str, fields: MilestoneFields, *, versi
 def update_milestone(session: Session, code: str, milestone_id: int, fields: MilestoneFields,
                      *, version: int) -> ProjectMilestone:
     """Change a deadline of the project."""
-    project = get_project_by_code(session, code)
+    project = project_by_code(session, code, reason="unknown_project")
     _expect(project, version)
     _check_milestone(fields)
     milestone = _milestone(session, project, milestone_id)
@@ -172,7 +164,7 @@ def update_milestone(session: Session, code: str, milestone_id: int, fields: Mil
 
 def delete_milestone(session: Session, code: str, milestone_id: int, *, version: int) -> None:
     """Remove a deadline (the audit log keeps its last state)."""
-    project = get_project_by_code(session, code)
+    project = project_by_code(session, code, reason="unknown_project")
     _expect(project, version)
     session.delete(_milestone(session, project, milestone_id))
     _touch(project)
