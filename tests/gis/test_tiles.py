@@ -22,6 +22,7 @@ from gis.core.domain import CaseStep, EventKind
 from gis.core.errors import InvalidInput
 from gis.maps import tiles
 from gis.models import CaseEvent, CaseNextDeadline, ClearanceCase, Project
+from gis.workflow import overdue
 from gis.workflow.overdue import case_deadlines, overdue_cases
 
 TODAY = dt.date(2026, 11, 21)
@@ -132,6 +133,14 @@ def test_next_deadlines_match_the_workflow_rules(demo: Session) -> None:
                 " ON c.id = d.case_id WHERE c.project_id = :p AND d.due_on < :day"),
                 {"p": pid, "day": day}))
             assert flagged == overdue
+
+
+def test_installed_refresh_function_is_the_rendered_rule(demo: Session) -> None:
+    """The trigger-kept deadlines run the SQL rendered from the rule tables of
+    gis.workflow.deadlines: a change to them without a revision that installs it fails here."""
+    installed = demo.scalar(text(
+        "SELECT prosrc FROM pg_proc WHERE proname = 'gpmb_refresh_case_deadlines'"))
+    assert installed == overdue.REFRESH_FUNCTION_BODY
 
 
 def test_triggers_keep_the_deadline_of_a_changed_case(demo_engine: Engine) -> None:
