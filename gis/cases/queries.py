@@ -101,7 +101,7 @@ def _like(text: str) -> str:
 def overdue_among(session: Session, case_ids: Sequence[int], today: dt.date) -> set[int]:
     """Which of ``case_ids`` have an obligation overdue on ``today``: read from the
     trigger-kept ``case_next_deadlines`` (what ``gis.workflow.overdue`` computes; a test in
-    tests/gis/test_tiles.py holds the two together), by primary key."""
+    tests/gis/maps/test_tiles.py holds the two together), by primary key."""
     if not case_ids:
         return set()
     return set(session.scalars(select(CaseNextDeadline.case_id).where(
