@@ -32,14 +32,14 @@ from api.routers import (
     tilesets,
     users,
 )
+from gis.access.logins import LoginPolicy
+from gis.core.settings import Settings, get_settings
 from gis.db.engine import (
     Database,
     forbid_event_loop_checkout,
     serving_loop,
     session_factory,
 )
-from gis.logins import LoginPolicy
-from gis.settings import Settings, get_settings
 
 
 def create_app(

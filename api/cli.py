@@ -17,10 +17,10 @@ from api.cli_export import export_app
 from api.cli_import import import_app
 from api.cli_report import report_app
 from api.cli_tls import server_files, tls_app
+from gis.core.domain import Role
+from gis.core.errors import ConfigurationError, GpmbError, InvalidInput
+from gis.core.settings import get_settings
 from gis.db.engine import Database, open_database, session_factory
-from gis.domain import Role
-from gis.errors import ConfigurationError, GpmbError, InvalidInput
-from gis.settings import get_settings
 
 console = Console()
 app = typer.Typer(help="GPMB — theo dõi giải phóng mặt bằng Lạng Sơn.", no_args_is_help=True)
@@ -155,7 +155,7 @@ def user_add(
     full_name: Annotated[str, typer.Option(help="Họ tên")] = "",
 ) -> None:
     """Tạo tài khoản; mật khẩu đọc từ stdin nếu không phải terminal."""
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
 
     password = _read_password()
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
@@ -167,7 +167,7 @@ def user_add(
 @user_app.command("disable")
 def user_disable(username: str) -> None:
     """Khoá tài khoản."""
-    from gis.accounts import set_active
+    from gis.access.accounts import set_active
 
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
         set_active(session, username, active=False)
@@ -177,7 +177,7 @@ def user_disable(username: str) -> None:
 @user_app.command("enable")
 def user_enable(username: str) -> None:
     """Mở khoá tài khoản."""
-    from gis.accounts import set_active
+    from gis.access.accounts import set_active
 
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
         set_active(session, username, active=True)
@@ -189,7 +189,7 @@ def user_role(username: str,
               role: Annotated[Role, typer.Argument(help="admin | staff | leader | field")]
               ) -> None:
     """Đổi vai trò của tài khoản."""
-    from gis.accounts import set_role
+    from gis.access.accounts import set_role
 
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
         set_role(session, username, role)
@@ -203,7 +203,7 @@ def user_scope(
     commune: Annotated[list[str] | None, typer.Option(help="Mã xã/phường")] = None,
 ) -> None:
     """Giao dự án/xã cho tài khoản (thay toàn bộ phân công cũ; bỏ trống = bỏ phân công)."""
-    from gis.accounts import set_scope
+    from gis.access.accounts import set_scope
 
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:
         set_scope(session, username, projects=project or [], communes=commune or [])
@@ -213,7 +213,7 @@ def user_scope(
 @user_app.command("reset-password")
 def user_reset_password(username: str) -> None:
     """Đặt lại mật khẩu (đọc từ stdin nếu không phải terminal)."""
-    from gis.accounts import reset_password
+    from gis.access.accounts import reset_password
 
     password = _read_password()
     with open_database(get_settings()) as engine, session_factory(engine).begin() as session:

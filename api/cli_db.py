@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine, func, select
 
-from gis.accounts import FirstAdmin, ensure_first_admin
+from gis.access.accounts import FirstAdmin, ensure_first_admin
+from gis.core.errors import InvalidInput
+from gis.core.settings import Settings, get_settings
 from gis.db import migrate
 from gis.db.engine import cluster_for, open_database, redact, session_factory
-from gis.errors import InvalidInput
+from gis.db.status import database_report
 from gis.models import Project
-from gis.settings import Settings, get_settings
-from gis.status import database_report
 
 console = Console()
 db_app = typer.Typer(help="Cơ sở dữ liệu (PostgreSQL + PostGIS).", no_args_is_help=True)
@@ -26,7 +26,7 @@ def prepare_database(
     engine: Engine, settings: Settings, *, load_demo: bool, console: Console
 ) -> FirstAdmin | None:
     """Migrate, seed reference data, load the demo if empty, create the first admin."""
-    from gis.seed import seed_reference
+    from gis.db.seed import seed_reference
 
     with console.status("Cập nhật lược đồ CSDL…"):
         migrate.upgrade(engine)
@@ -94,7 +94,7 @@ def db_migrate(
     revision: Annotated[str, typer.Option(help="Phiên bản lược đồ đích")] = "head",
 ) -> None:
     """Cập nhật lược đồ CSDL (Alembic) và dữ liệu tham chiếu."""
-    from gis.seed import seed_reference
+    from gis.db.seed import seed_reference
 
     with open_database(get_settings()) as engine:
         migrate.upgrade(engine, revision)
@@ -143,8 +143,8 @@ def demo_load(
     replace: Annotated[bool, typer.Option(help="Xoá toàn bộ dữ liệu rồi nạp lại")] = False,
 ) -> None:
     """Nạp dữ liệu mẫu: cao tốc Hữu Nghị – Chi Lăng và trụ sở Công an tỉnh."""
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.seed import seed_reference
 
     settings = get_settings()
     with open_database(settings) as engine:

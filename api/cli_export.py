@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gis.core.calendar import local_today
+from gis.core.settings import get_settings
 from gis.db.engine import open_database, session_factory
 from gis.export import ExportFilters, ExportRequest, export
 from gis.export.formats import CRS_LABELS_VI
 from gis.export.query import ExportKind
-from gis.settings import get_settings
-from gis.workflow.calendar import local_today
 
 console = Console()
 export_app = typer.Typer(help="Xuất thửa đất hoặc hồ sơ GPMB ra tệp (GeoPackage, Shapefile, "

@@ -13,15 +13,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from gis.core.errors import ImportRejected
+from gis.core.settings import get_settings
 from gis.db.engine import open_database, session_factory
-from gis.errors import ImportRejected
 from gis.ingest import OverlayResult, ValidationReport, import_parcels, overlay_project
 from gis.ingest.alignment import import_alignment
 from gis.ingest.batches import Kind, file_digest, previous_imports, record_parcel_import
 from gis.ingest.fields import parse_mapping
 from gis.ingest.households import import_households, parse_household_mapping
 from gis.ingest.report import SEVERITY_VI
-from gis.settings import get_settings
 
 console = Console()
 import_app = typer.Typer(help="Nhập dữ liệu đo đạc và chồng xếp phạm vi thu hồi.",

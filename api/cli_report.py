@@ -10,13 +10,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gis.capital.figures import disbursement_figures
+from gis.core.calendar import local_today
+from gis.core.errors import InvalidInput
+from gis.core.settings import get_settings
 from gis.db.engine import open_database, session_factory
-from gis.errors import InvalidInput
-from gis.progress.disbursement import disbursement_figures
 from gis.reports import parse_period, write_excel, write_pdf
 from gis.reports.pdf import disbursement_line_vi
-from gis.settings import get_settings
-from gis.workflow.calendar import local_today
 
 console = Console()
 report_app = typer.Typer(help="Báo cáo tiến độ GPMB (Excel, PDF).", no_args_is_help=True)

@@ -23,8 +23,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from gis.errors import ConfigurationError, InvalidInput
-from gis.settings import get_settings
+from gis.core.errors import ConfigurationError, InvalidInput
+from gis.core.settings import get_settings
 
 console = Console()
 tls_app = typer.Typer(help="HTTPS trong mạng nội bộ (để máy tính bảng dùng được GPS).",

@@ -20,10 +20,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gis.access import Scope, load_scope
-from gis.domain import Role
-from gis.errors import AuthenticationFailed, PermissionDenied
-from gis.logins import (
+from gis.access.logins import (
     BEARER,
     SESSION,
     SESSION_COOKIE,
@@ -31,8 +28,11 @@ from gis.logins import (
     csrf_matches,
     resolve_token,
 )
+from gis.access.scope import Scope, load_scope
+from gis.core.domain import Role
+from gis.core.errors import AuthenticationFailed, PermissionDenied
+from gis.core.settings import Settings
 from gis.models import AuthToken, User
-from gis.settings import Settings
 
 CSRF_COOKIE = "gpmb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -84,7 +84,7 @@ class Principal:
     role: Role
     via: str  # "session" or "bearer"
     token_id: int
-    scope: Scope  # projects/communes the user may see and change (``gis.access``)
+    scope: Scope  # projects/communes the user may see and change (``gis.access.scope``)
 
     @property
     def sees_personal_data(self) -> bool:

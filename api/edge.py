@@ -16,8 +16,8 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import PROBLEM_JSON
+from gis.core.errors import InvalidText
 from gis.db.translate import NUL_MESSAGE_VI
-from gis.errors import InvalidText
 
 # Optional online basemaps the map offers (off by default; web/maps.py).
 _BASEMAP_HOSTS = "https://tile.openstreetmap.org https://server.arcgisonline.com"

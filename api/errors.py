@@ -20,9 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.contract import allowed_methods, document_bodies, is_malformed_body, wrong_method
-from gis import errors as e
+from gis.access.logins import LoginThrottled
+from gis.core import errors as e
 from gis.db.translate import translate
-from gis.logins import LoginThrottled
 from web.error_pages import error_page, wants_page
 
 log = logging.getLogger(__name__)

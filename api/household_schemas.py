@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from gis.domain import CaseStep, DecisionKind, ItemKind, LedgerKind, PayeeKind, PaymentMethod
+from gis.core.domain import CaseStep, DecisionKind, ItemKind, LedgerKind, PayeeKind, PaymentMethod
 from gis.workflow.authority import IssuerLevel
 
 Vnd = StrictInt

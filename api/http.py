@@ -9,7 +9,7 @@ from fastapi import Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.errors import STATUS_BY_ERROR
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
 
 GEO_JSON = "application/geo+json"
 ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')

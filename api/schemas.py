@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from api.contract import IsoDate
-from gis.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
+from gis.core.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
 from gis.workflow.authority import IssuerLevel
 from gis.workflow.complaints import ComplaintOutcome
 from gis.workflow.deadlines import DeadlineKind

@@ -22,10 +22,10 @@ from pathlib import Path
 import psycopg
 from rich.console import Console
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
-from gis.settings import Settings
 
 READY = "READY"
 
@@ -83,8 +83,8 @@ def persistent_url(base: Path) -> str:
 
 def build(base: Path, parcels: int, seed: int, revision: str) -> str:
     """Initialise/start the cluster at ``base``, migrate, load the demo, write READY."""
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.seed import seed_reference
 
     cluster = persistent_cluster(base)
     cluster.init()

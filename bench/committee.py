@@ -45,8 +45,8 @@ from gis.committee.pack_pdf import pack_pdf  # noqa: E402
 from gis.db import migrate  # noqa: E402
 from gis.db.cluster import EmbeddedCluster  # noqa: E402
 from gis.db.engine import make_engine, session_factory  # noqa: E402
+from gis.db.seed import seed_reference  # noqa: E402
 from gis.demo.load import load_demo  # noqa: E402
-from gis.seed import seed_reference  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 21)
 ONE_M = Path("/var/tmp/gpmb-1m")

@@ -20,8 +20,8 @@ from sqlalchemy import text
 
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
+from gis.db.seed import seed_reference
 from gis.demo.load import load_demo
-from gis.seed import seed_reference
 
 
 def main() -> None:

@@ -204,8 +204,8 @@ def main() -> None:
     if args.base or args.url:
         figures = run(args.url or persistent_url(args.base), args, scratch)
     else:
+        from gis.db.seed import seed_reference
         from gis.demo.load import load_demo
-        from gis.seed import seed_reference
 
         with throwaway_cluster(durable=False) as (cluster, port, _base):
             url = create_database(cluster, port, "bench")

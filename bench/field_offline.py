@@ -88,10 +88,10 @@ STORED = """async () => {
 
 def prepare(url: str, parcels: int) -> tuple[str, list[int]]:
     """Migrate, load the demo if empty, add the field user; (commune, some case ids)."""
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.domain import Role
-    from gis.seed import seed_reference
 
     eng = make_engine(url, bench_settings(ROOT))
     migrate.upgrade(eng)

@@ -27,16 +27,16 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import text
 
-from gis.crs import STORAGE_SRID
+from gis.core.crs import STORAGE_SRID
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
+from gis.db.seed import seed_reference
 from gis.demo.corridor import expressway_alignments
 from gis.demo.parcels import generate_parcels
 from gis.ingest import import_parcels, overlay_project
 from gis.ingest.writer import _copy
-from gis.seed import seed_reference
-from gis.settings import Settings
 
 
 def _surveyor_file(n: int, seed: int, path: Path) -> pd.DataFrame:

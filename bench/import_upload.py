@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _cluster import bench_settings, throwaway_cluster  # noqa: E402
 from import_parcels import _surveyor_file, _template  # noqa: E402
 
-from gis.accounts import create_user  # noqa: E402
+from gis.access.accounts import create_user  # noqa: E402
+from gis.core.domain import Role  # noqa: E402
 from gis.db.engine import make_engine, session_factory  # noqa: E402
-from gis.domain import Role  # noqa: E402
 from tests.support import GPMB, gpmb_env, running_server  # noqa: E402
 
 PASSWORD = "mat-khau-bench-2026"

@@ -80,8 +80,8 @@ PROBE = """
 def ensure_user(url: str) -> None:
     """The bench's sign-in (created once; the database is otherwise only read, apart from
     what ``gpmb serve`` itself does: migrations and sessions)."""
-    from gis.accounts import create_user
-    from gis.domain import Role
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.models import User
 
     eng = make_engine(url, bench_settings(ROOT))

@@ -33,18 +33,18 @@ from rich.console import Console
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.cases import CaseFilter, list_choices, overdue_among, search_cases, step_counts
+from gis.capital.figures import disbursement_figures
+from gis.cases.queries import CaseFilter, list_choices, overdue_among, search_cases, step_counts
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
+from gis.db.seed import seed_reference
+from gis.db.status import parcel_count
 from gis.demo.load import load_demo
 from gis.progress import progress_figures, project_progress
-from gis.progress.disbursement import disbursement_figures
 from gis.progress.overview import project_by_code
 from gis.reports import Period, write_excel, write_pdf
-from gis.seed import seed_reference
-from gis.settings import Settings
-from gis.status import parcel_count
 
 PROJECT = "CT-HNCL"
 TODAY = dt.date(2026, 11, 21)

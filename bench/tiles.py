@@ -7,7 +7,7 @@
 Tiles: every z14 tile of the expressway corridor (project CT-HNCL) and samples at z10,
 z12 (the per-commune overview) and z16. For each zoom, side by side in one run:
 
-* ``sql``: the bare ``ST_AsMVT`` query of ``gis.tiles`` through a warm prepared
+* ``sql``: the bare ``ST_AsMVT`` query of ``gis.maps.tiles`` through a warm prepared
   statement (psycopg ``prepare=True``), one connection per client — the limit;
 * ``ours``: ``GET /tiles/parcels/{z}/{x}/{y}.pbf`` of a real ``gpmb serve`` with the
   tile cache off (``GPMB_TILE_CACHE_TILES=0``): every request renders;
@@ -58,11 +58,11 @@ from _cluster import (  # noqa: E402
     throwaway_cluster,
 )
 
-from gis import tiles  # noqa: E402
+from gis.core.calendar import LOCAL_TZ  # noqa: E402
 from gis.db import migrate  # noqa: E402
 from gis.db.cluster import free_port  # noqa: E402
 from gis.db.engine import make_engine, session_factory  # noqa: E402
-from gis.workflow.calendar import LOCAL_TZ  # noqa: E402
+from gis.maps import tiles  # noqa: E402
 from tests.support import GPMB, gpmb_env  # noqa: E402
 
 PROJECT = "CT-HNCL"
@@ -93,8 +93,8 @@ def corridor_tiles(url: str, zoom: int, sample: int) -> list[Tile]:
 
 def prepare_db(url: str) -> tuple[int, str]:
     """Migrate to head, add the bench user and tipg's view; (project id, libpq dsn)."""
-    from gis.accounts import create_user
-    from gis.domain import Role
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.models import User
 
     eng = make_engine(url, bench_settings(ROOT))
@@ -457,8 +457,8 @@ def main() -> None:
         if args.url or args.base:
             run(args.url or persistent_url(args.base), args, scratch)
             return
+        from gis.db.seed import seed_reference
         from gis.demo.load import load_demo
-        from gis.seed import seed_reference
 
         with throwaway_cluster(durable=False) as (cluster, port, _base):
             url = create_database(cluster, port, "gpmb_bench")

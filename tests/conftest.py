@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
-from gis.settings import Settings
 from tests.support import fresh_database, running_server
 
 DEMO_PARCELS = 1500
@@ -61,7 +61,7 @@ def test_settings(scratch_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def db_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
     """An empty, migrated database with the reference data."""
-    from gis.seed import seed_reference
+    from gis.db.seed import seed_reference
 
     url = fresh_database(pg_cluster, "gpmb_test")
     eng = make_engine(url, test_settings)
@@ -93,8 +93,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def demo_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
     """A database with the demo loaded (small, same code path as `gpmb demo load`)."""
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.seed import seed_reference
 
     url = fresh_database(pg_cluster, "gpmb_demo")
     eng = make_engine(url, test_settings)
@@ -130,8 +130,8 @@ VIEWER = ("lanhdao.kiemthu", "mat-khau-lanh-dao-2026")
 @pytest.fixture(scope="session")
 def viewer_account(demo_engine: Engine) -> tuple[str, str]:
     """Create the leader account once in the demo database."""
-    from gis.accounts import create_user
-    from gis.domain import Role
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
 
     with session_factory(demo_engine).begin() as s:
         create_user(s, VIEWER[0], Role.LEADER, VIEWER[1], full_name="Lãnh đạo kiểm thử")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gis.domain import CaseStep
+from gis.core.domain import CaseStep
 from gis.workflow.paperwork import DocKind, DocumentRef
 
 TWO_TIER = dt.date(2025, 7, 1)

@@ -1,7 +1,7 @@
 """Administration pages for projects: ``/admin/projects`` (the list and a form for a new
 one) and ``/admin/projects/{code}`` (its details and the deadlines the province set).
 
-Thin: parse the form, call ``gis.project_admin``, redirect. Each form carries the project's
+Thin: parse the form, call ``gis.projects.admin``, redirect. Each form carries the project's
 version, so an edit made meanwhile by someone else is refused and the page shows the
 current state. Administrators only, with the session's CSRF token (``web.admin_routes``).
 """
@@ -18,18 +18,18 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from gis.accounts import set_actor
-from gis.domain import InvestmentForm
-from gis.errors import GpmbError, InvalidInput
+from gis.access.accounts import set_actor
+from gis.core.domain import InvestmentForm
+from gis.core.errors import GpmbError, InvalidInput
+from gis.core.lookups import project_by_code
 from gis.models import Project, ProjectMilestone
-from gis.project_admin import (
+from gis.projects.admin import (
     MILESTONE_KINDS_VI,
     MilestoneFields,
     ProjectFields,
     add_milestone,
     create_project,
     delete_milestone,
-    get_project_by_code,
     update_milestone,
     update_project,
 )
@@ -110,7 +110,7 @@ def _project_page(request: Request, code: str, status: int = 200, **extra: Any
                   ) -> HTMLResponse:
     with request.app.state.sessions() as session:
         try:
-            project = get_project_by_code(session, code)
+            project = project_by_code(session, code, reason="unknown_project")
         except GpmbError as exc:
             return refused(request, 404, exc.message_vi)
         milestones = list(project.milestones)

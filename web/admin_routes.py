@@ -1,7 +1,7 @@
 """Administration pages: accounts (``/admin/users``) — add, disable or enable, reset the
 password, change the role, assign projects and communes.
 
-Thin: the rules are ``gis.accounts``'s, the same functions ``gpmb user …`` calls. Only
+Thin: the rules are ``gis.access.accounts``'s, the same functions ``gpmb user …`` calls. Only
 administrators may open these pages; every post needs the session's CSRF token. A refusal
 shows the page again with the message; a success redirects (POST → redirect → GET), except
 a password reset, whose new password is shown once on the answer itself.
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from gis.accounts import (
+from gis.access.accounts import (
     create_user,
     generate_password,
     reset_password,
@@ -29,9 +29,9 @@ from gis.accounts import (
     set_role,
     set_scope,
 )
-from gis.collation import vi_name_key
-from gis.domain import Role
-from gis.errors import GpmbError, InvalidInput
+from gis.core.collation import vi_name_key
+from gis.core.domain import Role
+from gis.core.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
 from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.error_pages import error_page

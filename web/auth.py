@@ -1,6 +1,6 @@
 """Pages and their data need a signed-in user: HTML is redirected to /login, the rest 401.
 
-``web`` does not import ``api``: it checks the session cookie with ``gis.logins`` directly.
+``web`` does not import ``api``: it checks the session cookie with ``gis.access.logins`` directly.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from gis.access import Scope, load_scope
-from gis.logins import SESSION, SESSION_COOKIE, resolve_token
+from gis.access.logins import SESSION, SESSION_COOKIE, resolve_token
+from gis.access.scope import Scope, load_scope
 from gis.models import User
 
 
@@ -21,7 +21,7 @@ class LoginRequired(Exception):
 
 def require_page_user(request: Request) -> User:
     """The signed-in user (any role) of a page request; stored on ``request.state.user``,
-    their scope (``gis.access``) on ``request.state.scope``."""
+    their scope (``gis.access.scope``) on ``request.state.scope``."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with request.app.state.sessions() as session:

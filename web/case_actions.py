@@ -10,15 +10,15 @@ from decimal import Decimal, InvalidOperation
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from gis.access import PROVINCE
-from gis.case_owner import assign_responsible
-from gis.cases import get_case
+from gis.access.scope import PROVINCE
+from gis.cases.documents import store_document
+from gis.cases.owner import assign_responsible
+from gis.cases.queries import get_case
+from gis.cases.resettlement import allocate_plot, release_allocation
 from gis.compensation.ledger import record_payment, reverse_payment
-from gis.documents import store_document
-from gis.domain import CaseStep, EventKind, PaymentMethod
-from gis.errors import InvalidInput, NotFound
+from gis.core.domain import CaseStep, EventKind, PaymentMethod
+from gis.core.errors import InvalidInput, NotFound
 from gis.models import Payment, ResettlementAllocation, User
-from gis.resettlement import allocate_plot, release_allocation
 from gis.workflow import record_side_event, record_step
 from gis.workflow.boundary import check_version, parse_enum
 from gis.workflow.service import EventResult

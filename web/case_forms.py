@@ -4,7 +4,7 @@ check, and turning a domain error into a message next to the field it names.
 The CSRF check is the API's double-submit mechanism (``api.deps``): the session's CSRF
 token, issued at sign-in and readable in the ``gpmb_csrf`` cookie, must come back in the
 form's ``csrf_token`` field, and an ``Origin``/``Referer``, when sent, must name this host.
-``web`` does not import ``api``, so the few lines are repeated here on ``gis.logins``.
+``web`` does not import ``api``, so the few lines are repeated here on ``gis.access.logins``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from gis.errors import GpmbError, InvalidInput
-from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
-from gis.workflow.calendar import LOCAL_TZ
+from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
+from gis.core.calendar import LOCAL_TZ
+from gis.core.errors import GpmbError, InvalidInput
 from gis.workflow.paperwork import DocKind, DocumentRef
 
 DOCUMENT_ROWS = 3

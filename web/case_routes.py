@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from gis import mapdata
-from gis.access import require_case
-from gis.cases import (
+from gis.access.scope import require_case
+from gis.cases.documents import list_documents
+from gis.cases.queries import (
     SORTS,
     CaseFilter,
     case_detail,
@@ -33,10 +33,11 @@ from gis.cases import (
     search_cases,
     step_counts,
 )
+from gis.cases.resettlement import list_areas, list_plots
 from gis.compensation.records import ensure_case_households
 from gis.compensation.view import case_household_views
-from gis.documents import list_documents
-from gis.domain import (
+from gis.core.calendar import local_today
+from gis.core.domain import (
     ITEM_LABELS_VI,
     PAYEE_LABELS_VI,
     STEP_LABELS_VI,
@@ -45,7 +46,9 @@ from gis.domain import (
     EventKind,
     Role,
 )
-from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.core.lookups import project_by_code
+from gis.maps.parcel_panel import PAYMENT_METHODS_VI, search_parcels
 from gis.models import (
     Commune,
     LandUseType,
@@ -53,10 +56,7 @@ from gis.models import (
     ResettlementPlot,
     User,
 )
-from gis.parcel_info import PAYMENT_METHODS_VI, search_parcels
-from gis.resettlement import list_areas, list_plots
 from gis.workflow.authority import LEVEL_LABELS_VI
-from gis.workflow.calendar import local_today
 from gis.workflow.complaints import OUTCOME_LABELS_VI
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.exceptions import EXCEPTION_LABELS_VI, PROJECT_KIND_LABELS_VI
@@ -203,7 +203,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
     today = local_today()
     with _sessions(request) as session:
         try:
-            fixed = (mapdata.project_by_code(session, code, scope=page_scope(request))
+            fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
             return _refused(request, 404, exc.message_vi)

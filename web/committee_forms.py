@@ -45,11 +45,11 @@ from gis.committee.vocab import (
     ChangeAction,
     Measure,
 )
-from gis.errors import Conflict, GpmbError, InvalidInput, NotFound, PermissionDenied
+from gis.core.calendar import local_today
+from gis.core.errors import Conflict, GpmbError, InvalidInput, NotFound, PermissionDenied
+from gis.core.lookups import project_by_code
 from gis.models import CommitteeMeeting, CommitteeUnit, Project, User
-from gis.progress.overview import project_by_code
 from gis.workflow.boundary import translate_db_errors
-from gis.workflow.calendar import local_today
 from web.case_forms import (
     CSRF_COOKIE,
     Posted,

@@ -28,11 +28,13 @@ from gis.committee.vocab import (
     Light,
     Measure,
 )
-from gis.domain import STEP_LABELS_VI
-from gis.errors import NotFound
+from gis.core.calendar import LOCAL_TZ
+from gis.core.domain import STEP_LABELS_VI
+from gis.core.errors import NotFound
 from gis.models import CommitteeTask, User
-from gis.workflow.calendar import LOCAL_TZ
-from web.case_forms import CSRF_COOKIE
+from web.case_forms import (
+    CSRF_COOKIE,
+)
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)

@@ -17,17 +17,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.domain import STEP_LABELS_VI, CaseStep
-from gis.progress import project_progress, province_progress
-from gis.progress.disbursement import (
+from gis.capital.figures import (
     STANDING_VS_NATIONAL_VI,
     STANDING_VS_TARGET_VI,
     disbursement_figures,
 )
+from gis.core.calendar import LOCAL_TZ
+from gis.core.domain import STEP_LABELS_VI, CaseStep
+from gis.progress import project_progress, province_progress
 from gis.progress.overview import project_for_report
 from gis.reports import build_pdf, parse_period, write_excel
 from gis.reports.chart import disbursement_chart, s_curve_chart
-from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.auth import page_scope
 from web.templating import templates

@@ -1,5 +1,5 @@
 """The printable dossier of one parcel's case (``/cases/{id}/dossier``) and its PDF
-(``/cases/{id}/dossier.pdf``): the same content (``gis.dossier``), the same access as the
+(``/cases/{id}/dossier.pdf``): the same content (``gis.cases.dossier``), the same access as the
 case page — anyone signed in within the case's scope; outside it a 404 like an unknown id.
 Included by ``web.routes.mount_web``."""
 
@@ -11,10 +11,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from gis.dossier import Dossier, build_dossier
-from gis.errors import NotFound
+from gis.cases.dossier import Dossier, build_dossier
+from gis.core.calendar import local_today
+from gis.core.errors import NotFound
 from gis.reports.dossier_pdf import build_dossier_pdf
-from gis.workflow.calendar import local_today
 from web.auth import page_scope
 from web.templating import templates
 

@@ -1,6 +1,6 @@
 """The tablet field view: ``/field`` and its small JSON feeds and on-site actions.
 
-Thin: parse, call ``gis.field`` / the workflow, shape the response. Reads answer compact
+Thin: parse, call ``gis.field.site`` / the workflow, shape the response. Reads answer compact
 JSON, gzipped when the client accepts it, with an ETag (a repeat answers 304) because
 field teams work on weak signal. Writes (note, photo, on-site handover) need the session's
 CSRF token in ``X-CSRF-Token`` and a same-origin ``Origin``/``Referer`` when one is sent,
@@ -23,15 +23,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis import field, mapdata
-from gis.access import Scope
-from gis.accounts import scope_of
-from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type, store_document
-from gis.domain import STEP_LABELS_VI, CaseStep, Role
-from gis.errors import InvalidInput, PermissionDenied
-from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
+from gis.access.accounts import scope_of
+from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
+from gis.access.scope import Scope
+from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type, store_document
+from gis.core.calendar import local_today
+from gis.core.domain import STEP_LABELS_VI, CaseStep, Role
+from gis.core.errors import InvalidInput, PermissionDenied
+from gis.field import site as field
+from gis.maps import layers as mapdata
 from gis.models import CaseDocument, Project, User
-from gis.workflow.calendar import local_today
 from gis.workflow.service import record_note, record_step
 from web.auth import LoginRequired, page_scope
 from web.maps import STEP_COLOURS

@@ -2,7 +2,7 @@
 tablet's queued actions (one request each, exactly once per idempotency key) and their
 status, and the staff page where conflicts and refusals are resolved.
 
-Thin: parse, call ``gis.field_area`` / ``gis.field_sync`` / ``gis.field_conflicts``,
+Thin: parse, call ``gis.field.area`` / ``gis.field.sync`` / ``gis.field.conflicts``,
 shape the answer. An action the server has taken answers 201 (200 for a repeat) whatever
 became of it — applied, conflict or refused, said in ``outcome`` — so that the tablet
 knows it may leave the queue; anything else (signed out, bad input) is a problem+json
@@ -18,12 +18,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from gis import field_area, field_conflicts, field_sync
-from gis.access import load_scope
-from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
-from gis.domain import STEP_LABELS_VI
-from gis.errors import GpmbError, InvalidInput
-from gis.workflow.calendar import LOCAL_TZ, local_today
+from gis.access.scope import load_scope
+from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
+from gis.core.calendar import LOCAL_TZ, local_today
+from gis.core.domain import STEP_LABELS_VI
+from gis.core.errors import GpmbError, InvalidInput
+from gis.field import area as field_area
+from gis.field import conflicts as field_conflicts
+from gis.field import sync as field_sync
 from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.field_routes import (
     TILE_URL,

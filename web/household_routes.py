@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.view import household_view, require_household
-from gis.domain import (
+from gis.core.calendar import local_today
+from gis.core.domain import (
     DECISION_LABELS_VI,
     ITEM_LABELS_VI,
     PAYEE_LABELS_VI,
@@ -30,11 +31,10 @@ from gis.domain import (
     PaymentMethod,
     Role,
 )
-from gis.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.maps.parcel_panel import PAYMENT_METHODS_VI
 from gis.models import User
-from gis.parcel_info import PAYMENT_METHODS_VI
 from gis.workflow.authority import LEVEL_LABELS_VI
-from gis.workflow.calendar import local_today
 from web.auth import page_scope
 from web.case_forms import (
     CSRF_COOKIE,

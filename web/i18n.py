@@ -22,7 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gis.landuse import LAND_USE_TYPES
+from gis.core.landuse import LAND_USE_TYPES
 from web.templating import WEB_DIR, number, templates, vnd
 
 LANG_COOKIE = "gpmb_lang"
@@ -38,10 +38,10 @@ _CURRENT: ContextVar[str] = ContextVar("gpmb_lang", default=DEFAULT_LANGUAGE)
 def english() -> dict[str, str]:
     """All English translations, keyed by the Vietnamese text.
 
-    The land-use names come from ``gis.landuse`` (which holds both languages); everything
+    The land-use names come from ``gis.core.landuse`` (which holds both languages); everything
     else from the catalogue files."""
     merged: dict[str, str] = {}
-    sources = [("gis/landuse.py", {t.name_vi: t.name_en for t in LAND_USE_TYPES})]
+    sources = [("gis/core/landuse.py", {t.name_vi: t.name_en for t in LAND_USE_TYPES})]
     sources += [(path.name, json.loads(path.read_text(encoding="utf-8")))
                 for path in sorted((LOCALE_DIR / "en").glob("*.json"))]
     for name, entries in sources:

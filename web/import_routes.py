@@ -18,15 +18,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from gis.access import OutOfScope, require_province
-from gis.domain import Role
-from gis.errors import GpmbError, PermissionDenied
+from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
+from gis.access.scope import OutOfScope, require_province
+from gis.core.domain import Role
+from gis.core.errors import GpmbError, PermissionDenied
 from gis.ingest import uploads
 from gis.ingest.fields import LABELS_VI
 from gis.ingest.guards import UploadTooLarge
 from gis.ingest.locks import run_unless_abandoned
 from gis.ingest.report import SEVERITY_VI
-from gis.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.models import User
 from web.auth import page_scope
 from web.templating import templates

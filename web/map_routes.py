@@ -17,20 +17,20 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gis import mapdata, parcel_info, tiles
-from gis.access import load_scope
+from gis.access.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
+from gis.access.scope import load_scope
+from gis.access.session_cache import CachedSession, cache_of, listening
+from gis.core.calendar import LOCAL_TZ
+from gis.core.landuse import land_use_type
+from gis.core.lookups import project_by_code
 from gis.db.engine import driver_conninfo, server_limits
-from gis.errors import NotFound
-from gis.landuse import land_use_type
-from gis.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
-from gis.models import Project
-from gis.session_cache import CachedSession, cache_of, listening
-from gis.workflow.calendar import LOCAL_TZ
+from gis.maps import layers as mapdata
+from gis.maps import parcel_panel as parcel_info
+from gis.maps import tiles
 from web.auth import LoginRequired, page_scope
 from web.i18n import request_language, translator
 from web.maps import STEP_COLOURS, project_map_parts
@@ -66,7 +66,7 @@ def project_map(request: Request, code: str) -> HTMLResponse:
     _ = translator(request)
     scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code, scope=scope)
+        project = project_by_code(session, code, scope=scope)
         figures = mapdata.step_figures(session, project.id, scope)
         codes = mapdata.used_codes(session, project.id)
         choices = mapdata.filter_choices(session, project.id, codes)
@@ -94,7 +94,7 @@ def project_map(request: Request, code: str) -> HTMLResponse:
 
 # ---- vector tiles ------------------------------------------------------------------------
 # A map view asks for dozens of tiles at once, so the tile endpoint is lean: it checks the
-# session cookie against a short-lived in-process cache (``gis.session_cache``, dropped at
+# session cookie against a short-lived in-process cache (``gis.access.session_cache``, dropped at
 # once on sign-out or a disabled account), serves cached tiles on the event
 # loop and renders a missing tile in the threadpool with one prepared statement, no ORM.
 # ``TileFastPath`` answers the ordinary request (known session, known project, valid tile)
@@ -106,7 +106,7 @@ tile_router = APIRouter(include_in_schema=False)
 
 @dataclass
 class TileAccess:
-    """Per app: project codes -> ids (the sessions are in ``gis.session_cache``)."""
+    """Per app: project codes -> ids (the sessions are in ``gis.access.session_cache``)."""
 
     projects: dict[str, int] = field(default_factory=dict)
 
@@ -153,9 +153,7 @@ def _check_tile_session(request: Request, credential: tuple[str, str]) -> Cached
 
 def _tile_project_id(request: Request, code: str) -> int:
     with _sessions(request) as session:
-        project_id = session.scalar(select(Project.id).where(Project.code == code))
-    if project_id is None:
-        raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
+        project_id = project_by_code(session, code).id
     _access(request.app.state).projects[code] = project_id
     return project_id
 
@@ -296,7 +294,7 @@ def search(request: Request, code: str,
     """Parcels of the project by "sheet/parcel" or a land user's name (no ID numbers)."""
     scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code, scope=scope)
+        project = project_by_code(session, code, scope=scope)
         hits = parcel_info.search_parcels(session, project.id, q, scope=scope)
     return JSONResponse({"query": q, "results": hits})
 
@@ -306,7 +304,7 @@ def parcel(request: Request, code: str, parcel_id: int) -> JSONResponse:
     """The side panel's data for one parcel: details, history, payments, next deadline."""
     scope = page_scope(request)
     with _sessions(request) as session:
-        project = mapdata.project_by_code(session, code, scope=scope)
+        project = project_by_code(session, code, scope=scope)
         details = parcel_info.parcel_details(session, project.id, parcel_id, today(),
                                              scope=scope)
     return JSONResponse(details, headers={"Cache-Control": "no-store"})

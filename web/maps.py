@@ -23,8 +23,8 @@ from folium.template import Template
 from folium.utilities import JsCode
 from xyzservices import TileProvider
 
-from gis.domain import CaseStep
-from gis.tiles import DETAIL_MIN_ZOOM
+from gis.core.domain import CaseStep
+from gis.maps.tiles import DETAIL_MIN_ZOOM
 from web.assets import LOCAL_CSS, LOCAL_JS, OWN_URL, use_local_assets
 from web.i18n import translate
 

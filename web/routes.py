@@ -7,9 +7,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
-from gis.domain import InvestmentForm
-from gis.projects import project_summaries
-from gis.tiles import install_invalidation_hooks
+from gis.core.domain import InvestmentForm
+from gis.maps.tiles import install_invalidation_hooks
+from gis.projects.listing import project_summaries
 from web import (
     admin_project_routes,
     admin_routes,

@@ -16,9 +16,7 @@ from api.deps import (
     client_ip,
 )
 from api.errors import problems
-from gis.domain import Role
-from gis.errors import AuthenticationFailed
-from gis.logins import (
+from gis.access.logins import (
     BEARER,
     SESSION,
     SESSION_COOKIE,
@@ -27,9 +25,11 @@ from gis.logins import (
     issue_token,
     revoke_token,
 )
+from gis.access.session_cache import cache_of
+from gis.core.domain import Role
+from gis.core.errors import AuthenticationFailed
+from gis.core.settings import Settings
 from gis.models import User
-from gis.session_cache import cache_of
-from gis.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

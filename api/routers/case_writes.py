@@ -29,13 +29,13 @@ from api.schemas import (
     PaymentResultOut,
     ReversalIn,
 )
-from gis.bulk_steps import apply_rows, read_sheet
-from gis.cases import case_detail
+from gis.cases.bulk_steps import apply_rows, read_sheet
+from gis.cases.queries import case_detail
 from gis.compensation.ledger import record_payment, reverse_payment
-from gis.domain import EventKind
-from gis.errors import Conflict, GpmbError, ImportRejected, InvalidInput
+from gis.core.calendar import local_today
+from gis.core.domain import EventKind
+from gis.core.errors import Conflict, GpmbError, ImportRejected, InvalidInput
 from gis.workflow import record_side_event, record_step
-from gis.workflow.calendar import local_today
 from gis.workflow.money import PaymentResult
 from gis.workflow.service import EventResult
 

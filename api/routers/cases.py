@@ -22,10 +22,10 @@ from api.schemas import (
     HolderOut,
     PaymentOut,
 )
-from gis.cases import CaseDetail, CaseFilter, case_detail, get_case, search_cases
-from gis.domain import STEP_LABELS_VI, CaseStep
-from gis.history import HistoryEntry, case_history
-from gis.workflow.calendar import local_today
+from gis.cases.history import HistoryEntry, case_history
+from gis.cases.queries import CaseDetail, CaseFilter, case_detail, get_case, search_cases
+from gis.core.calendar import local_today
+from gis.core.domain import STEP_LABELS_VI, CaseStep
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])

@@ -33,11 +33,11 @@ from gis.committee.tasks import (
     reopen_task,
     task_views,
 )
-from gis.errors import GpmbError, NotFound
+from gis.core.calendar import local_today
+from gis.core.errors import GpmbError, NotFound
+from gis.core.lookups import project_by_code
 from gis.models import CommitteeTask
-from gis.progress.overview import project_by_code
 from gis.workflow.boundary import translate_db_errors
-from gis.workflow.calendar import local_today
 
 router = APIRouter(prefix="/api/committee", tags=["committee"])
 READ_ERRORS = problems(401, 403, 404, 422)

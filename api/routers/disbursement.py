@@ -24,7 +24,7 @@ from api.contract import IsoDate
 from api.deps import CaseWriter, CurrentUser, SessionDep
 from api.errors import problems
 from api.http import Id, IdempotencyKey, IfMatch, etag, version_from
-from gis.disbursement import (
+from gis.capital.disbursement import (
     DisbursementResult,
     MonthTarget,
     check_year,
@@ -34,16 +34,16 @@ from gis.disbursement import (
     set_national_rate,
     set_targets,
 )
-from gis.errors import GpmbError
-from gis.geodata import get_project
+from gis.capital.figures import Standing, disbursement_figures
+from gis.core.calendar import local_today
+from gis.core.errors import GpmbError
+from gis.maps.geodata import get_project
 from gis.models import (
     CapitalPlan,
     Disbursement,
     DisbursementTarget,
     NationalDisbursementRate,
 )
-from gis.progress.disbursement import Standing, disbursement_figures
-from gis.workflow.calendar import local_today
 
 router = APIRouter(prefix="/api", tags=["disbursement"])
 READ_ERRORS = problems(401, 404, 422)

@@ -18,10 +18,10 @@ from api.errors import STATUS_BY_ERROR, problem, problems
 from api.http import Id
 from api.routers.case_writes import current_state_on_conflict
 from api.schemas import DocumentOut
-from gis.documents import MAX_DOCUMENT_BYTES, list_documents, open_document, store_document
-from gis.errors import InvalidInput
+from gis.cases.documents import MAX_DOCUMENT_BYTES, list_documents, open_document, store_document
+from gis.core.errors import InvalidInput
+from gis.core.settings import Settings
 from gis.models import CaseDocument
-from gis.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_PATH_SUFFIX = "/documents"

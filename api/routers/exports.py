@@ -16,10 +16,10 @@ from starlette.background import BackgroundTask
 
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.errors import problems
+from gis.core.calendar import local_today
+from gis.core.settings import Settings
 from gis.export import FORMATS, ExportFilters, ExportRequest, ExportResult, export
 from gis.export.query import ExportKind
-from gis.settings import Settings
-from gis.workflow.calendar import local_today
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 

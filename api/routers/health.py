@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 
 from api.deps import SettingsDep
 from api.errors import PROBLEM_JSON
+from gis.core.errors import DatabaseBusy
 from gis.db.engine import make_engine
-from gis.errors import DatabaseBusy
-from gis.status import current_revision, database_report
+from gis.db.status import current_revision, database_report
 
 router = APIRouter(tags=["health"])
 

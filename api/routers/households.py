@@ -25,7 +25,7 @@ from api.household_schemas import (
     WriteResultOut,
 )
 from api.http import Id, IdempotencyKey, IfMatch, etag, version_from
-from gis.cases import get_case
+from gis.cases.queries import get_case
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.records import ensure_case_households
@@ -35,8 +35,8 @@ from gis.compensation.view import (
     household_view,
     require_household,
 )
-from gis.errors import GpmbError
-from gis.workflow.calendar import local_today
+from gis.core.calendar import local_today
+from gis.core.errors import GpmbError
 
 router = APIRouter(prefix="/api", tags=["households"])
 WRITE_ERRORS = problems(401, 403, 404, 409, 422, 428)

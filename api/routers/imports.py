@@ -19,13 +19,13 @@ from starlette.datastructures import UploadFile
 
 from api.deps import CaseWriter, Principal, SessionDep, SettingsDep
 from api.errors import STATUS_BY_ERROR, problems
-from gis.access import require_province
-from gis.errors import InvalidInput
+from gis.access.scope import require_province
+from gis.core.errors import InvalidInput
+from gis.core.settings import Settings
 from gis.ingest import uploads
 from gis.ingest.fields import KNOWN_FIELDS
 from gis.ingest.guards import UploadTooLarge
 from gis.ingest.locks import run_unless_abandoned
-from gis.settings import Settings
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 STATUS_BY_ERROR[UploadTooLarge] = 413

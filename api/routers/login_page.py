@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import PolicyDep, SessionDep, SettingsDep, same_origin
 from api.routers.auth import Credentials, secure_cookies, set_session_cookies, sign_in
-from gis.domain import Role
-from gis.errors import GpmbError
-from gis.logins import SESSION
+from gis.access.logins import SESSION
+from gis.core.domain import Role
+from gis.core.errors import GpmbError
 from web.i18n import request_language, translator
 from web.templating import templates
 

@@ -34,10 +34,10 @@ from api.ogc_openapi import (
     ok,
     service_description,
 )
+from gis.core.calendar import LOCAL_TZ
 from gis.ogc import catalog, features
 from gis.ogc.collections import COLLECTIONS as PUBLISHED
 from gis.ogc.collections import Collection
-from gis.workflow.calendar import LOCAL_TZ
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 SCHEMA_JSON = "application/schema+json"
@@ -56,7 +56,7 @@ FeatureId = Annotated[str, Path(alias="featureId", pattern=r"^[0-9A-Za-z_.-]{1,6
 
 
 def caller_scope(user: Principal) -> tuple[Sequence[int] | None, Sequence[str] | None]:
-    """The (project ids, commune codes) ``user`` may read, from ``gis.access`` (None on an
+    """The (project ids, commune codes) ``user`` may read, from ``gis.access.scope`` (None on an
     axis: no limit)."""
     scope = user.scope
     return (None if scope.projects is None else sorted(scope.projects),

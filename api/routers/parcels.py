@@ -10,7 +10,7 @@ from api.deps import CurrentUser, Principal, SessionDep
 from api.errors import problems
 from api.http import GeoJSONResponse, Id, geojson
 from api.schemas import Feature, FeatureCollection
-from gis.geodata import find_parcels, parcel_feature
+from gis.maps.geodata import find_parcels, parcel_feature
 
 router = APIRouter(prefix="/api/parcels", tags=["parcels"])
 PERSONAL_KEYS = ("citizen_id", "phone")

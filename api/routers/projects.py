@@ -13,9 +13,9 @@ from api.deps import CurrentUser, SessionDep
 from api.errors import problems
 from api.http import GEO_JSON, GeoJSONResponse, Id, geojson
 from api.schemas import Feature, FeatureCollection, ProjectDetail
-from gis.domain import InvestmentForm
-from gis.geodata import alignment_features, get_project
-from gis.projects import project_summaries
+from gis.core.domain import InvestmentForm
+from gis.maps.geodata import alignment_features, get_project
+from gis.projects.listing import project_summaries
 
 router = APIRouter(prefix="/api", tags=["projects"])
 Part = Annotated[Literal["centreline", "footprint"], Query(

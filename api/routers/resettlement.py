@@ -18,7 +18,7 @@ from api.schemas import (
     ReleaseIn,
     WaitingCaseOut,
 )
-from gis.resettlement import (
+from gis.cases.resettlement import (
     allocate_plot,
     list_allocations,
     list_areas,

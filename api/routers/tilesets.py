@@ -16,7 +16,9 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, EngineDep, Principal, SessionDep
 from api.errors import problems
-from gis import mapdata, tilejson
+from gis.core.lookups import project_by_code
+from gis.maps import layers as mapdata
+from gis.maps import tilejson
 from gis.ogc import catalog
 from gis.ogc.collections import PARCELS
 from web.maps import STEP_COLOURS
@@ -47,7 +49,7 @@ def _document(request: Request, engine: Any, session: Any, user: Principal,
               project: str | None) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/") + "/tiles/parcels"
     if project:
-        found = mapdata.project_by_code(session, project, scope=user.scope)
+        found = project_by_code(session, project, scope=user.scope)
         south, west, north, east = mapdata.project_bounds(session, found.id)
         bounds: tuple[float, float, float, float] | None = (west, south, east, north)
         name, about = f"GPMB {found.code}", found.name
@@ -81,7 +83,7 @@ def style(request: Request, user: CurrentUser, session: SessionDep,
           project: ProjectCode = None) -> JSONResponse:
     """Parcels coloured by clearance step, overdue outlined red; communes as circles."""
     if project:
-        mapdata.project_by_code(session, project, scope=user.scope)  # 404: unknown or unseen
+        project_by_code(session, project, scope=user.scope)  # 404: unknown or unseen
     url = str(request.base_url).rstrip("/") + "/tiles/parcels/tilejson.json" + _suffix(project)
     colours = {s.value: c for s, c in STEP_COLOURS.items()}
     return JSONResponse(tilejson.style(url, colours, name=f"GPMB {project or ''}".strip()))

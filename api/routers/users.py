@@ -12,10 +12,10 @@ from api.errors import problems
 from api.http import Limit, Offset
 from api.routers.cases import history_out
 from api.schemas import HistoryPageOut, UserIn, UserOut
-from gis.accounts import create_user
-from gis.domain import Role
-from gis.errors import PermissionDenied
-from gis.history import user_history
+from gis.access.accounts import create_user
+from gis.cases.history import user_history
+from gis.core.domain import Role
+from gis.core.errors import PermissionDenied
 from gis.models import User
 
 router = APIRouter(prefix="/api/users", tags=["users"])

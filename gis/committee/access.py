@@ -1,6 +1,6 @@
 """Who may do what on the committee's records.
 
-Roles stay the four account roles (``gis.domain.Role``); the committee adds links, not roles:
+Roles stay the four account roles (``gis.core.domain.Role``); the committee adds links, not roles:
 a user may *be* a committee member (``committee_members.user_id``) and may *act for* units
 (``committee_unit_users``). From these:
 
@@ -19,8 +19,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.committee.vocab import UnitKind
-from gis.domain import Role
-from gis.errors import PermissionDenied
+from gis.core.domain import Role
+from gis.core.errors import PermissionDenied
 from gis.models import CommitteeMember, CommitteeTask, CommitteeUnit, CommitteeUnitUser, User
 
 READER_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER})

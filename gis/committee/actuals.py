@@ -4,7 +4,7 @@ On the as-of day clearance comes from ``gis.progress.figures.handover_figures`` 
 dashboard's figures' reading, for the key projects only: the cases' history replayed; the
 current state for today); the month-end series from ``gis.committee.series`` (one pass
 over the history, held equal to the replayed figures by a test). Disbursement is the ledger
-read like ``gis.progress.disbursement`` (the plan in force, entries to the day).
+read like ``gis.capital.figures`` (the plan in force, entries to the day).
 
 A month's plan is cumulative to its end; the plan *to date* inside a month is prorated
 linearly from the previous month's target (disbursement starts the year at 0; a clearance
@@ -20,11 +20,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from gis.capital.figures import month_end
 from gis.committee.plans import PlanInForce
 from gis.committee.series import Money, clearance_by_day, money_by_day, upto
 from gis.committee.vocab import AMBER_FROM, GREEN_FROM, Light, Measure
-from gis.progress.disbursement import month_end
-from gis.progress.figures import NO_HANDOVER, Handover, handover_figures
+from gis.progress.figures import (
+    NO_HANDOVER,
+    Handover,
+    handover_figures,
+)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from gis.committee.register import KeyProject, key_projects
 from gis.committee.series import Money
 from gis.committee.tasks import TaskView, task_views
 from gis.committee.vocab import LIGHT_ORDER, Light, Measure
-from gis.errors import NotFound
+from gis.core.errors import NotFound
 from gis.models import CommitteeMember
 
 

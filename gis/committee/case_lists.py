@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.disbursement import refuse
-from gis.domain import STEP_LABELS_VI, CaseStep
+from gis.capital.disbursement import refuse
+from gis.core.domain import STEP_LABELS_VI, CaseStep
 
 KEYS = frozenset({"project", "commune", "steps", "enforcement", "money_not_taken", "overdue"})
 FLAGS = ("enforcement", "money_not_taken", "overdue")

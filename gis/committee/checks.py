@@ -7,13 +7,13 @@ import datetime as dt
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.disbursement import check_past, refuse
-from gis.errors import Conflict, NotFound
-from gis.models import CommitteeMember, CommitteeUnit, Project
-from gis.workflow.text import DECISION_NO, clean_text
+from gis.capital.disbursement import check_past, refuse
+from gis.core.errors import Conflict
+from gis.core.text import DECISION_NO, clean_text
+from gis.models import CommitteeMember, CommitteeUnit
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -64,14 +64,6 @@ def year_of(value: object) -> int:
         raise refuse(f"year {value!r} out of range", f"Năm '{value}' không hợp lệ (từ 2000 đến "
                      "2100).", "year_out_of_range", field="year")
     return value
-
-
-def lock_project(session: Session, code: str) -> Project:
-    """The project with this code, its row locked so writes on it are serialised."""
-    project = session.scalar(select(Project).where(Project.code == code).with_for_update())
-    if project is None:
-        raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
-    return project
 
 
 def unit_exists(session: Session, unit_id: int | None, field: str = "unit_id") -> None:

@@ -17,19 +17,19 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor
 from gis.committee.checks import (
     document_no,
-    lock_project,
     not_future,
     stale,
     year_of,
 )
 from gis.committee.register import key_projects
 from gis.committee.vocab import MEASURE_LABELS_VI, Measure
-from gis.disbursement import refuse
+from gis.core.lookups import project_by_code
+from gis.core.text import clean_text, fmt_date
 from gis.models import CommitteePlan, CommitteePlanMonth
-from gis.workflow.text import clean_text, fmt_date
 
 MAX_VND = 10**16
 MAX_HA = Decimal(100_000)
@@ -150,7 +150,7 @@ def record_plan(session: Session, actor_id: int, *, project_code: str, year: int
     checked = check_months(months)
     number = document_no(document, "document_no", "Số văn bản", required=False)
     not_future(submitted_on, today, "submitted_on", "Ngày nộp kế hoạch")
-    project = lock_project(session, project_code)
+    project = project_by_code(session, project_code, lock=True)
     if project.id not in {k.project_id for k in key_projects(session, year, dt.date.max)}:
         raise refuse("not a key project", f"Dự án {project.code} không có trong danh mục dự án "
                      f"trọng điểm năm {year}.", "not_key", field="project")

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor
 from gis.committee.checks import (
     choice,
     communes_exist,
     document_no,
-    lock_project,
     member_exists,
     not_future,
     required_text,
@@ -29,9 +29,9 @@ from gis.committee.checks import (
     year_of,
 )
 from gis.committee.vocab import ChangeAction, ProjectGroup
-from gis.disbursement import refuse
+from gis.core.lookups import project_by_code
+from gis.core.text import clean_text, fmt_date
 from gis.models import CommitteeMember, CommitteeUnit, KeyProjectChange, Project
-from gis.workflow.text import clean_text, fmt_date
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def record_change(session: Session, actor_id: int, *, project_code: str, year: i
     number = document_no(decision_no, "decision_no", "Số văn bản", required=True)
     assert number is not None
     not_future(decision_date, today, "decision_date", "Ngày văn bản")
-    project = lock_project(session, project_code)
+    project = project_by_code(session, project_code, lock=True)
     last = session.scalar(select(KeyProjectChange).where(
         KeyProjectChange.project_id == project.id, KeyProjectChange.year == year)
         .order_by(KeyProjectChange.revision.desc()).limit(1))

@@ -8,7 +8,7 @@ paid on the days its payees had received or had deposited all of its approved am
 amending decision may make it unpaid again) — the same reading as ``gis.progress.timeline``'s
 S-curve, so a month's point equals ``gis.progress.figures`` replayed to that month's end (a
 test holds them together). Disbursement: the ledger (reversals included) to each month's end and
-the capital plan revision in force on the day, as in ``gis.progress.disbursement``.
+the capital plan revision in force on the day, as in ``gis.capital.figures``.
 """
 
 from __future__ import annotations

@@ -16,20 +16,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from gis.capital.disbursement import refuse
 from gis.committee.access import require_editor, require_task_updater
 from gis.committee.case_lists import check_case_list
 from gis.committee.checks import (
     choice,
     document_no,
-    lock_project,
     member_exists,
     not_future,
     required_text,
     unit_exists,
 )
 from gis.committee.vocab import MeetingKind, TaskState, TaskUpdateKind
-from gis.disbursement import refuse
-from gis.errors import Conflict, NotFound
+from gis.core.errors import Conflict, NotFound
+from gis.core.lookups import project_by_code
+from gis.core.text import clean_text, fmt_date
 from gis.models import (
     CommitteeMeeting,
     CommitteeMember,
@@ -38,7 +39,6 @@ from gis.models import (
     CommitteeUnit,
     Project,
 )
-from gis.workflow.text import clean_text, fmt_date
 
 
 def create_meeting(session: Session, actor_id: int, *, held_on: dt.date, kind: str,
@@ -79,7 +79,7 @@ def add_task(session: Session, actor_id: int, meeting_id: int, *, body: str, uni
     text_ = required_text(body, "body", "Nội dung nhiệm vụ")
     unit_exists(session, unit_id)
     member_exists(session, member_id)
-    project_id = lock_project(session, project_code).id if project_code else None
+    project_id = project_by_code(session, project_code, lock=True).id if project_code else None
     if due_on < meeting.held_on:
         raise refuse("deadline before the meeting", f"Hạn {fmt_date(due_on)} trước ngày họp "
                      f"{fmt_date(meeting.held_on)}.", "due_before_meeting", field="due_on")

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from gis.compensation.arithmetic import split_shares
 from gis.compensation.records import HouseholdMoney, load_household, stale_household
-from gis.domain import STEP_ORDER, CaseStep, LedgerKind, PayeeKind, PaymentMethod
-from gis.errors import Conflict, NotFound
+from gis.core.calendar import local_today
+from gis.core.domain import STEP_ORDER, CaseStep, LedgerKind, PayeeKind, PaymentMethod
+from gis.core.errors import Conflict, NotFound
+from gis.core.text import clean_text, fmt_date, fmt_vnd
 from gis.models import ClearanceCase, LandUser, Payee, Payment
 from gis.workflow.boundary import (
     act_as,
@@ -31,9 +33,7 @@ from gis.workflow.boundary import (
     touch,
     translate_db_errors,
 )
-from gis.workflow.calendar import local_today
 from gis.workflow.money import PaymentResult, vnd
-from gis.workflow.text import clean_text, fmt_date, fmt_vnd
 from gis.workflow.transitions import refuse
 
 DOCUMENT_KINDS = {PayeeKind.AUTHORISED: "giấy ủy quyền", PayeeKind.HEIR: "văn bản thừa kế"}

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from gis.compensation.arithmetic import line_amount, split_shares
 from gis.compensation.records import HouseholdMoney, in_force, load_household, stale_household
-from gis.domain import ITEM_COMPONENT, ITEM_LABELS_VI, CaseStep, DecisionKind, ItemKind
-from gis.errors import InvalidInput
+from gis.core.calendar import local_today
+from gis.core.domain import ITEM_COMPONENT, ITEM_LABELS_VI, CaseStep, DecisionKind, ItemKind
+from gis.core.errors import InvalidInput
+from gis.core.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 from gis.models import ClearanceCase, CompensationDecision, LineItem
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer, parse_issuer
 from gis.workflow.boundary import (
@@ -33,10 +35,8 @@ from gis.workflow.boundary import (
     touch,
     translate_db_errors,
 )
-from gis.workflow.calendar import local_today
 from gis.workflow.facts import CaseFacts
 from gis.workflow.money import MAX_VND, vnd
-from gis.workflow.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 from gis.workflow.transitions import StepAction, refuse
 
 PLAN_STEPS = frozenset({CaseStep.PLAN_APPROVED, CaseStep.DECIDED})

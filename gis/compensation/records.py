@@ -25,8 +25,8 @@ from gis.compensation.arithmetic import (
     late_interest,
     split_shares,
 )
-from gis.domain import LedgerKind
-from gis.errors import Conflict, NotFound
+from gis.core.domain import LedgerKind
+from gis.core.errors import Conflict, NotFound
 from gis.models import (
     CompensationDecision,
     CompensationHousehold,

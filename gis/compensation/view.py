@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.access import Scope, require_case
+from gis.access.scope import Scope, require_case
 from gis.compensation.arithmetic import EntryInterest
 from gis.compensation.records import (
     HouseholdMoney,
@@ -18,8 +18,8 @@ from gis.compensation.records import (
     household_not_found,
     load_household,
 )
-from gis.domain import CaseStep, LandUserKind
-from gis.errors import NotFound
+from gis.core.domain import CaseStep, LandUserKind
+from gis.core.errors import NotFound
 from gis.models import (
     ClearanceCase,
     CompensationDecision,

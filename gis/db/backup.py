@@ -11,9 +11,9 @@ import psycopg
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 
+from gis.core.errors import GpmbError, InvalidInput
 from gis.db.cluster import find_pg_bin
 from gis.db.postgis import register_storage_crs
-from gis.errors import GpmbError, InvalidInput
 
 
 class BackupError(GpmbError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gis.errors import ClusterError, ConfigurationError
+from gis.core.errors import ClusterError, ConfigurationError
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis.core.errors import ConfigurationError, DatabaseUnavailable
+from gis.core.settings import Settings
 from gis.db.cluster import EmbeddedCluster
-from gis.errors import ConfigurationError, DatabaseUnavailable
-from gis.settings import Settings
 
 log = logging.getLogger(__name__)
 

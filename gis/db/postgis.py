@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from gis.crs import STORAGE_SRID, VN2000_TM3_107_15_PROJ4, vn2000_srtext
-from gis.errors import PostgisMissing
+from gis.core.crs import STORAGE_SRID, VN2000_TM3_107_15_PROJ4, vn2000_srtext
+from gis.core.errors import PostgisMissing
 
 
 def ensure_postgis(conn: Connection) -> None:

@@ -10,7 +10,7 @@ import psycopg
 from psycopg import errors as pg
 from sqlalchemy import exc as sa
 
-from gis.errors import DatabaseBusy, DatabaseUnavailable, GpmbError, InvalidText
+from gis.core.errors import DatabaseBusy, DatabaseUnavailable, GpmbError, InvalidText
 
 NUL_MESSAGE_VI = InvalidText.message_vi
 

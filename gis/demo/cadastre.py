@@ -12,6 +12,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely import MultiLineString, MultiPolygon
 
+from gis.core.landuse import LEGACY_CODES, LandGroup, land_use_type
 from gis.demo import landscape
 from gis.demo.communes import (
     Commune,
@@ -22,7 +23,6 @@ from gis.demo.communes import (
     province_outline,
 )
 from gis.demo.corridor import expressway_alignments, police_hq_site, resettlement_area
-from gis.landuse import LEGACY_CODES, LandGroup, land_use_type
 
 FloatArray = NDArray[np.float64]
 LEGACY_SHARE = 0.08

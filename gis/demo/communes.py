@@ -23,8 +23,8 @@ from shapely import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
-from gis.domain import UnitType
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.core.domain import UnitType
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 COMMUNES_CSV = DATA_DIR / "communes_lang_son.csv"

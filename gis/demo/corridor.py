@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from shapely import LineString, MultiPolygon, Point, Polygon
 from shapely.ops import substring
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, format_chainage, to_storage, transformer
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, format_chainage, to_storage, transformer
 
 MAIN_LENGTH_M = 43_430.0
 LINK_LENGTH_M = 16_440.0

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gis.core.domain import CaseStep, EventKind
+from gis.core.landuse import LandGroup, land_use_type, normalise_land_use_code
 from gis.demo.history_calendar import day_number
 from gis.demo.history_events import CENTRE, CHAIR, COMMUNE, PAYEE, EventBlocks, finish_events
 from gis.demo.history_money import approved_amounts, build_payments
@@ -39,8 +41,6 @@ from gis.demo.history_procedure import (
     complaint_register,
     supporting_documents,
 )
-from gis.domain import CaseStep, EventKind
-from gis.landuse import LandGroup, land_use_type, normalise_land_use_code
 
 CASE_COLUMNS = ("case_key", "project_code", "parcel_key", "land_use_code", "recovered_area_m2",
                 "legal_area_m2", "is_whole", "has_residence")

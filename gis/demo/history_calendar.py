@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from gis.workflow import calendar
+from gis.core import calendar
 
 Days = NDArray[np.int64]
 

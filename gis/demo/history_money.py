@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gis.core.domain import PaymentMethod
 from gis.demo.history_calendar import Days, to_dates
-from gis.domain import PaymentMethod
 
 Money = NDArray[np.int64]
 

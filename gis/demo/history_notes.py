@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from gis.core.domain import EventKind
 from gis.demo.history_calendar import next_working_day, previous_working_day
 from gis.demo.history_events import CHAIR, ENFORCEMENT_BOARD, EventBlocks
 from gis.demo.history_plan import (
@@ -18,7 +19,6 @@ from gis.demo.history_plan import (
     CaseDates,
     CasePlan,
 )
-from gis.domain import EventKind
 
 _COMPLAINT_SHARE = 0.025
 _OPEN_COMPLAINT_SHARE = 0.25

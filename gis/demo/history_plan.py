@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gis.core.domain import CaseStep
 from gis.demo.history_calendar import (
     Days,
     day_number,
@@ -26,7 +27,6 @@ from gis.demo.history_calendar import (
     notice_minimum_days,
     posting_days,
 )
-from gis.domain import CaseStep
 
 EXPRESSWAY = "CT-HNCL"
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from gis.core.domain import EventKind
 from gis.demo.history_calendar import next_working_day, posting_days
 from gis.demo.history_events import COMMUNE, EventBlocks
 from gis.demo.history_plan import APPROVED, POSTED, CaseDates, CasePlan
-from gis.domain import EventKind
 from gis.workflow.paperwork import ONLINE_POSTING_FROM, DocKind
 
 DOCUMENT_COLUMNS = ("case_key", "seq", "kind", "doc_no", "doc_date")

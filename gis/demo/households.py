@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.compensation.arithmetic import line_amount
-from gis.domain import ITEM_COMPONENT, ItemKind
+from gis.core.domain import ITEM_COMPONENT, ItemKind
 
 DEPOSIT_ACCOUNT = "3761.0.9052147 — tài khoản tạm giữ, KBNN khu vực Lạng Sơn"
 """Where the demo's refused money is deposited."""

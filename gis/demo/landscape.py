@@ -17,7 +17,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely import LineString
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
 from gis.demo.corridor import chaikin, main_centreline, resample
 
 LANDSCAPE_SEED = 20250701

@@ -25,7 +25,8 @@ from shapely.affinity import translate
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Engine, text
 
-from gis.crs import STORAGE_SRID
+from gis.core.crs import STORAGE_SRID
+from gis.core.domain import CaseStep, UnitType
 from gis.demo.capital import insert_capital
 from gis.demo.committee import insert_committee
 from gis.demo.communes import load_communes
@@ -35,7 +36,6 @@ from gis.demo.households import DEPOSIT_ACCOUNT, enrich_households
 from gis.demo.parcels import generate_parcels
 from gis.demo.people import generate_land_users
 from gis.demo.projects import DEMO_PROJECTS, EXPRESSWAY_CODE, POLICE_HQ_CODE, ProjectSpec
-from gis.domain import CaseStep, UnitType
 
 RESIDENTIAL = ("ONT", "ODT")
 

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from gis.crs import vn2000_tm3_107_15
+from gis.core.crs import vn2000_tm3_107_15
 from gis.demo import landscape
 from gis.demo.cadastre import (
     Setting,

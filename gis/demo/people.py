@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gis.core.domain import LandUserKind
 from gis.demo.people_names import (
     FEMALE_GIVEN,
     FEMALE_MIDDLE,
@@ -21,7 +22,6 @@ from gis.demo.people_names import (
     SURNAMES,
     village_names,
 )
-from gis.domain import LandUserKind
 
 PARCEL_COLUMNS = ("parcel_key", "commune_code", "land_use_code", "centroid_x", "centroid_y")
 

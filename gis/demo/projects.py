@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from gis.domain import InvestmentForm
+from gis.core.domain import InvestmentForm
 
 
 @dataclass(frozen=True)

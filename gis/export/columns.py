@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.domain import STEP_LABELS_VI
+from gis.core.domain import STEP_LABELS_VI
 
 
 class Kind(StrEnum):

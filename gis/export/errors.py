@@ -3,7 +3,7 @@ the one error table of ``api/errors.py``), with a Vietnamese message saying what
 
 from __future__ import annotations
 
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
 
 
 class UnknownFormat(InvalidInput):

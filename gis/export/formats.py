@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.crs import STORAGE_SRID, WGS84_SRID
+from gis.core.crs import STORAGE_SRID, WGS84_SRID
 from gis.export.errors import BadCrs, UnknownFormat
 
 

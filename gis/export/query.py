@@ -22,11 +22,11 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.access import PROVINCE, SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope
-from gis.domain import CaseStep
+from gis.access.scope import PROVINCE, SCOPE_COMMUNE_SQL, SCOPE_PROJECT_SQL, Scope
+from gis.core.domain import CaseStep
+from gis.core.landuse import normalise_land_use_code
 from gis.export.columns import Column
 from gis.export.errors import UnknownCommune, UnknownLandUse, UnknownProject, UnknownStep
-from gis.landuse import normalise_land_use_code
 from gis.workflow.overdue import CaseDeadline, case_deadlines
 
 ExportKind = Literal["parcels", "cases"]

@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 from pyproj import CRS
 from sqlalchemy.orm import Session
 
-from gis.access import PROVINCE, Scope
-from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.access.scope import PROVINCE, Scope
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
 from gis.export.columns import Column, Kind, columns_for
 from gis.export.errors import ExportTooLarge
 from gis.export.formats import CRS_LABELS_VI, FORMATS, Format, parse_crs, parse_format
@@ -62,7 +62,7 @@ class ExportRequest:
     crs: str = "EPSG:9215"
     filters: ExportFilters = field(default_factory=ExportFilters)
     personal_data: bool = False
-    scope: Scope = PROVINCE  # the requester's (``gis.access``); the CLI exports everything
+    scope: Scope = PROVINCE  # the requester's (``gis.access.scope``); the CLI exports everything
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from gis.crs import STORAGE_SRID
+from gis.core.crs import STORAGE_SRID
 from gis.export.columns import Column, Kind
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

@@ -20,8 +20,9 @@ from shapely.geometry import LineString, MultiPolygon
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import STORAGE_SRID
-from gis.errors import ImportRejected, InvalidInput, NotFound
+from gis.core.crs import STORAGE_SRID
+from gis.core.errors import ImportRejected, InvalidInput
+from gis.core.lookups import project_by_code
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.cad import CAD_DRIVERS, decode_texts, read_cad
 from gis.ingest.crs_detect import crs_label, require_crs
@@ -365,11 +366,8 @@ def import_alignment(
     if width_m is not None and not 0 < width_m <= MAX_WIDTH_M:
         raise InvalidInput(f"width {width_m} out of range", message_vi=(
             f"Bề rộng {width_m} m không hợp lệ (phải > 0 và ≤ {MAX_WIDTH_M:.0f} m)."))
-    pid = session.execute(text("SELECT id FROM projects WHERE code = :c"),
-                          {"c": project}).scalar()
-    if pid is None:
-        raise NotFound(f"project {project}", message_vi=(
-            f"Không có dự án {project}. Tạo dự án trước rồi nhập tuyến."))
+    pid = project_by_code(session, project,
+                          hint_vi="Tạo dự án trước rồi nhập tuyến.").id
     start = None if start_chainage is None else parse_chainage(start_chainage)
     if code is None:
         existing = session.execute(text("SELECT code FROM alignments WHERE project_id = :p"),

@@ -21,10 +21,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
+from gis.core.landuse import normalise_land_use_code
 from gis.ingest.encoding import UNICODE
 from gis.ingest.reader import ENCODING_VI, SourceLayer, TextIssue, _decode_texts
-from gis.landuse import normalise_land_use_code
 
 CAD_DRIVERS = {".dxf": "DXF", ".dgn": "DGN"}
 TEXT_NEAR_M = 2.0  # a label just outside its parcel still belongs to it

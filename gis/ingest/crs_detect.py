@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from pyproj import CRS, Transformer
 
-from gis.crs import STORAGE_SRID, VN2000_UTM48N_SRID, WGS84_SRID, vn2000_tm3_107_15
-from gis.errors import ImportRejected, InvalidInput
+from gis.core.crs import STORAGE_SRID, VN2000_UTM48N_SRID, WGS84_SRID, vn2000_tm3_107_15
+from gis.core.errors import ImportRejected, InvalidInput
 
 # Lạng Sơn (with a margin), longitude/latitude
 PROVINCE_LONLAT = (105.9, 21.2, 107.5, 22.6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
 
 # target field -> recognised source names (compared case-insensitively, ignoring _ - space)
 KNOWN_FIELDS: dict[str, tuple[str, ...]] = {

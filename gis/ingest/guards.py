@@ -19,7 +19,7 @@ from typing import Any
 
 import pyogrio
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 
 MAX_UNZIPPED_BYTES = 2 * 1024**3
 MAX_ZIP_RATIO = 200

@@ -11,7 +11,7 @@ import geopandas as gpd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.domain import LandUserKind
+from gis.core.domain import LandUserKind
 from gis.ingest.households import HolderRow, HouseholdImportResult, _cross_checks, _write
 from gis.ingest.report import ValidationReport
 from gis.ingest.writer import HolderCounts

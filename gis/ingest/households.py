@@ -20,8 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.compensation.records import open_household_records
-from gis.domain import LandUserKind
-from gis.errors import ImportRejected, InvalidInput
+from gis.core.domain import LandUserKind
+from gis.core.errors import ImportRejected, InvalidInput
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.fields import _key
 from gis.ingest.overlay import CURRENT_PARCEL

@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.errors import Conflict
+from gis.core.errors import Conflict
 
 LOCK_WAIT_S = 15
 STATEMENT_TIMEOUT_S = 300

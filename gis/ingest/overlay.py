@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.compensation.records import open_household_records
-from gis.crs import format_chainage
-from gis.errors import InvalidInput, NotFound
+from gis.core.crs import format_chainage
+from gis.core.errors import InvalidInput, NotFound
+from gis.core.lookups import project_by_code
 
 WHOLE_SHARE = 0.995  # recovered ≥ 99.5 % of the parcel counts as the whole parcel
 
@@ -92,10 +93,7 @@ def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.
     """
     if min_area_m2 < 0:
         raise InvalidInput("min_area_m2 must be >= 0", message_vi="Ngưỡng diện tích phải ≥ 0.")
-    pid = session.execute(text("SELECT id FROM projects WHERE code = :c"),
-                          {"c": project_code}).scalar()
-    if pid is None:
-        raise NotFound(f"project {project_code}", message_vi=f"Không có dự án {project_code}.")
+    pid = project_by_code(session, project_code).id
     n_align = session.execute(text("SELECT count(*) FROM alignments WHERE project_id = :p"),
                               {"p": pid}).scalar_one()
     if not n_align:

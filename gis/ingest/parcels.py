@@ -11,8 +11,9 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import to_storage as lonlat_to_storage
-from gis.errors import ImportRejected, InvalidInput
+from gis.core.crs import to_storage as lonlat_to_storage
+from gis.core.errors import ImportRejected, InvalidInput
+from gis.core.landuse import normalise_land_use_code
 from gis.ingest.crs_detect import PROVINCE_LONLAT, require_crs
 from gis.ingest.fields import resolve_columns
 from gis.ingest.locks import guard_import
@@ -20,7 +21,6 @@ from gis.ingest.reader import read_source
 from gis.ingest.report import Problem, Severity, ValidationReport
 from gis.ingest.validate import Context, Defaults, Rules, validate
 from gis.ingest.writer import WriteResult, write_parcels
-from gis.landuse import normalise_land_use_code
 
 PROVINCE_MARGIN_M = 500.0  # commune boundaries are approximate
 INFO, W = Severity.INFO, Severity.WARNING

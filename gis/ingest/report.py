@@ -14,7 +14,7 @@ import shapely
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
 
 
 class Severity(StrEnum):

@@ -26,7 +26,7 @@ import pyogrio
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import Conflict, GpmbError, ImportRejected, NotFound
+from gis.core.errors import Conflict, GpmbError, ImportRejected, NotFound
 from gis.ingest.batches import record_parcel_import
 from gis.ingest.crs_detect import _LABELS, candidates
 from gis.ingest.fields import KNOWN_FIELDS, resolve_columns
@@ -35,7 +35,7 @@ from gis.ingest.locks import StatementCanceller, lock_survey_import
 from gis.ingest.parcels import SURVEY_COLUMN, import_parcels, survey_in_file
 from gis.ingest.reader import DRIVERS
 from gis.ingest.report import ValidationReport
-from gis.tiles import invalidate_parcels
+from gis.maps.tiles import invalidate_parcels
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')

@@ -16,12 +16,12 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from gis.crs import STORAGE_SRID, vn2000_tm3_107_15
+from gis.core.crs import STORAGE_SRID, vn2000_tm3_107_15
+from gis.core.landuse import normalise_land_use_code
 from gis.ingest.crs_detect import candidates, crs_label, parse_crs
 from gis.ingest.fields import LABELS_VI, REQUIRED, TEXT_TARGETS
 from gis.ingest.reader import ENCODING_VI, SourceLayer
 from gis.ingest.report import Problem, Severity, ValidationReport
-from gis.landuse import normalise_land_use_code
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 GRID_M = 0.001  # stored coordinates are snapped to 1 mm

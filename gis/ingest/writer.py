@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.crs import STORAGE_SRID
-from gis.errors import ImportRejected
+from gis.core.crs import STORAGE_SRID
+from gis.core.errors import ImportRejected
 from gis.ingest.locks import QUERY_CANCELED, lock_survey_import
 
 STAGE_COLUMNS = ("row_no", "commune_code", "sheet_commune_code", "sheet_no", "parcel_no",

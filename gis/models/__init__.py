@@ -1,4 +1,5 @@
-"""The ORM: typed SQLAlchemy 2 models over the schema created by the Alembic revisions."""
+"""The ORM: typed SQLAlchemy 2 models over the schema created by the Alembic revisions, one
+module per group of tables; a test compares them with the migrated database."""
 
 from gis.models.auth import AuthToken, LoginAttempt
 from gis.models.base import Base

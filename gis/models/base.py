@@ -10,7 +10,7 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
-from gis.crs import STORAGE_SRID
+from gis.core.crs import STORAGE_SRID
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

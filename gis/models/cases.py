@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Computed, ForeignKey, Index, Integer, Numeric, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gis.domain import CaseStep, EventKind, LedgerKind, PaymentMethod
+from gis.core.domain import CaseStep, EventKind, LedgerKind, PaymentMethod
 from gis.models.base import (
     Base,
     Geom,

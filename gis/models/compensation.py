@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.domain import DecisionKind, ItemKind, PayeeKind
+from gis.core.domain import DecisionKind, ItemKind, PayeeKind
 from gis.models.base import Base, created_at, pg_enum, updated_at, version_column
 
 

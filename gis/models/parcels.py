@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gis.domain import LandUserKind
+from gis.core.domain import LandUserKind
 from gis.models.base import Base, Geom, created_at, geometry, pg_enum, updated_at, version_column
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gis.domain import InvestmentForm
+from gis.core.domain import InvestmentForm
 from gis.models.base import (
     Base,
     Geom,

@@ -8,8 +8,8 @@ from sqlalchemy import ForeignKey, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.domain import UnitType
-from gis.landuse import LandGroup
+from gis.core.domain import UnitType
+from gis.core.landuse import LandGroup
 from gis.models.base import Base, Geom, geometry, pg_enum
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.landuse import LandGroup
+from gis.core.landuse import LandGroup
 from gis.models.base import Base, created_at, pg_enum
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import CHAR, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.domain import Role
+from gis.core.domain import Role
 from gis.models.base import Base, created_at, pg_enum, updated_at, version_column
 
 

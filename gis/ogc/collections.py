@@ -236,7 +236,7 @@ def scope_condition(collection: Collection, project_ids: Sequence[int] | None,
                     commune_codes: Sequence[str] | None) -> tuple[str, dict[str, object]]:
     """The SQL condition (and its parameters) keeping the rows a caller may read: of the
     projects ``project_ids`` (if limited) and in the communes ``commune_codes`` (if
-    limited), as ``gis.access.Scope`` decides for cases and parcels. ``None`` on an axis
+    limited), as ``gis.access.scope.Scope`` decides for cases and parcels. ``None`` on an axis
     means no limit; an empty list means nothing.
 
     An axis a collection does not have (communes have no project, alignments no commune)

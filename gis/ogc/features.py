@@ -24,8 +24,9 @@ import psycopg
 from pyproj import Transformer
 from sqlalchemy import Connection, Engine
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, crs_for_srid
-from gis.errors import InvalidQuery, NotFound
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, crs_for_srid
+from gis.core.errors import InvalidQuery, NotFound
+from gis.maps.tiles import driver_connection
 from gis.ogc.collections import Collection, Prop, scope_condition
 from gis.ogc.params import (
     OutputCrs,
@@ -35,7 +36,6 @@ from gis.ogc.params import (
     parse_datetime,
     parse_limit,
 )
-from gis.tiles import driver_connection
 
 ESTIMATE_ABOVE = 100_000
 CHUNK = 100  # features per streamed chunk

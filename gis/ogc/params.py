@@ -9,8 +9,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from gis.crs import STORAGE_SRID, WEB_MERCATOR_SRID, WGS84_SRID
-from gis.errors import InvalidQuery
+from gis.core.crs import STORAGE_SRID, WEB_MERCATOR_SRID, WGS84_SRID
+from gis.core.errors import InvalidQuery
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{srid}"

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep
+from gis.core.domain import CaseStep
 from gis.progress.state import (
     APPROVED,
     COUNTED,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.access import PROVINCE, OutOfScope, Scope, require_project
-from gis.errors import NotFound
+from gis.access.scope import PROVINCE, OutOfScope, Scope, require_project
+from gis.core.lookups import project_by_code
 from gis.models import Commune, Project, ProjectMilestone
 from gis.progress.figures import (
     EMPTY,
@@ -65,14 +65,6 @@ def commune_names(session: Session) -> dict[str, str]:
     rows = session.execute(select(Commune.code, Commune.name, Commune.unit_type))
     return {code: f"{'phường' if unit == 'phuong' else 'xã'} {name}"
             for code, name, unit in rows}
-
-
-def project_by_code(session: Session, code: str) -> Project:
-    """The project with this code, or ``NotFound``."""
-    project = session.scalar(select(Project).where(Project.code == code))
-    if project is None:
-        raise NotFound(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.")
-    return project
 
 
 def project_for_report(session: Session, code: str, scope: Scope) -> Project:

@@ -3,8 +3,9 @@
 ``case_state_sql`` is a chain of CTEs ending in ``s``: one row per clearance case with its
 step as of ``:as_of`` (the last step event on or before that day), the money paid by then
 (payments ledger, reversals included), complaints, enforcement, resettlement plots held and
-the kind of its earliest open obligation when that was overdue (the rules of
-``gis.workflow.overdue``, applied to the as-of step instead of the current one).
+the kind of its earliest open obligation when that was overdue (the rule tables of
+``gis.workflow.deadlines`` rendered by ``gis.workflow.overdue``, applied to the as-of step
+instead of the current one).
 
 Approved amounts and the ``resettlement_needed`` flag are case attributes without a
 history: they count from the day the plan was approved (resp. the case was notified).
@@ -24,7 +25,15 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.domain import STEP_ORDER, CaseStep
+from gis.core.domain import STEP_ORDER, CaseStep
+from gis.workflow.deadlines import DECISION_FROM, OPEN_STEPS, START_DATES
+from gis.workflow.overdue import (
+    START_EVENT_KINDS_SQL,
+    decision_from_sql,
+    obligation_dues,
+    start_dates_sql,
+)
+from gis.workflow.overdue import in_list as in_list  # the figures' SQL uses it from here
 
 S = CaseStep
 
@@ -38,14 +47,8 @@ DECIDED = frozenset({S.DECIDED, S.DECIDED_PAID, S.HANDED_OVER})
 """Steps with a recovery decision."""
 HANDED = frozenset({S.HANDED_OVER})
 """The site handed over."""
-WITH_DEADLINES = frozenset({S.NOTIFIED, S.INVENTORIED, S.PLAN_POSTED, S.PLAN_APPROVED,
-                            S.DECIDED, S.PAID})
-"""Steps with an open legal deadline (``gis.workflow.overdue``)."""
-
-
-def in_list(steps: frozenset[CaseStep]) -> str:
-    """``('a', 'b')`` for a SQL ``IN`` over step names (enum values, never user input)."""
-    return "(" + ", ".join(f"'{s.value}'" for s in sorted(steps, key=list(CaseStep).index)) + ")"
+WITH_DEADLINES = OPEN_STEPS
+"""Steps with an open legal deadline (``gis.workflow.deadlines``)."""
 
 
 def due(key: str, start: str, rule_day: str) -> str:
@@ -56,8 +59,19 @@ def due(key: str, start: str, rule_day: str) -> str:
             f" AND l.from_day <= {rule_day} AND ({rule_day} < l.until OR l.until IS NULL))")
 
 
-DECISION_FROM = ("greatest(s0.approved_on, CASE WHEN s0.resettlement_needed"
-                 " THEN s0.ready_on END)")
+START_COLUMNS = ", ".join(f"{{t}}.{s.name}" for s in START_DATES)
+"""SQL: the start dates of ``START_DATES`` as columns of the table named by ``{t}``."""
+_DUES = obligation_dues("s0.step", {s.name: f"s0.{s.name}" for s in START_DATES} | {
+    DECISION_FROM: decision_from_sql("s0.approved_on", "s0.resettlement_needed", "s0.ready_on")},
+    due)
+DUE_COLUMNS_SQL = ",\n        ".join(f"{sql} AS due_{n}" for n, (_, sql) in enumerate(_DUES, 1))
+"""SQL: ``due_1 … due_4``, each obligation's due date as of the replayed step (or NULL)."""
+_EARLIEST = "least(" + ", ".join(f"due_{n}" for n in range(1, len(_DUES) + 1)) + ")"
+OVERDUE_WHAT_SQL = (f"CASE WHEN {_EARLIEST} < :as_of THEN CASE {_EARLIEST} "
+                    + " ".join(f"WHEN due_{n} THEN '{o.what.value}'"
+                               for n, (o, _) in enumerate(_DUES, 1)) + " END END")
+"""SQL: the earliest open obligation, ties broken in ``DeadlineKind`` order; NULL unless
+overdue."""
 
 def step_no(step: CaseStep) -> int:
     """The number of a step in ``STEP_ARRAY`` (from 1), the state's ``step_no`` column."""
@@ -106,21 +120,13 @@ lim AS MATERIALIZED (
     GROUP BY e.case_id
 ), d AS (
     -- The days deadlines run from, read by index only for cases at a step with deadlines.
-    SELECT open.case_id, t.notice_on, t.posted_on, t.approved_on
+    SELECT open.case_id, {START_COLUMNS.format(t='t')}
     FROM e AS open CROSS JOIN LATERAL (
         SELECT
-            max(COALESCE(v.decision_date, v.occurred_on))
-                FILTER (WHERE (v.step_from = 'not_started' AND v.step_to = 'notified')
-                               OR v.kind = 'notice_renewed') AS notice_on,
-            max(v.occurred_on)
-                FILTER (WHERE v.step_from = 'inventoried' AND v.step_to = 'plan_posted')
-                AS posted_on,
-            max(COALESCE(v.decision_date, v.occurred_on))
-                FILTER (WHERE v.step_from = 'plan_posted' AND v.step_to = 'plan_approved')
-                AS approved_on
+            {start_dates_sql("v")}
         FROM case_events v
         WHERE v.case_id = open.case_id AND v.occurred_on <= :as_of
-          AND v.kind IN ('step', 'notice_renewed')
+          AND v.kind IN {START_EVENT_KINDS_SQL}
         OFFSET 0) t
     WHERE open.step_no IN ({", ".join(str(step_no(s)) for s in WITH_DEADLINES)})
 ), pay AS (
@@ -142,34 +148,18 @@ lim AS MATERIALIZED (
         COALESCE(e.complaints_resolved, 0) AS complaints_resolved,
         COALESCE(e.enforcement_decided, false) AS enforcement_decided,
         COALESCE(e.enforcement_executed, false) AS enforcement_executed,
-        d.notice_on, d.posted_on, d.approved_on,
+        {START_COLUMNS.format(t='d')},
         COALESCE(pay.paid_vnd, 0) AS paid_vnd,
         COALESCE(r.plots, 0) AS plots, r.ready_on
     FROM c LEFT JOIN e ON e.case_id = c.id LEFT JOIN d ON d.case_id = c.id
     LEFT JOIN pay ON pay.case_id = c.id LEFT JOIN r ON r.case_id = c.id
 ), s1 AS MATERIALIZED (
     SELECT s0.*,
-        CASE WHEN s0.step IN ('notified', 'inventoried', 'plan_posted', 'plan_approved', 'paid')
-                  AND s0.notice_on IS NOT NULL
-             THEN {due('notice_validity', 's0.notice_on', 's0.notice_on')} END AS due_1,
-        CASE WHEN s0.step = 'plan_posted' AND s0.posted_on IS NOT NULL
-             THEN {due('plan_appraisal', due('plan_posting', 's0.posted_on', 's0.posted_on'),
-                       's0.posted_on')} END AS due_2,
-        CASE WHEN s0.step IN ('plan_approved', 'paid') AND s0.approved_on IS NOT NULL
-                  AND (NOT s0.resettlement_needed OR s0.ready_on IS NOT NULL)
-             THEN {due('decision_after_approval', DECISION_FROM, DECISION_FROM)} END AS due_3,
-        CASE WHEN s0.step IN ('plan_approved', 'decided') AND s0.approved_on IS NOT NULL
-             THEN {due('payment_after_approval', 's0.approved_on', 's0.approved_on')} END
-            AS due_4
+        {DUE_COLUMNS_SQL}
     FROM s0
 ), s AS (
     -- The earliest open obligation, ties broken in DeadlineKind order; NULL unless overdue.
-    SELECT s1.*,
-        CASE WHEN least(due_1, due_2, due_3, due_4) < :as_of THEN
-            CASE least(due_1, due_2, due_3, due_4)
-                WHEN due_1 THEN 'notice_expiry' WHEN due_2 THEN 'plan_approval'
-                WHEN due_3 THEN 'recovery_decision' WHEN due_4 THEN 'payment' END
-        END AS overdue_what
+    SELECT s1.*, {OVERDUE_WHAT_SQL} AS overdue_what
     FROM s1
 )
 """

@@ -1,4 +1,6 @@
-"""Reports leaders ask for: the periodic progress workbook (Excel) and a one-page PDF."""
+"""Reports leaders ask for: the periodic progress workbook (Excel) and a one-page PDF, for a
+reporting period (``period``), from the figures of ``gis.progress``. The steering committee's
+meeting pack is ``gis.committee.pack``."""
 
 from gis.reports.excel import build_workbook, write_excel
 from gis.reports.pdf import build_pdf, write_pdf

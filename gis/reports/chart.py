@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from gis.progress.disbursement import DisbursementFigures
+from gis.capital.figures import DisbursementFigures
 from gis.progress.milestones import MilestoneCheck
 from gis.progress.timeline import SCurve
 

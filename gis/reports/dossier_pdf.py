@@ -7,9 +7,9 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from gis.dossier import Dossier, Section, Table
+from gis.cases.dossier import Dossier, Section, Table
+from gis.core.text import fmt_date
 from gis.reports.pdf import font_dir
-from gis.workflow.text import fmt_date
 
 LINE = 190.0
 """Usable width of an A4 page with 10 mm margins, in mm."""

@@ -24,13 +24,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from gis.collation import vi_name_key
-from gis.progress.disbursement import (
+from gis.capital.figures import (
     STANDING_VS_NATIONAL_VI,
     STANDING_VS_TARGET_VI,
     DisbursementFigures,
     disbursement_figures,
 )
+from gis.core.collation import vi_name_key
 from gis.progress.figures import EMPTY, Figures, progress_figures
 from gis.progress.milestones import NO_FORECAST_VI
 from gis.progress.overview import ProjectProgress, project_progress

@@ -18,10 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.collation import vi_key, vi_name_key
 from gis.compensation.arithmetic import Entry, Tranche, late_interest
 from gis.compensation.records import load_rates
-from gis.domain import ITEM_COMPONENT, ItemKind
+from gis.core.collation import vi_key, vi_name_key
+from gis.core.domain import ITEM_COMPONENT, ItemKind
 from gis.workflow.rules import RuleKey, load_rule_book
 
 PARTS = ("land", "structures", "crops", "support", "resettlement")

@@ -13,13 +13,13 @@ from fpdf import FPDF
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import ConfigurationError
-from gis.progress.disbursement import (
+from gis.capital.figures import (
     STANDING_VS_NATIONAL_VI,
     STANDING_VS_TARGET_VI,
     DisbursementFigures,
     disbursement_figures,
 )
+from gis.core.errors import ConfigurationError
 from gis.progress.milestones import NO_FORECAST_VI
 from gis.progress.overview import ProjectProgress, project_progress
 from gis.progress.state import HANDED, PAID, case_state_sql, in_list, no_jit

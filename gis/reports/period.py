@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
 
 ROMAN = ("I", "II", "III", "IV")
 

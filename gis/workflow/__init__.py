@@ -1,12 +1,13 @@
 """The clearance workflow: legal steps, time limits, deadlines and the payment ledger.
 
-Pure rules (``transitions``, ``side_events``, ``rules``, ``calendar``, ``deadlines``) and
-the functions that apply them to the database (``service``, ``overdue``); money per
-household is in ``gis.compensation``. The
-service functions run in the caller's transaction; see ``gis.workflow.service``.
+The legal procedure, and the one place to add a step or a time limit: pure rules
+(``transitions``, ``side_events``, ``rules``, ``deadlines``; the calendar is
+``gis.core.calendar``) and the functions that apply them to the database (``service``,
+``overdue``); money per household is in ``gis.compensation``. The service functions run in
+the caller's transaction; see ``gis.workflow.service``.
 """
 
-from gis.workflow.calendar import check_enforcement_time, enforcement_blackout
+from gis.core.calendar import check_enforcement_time, enforcement_blackout
 from gis.workflow.deadlines import Deadline, DeadlineKind, is_overdue, next_deadline
 from gis.workflow.money import PaymentResult
 from gis.workflow.overdue import CaseDeadline, case_deadlines, overdue_cases

@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.errors import InvalidInput, InvalidTransition
-from gis.workflow.text import clean_text, fmt_date
+from gis.core.errors import InvalidInput, InvalidTransition
+from gis.core.text import clean_text, fmt_date
 
 TWO_TIER_FROM = dt.date(2025, 7, 1)
 """First day of the two-tier local government (no more districts)."""

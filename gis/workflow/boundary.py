@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from gis.access import check_case_write, load_scope
-from gis.domain import STEP_ORDER, CaseStep, EventKind, LandUserKind, Role
-from gis.errors import (
+from gis.access.scope import check_case_write, load_scope
+from gis.core.domain import STEP_ORDER, CaseStep, EventKind, LandUserKind, Role
+from gis.core.errors import (
     Conflict,
     DatabaseUnavailable,
     GpmbError,
@@ -25,7 +25,7 @@ from gis.errors import (
     NotFound,
     PermissionDenied,
 )
-from gis.landuse import LandGroup
+from gis.core.landuse import LandGroup
 from gis.models import (
     CaseEvent,
     ClearanceCase,
@@ -163,7 +163,7 @@ def act_as(session: Session, actor_id: int, case: ClearanceCase, *,
     """Check that ``actor_id`` may change ``case`` and name them for the audit trigger.
 
     Leaders read only. Field staff may do only what ``field_may`` allows (notes, on-site
-    handover). Everyone acts only within their scope (``gis.access``): field staff on the
+    handover). Everyone acts only within their scope (``gis.access.scope``): field staff on the
     projects/communes assigned to them, staff on theirs when they have any.
     """
     user = session.get(User, actor_id)

@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.domain import CaseStep, EventKind
+from gis.core.domain import CaseStep, EventKind
+from gis.core.text import fmt_date
 from gis.workflow.facts import ACTION_LABELS_VI, NEEDS_DOCUMENT, CaseFacts, refuse
 from gis.workflow.rules import RuleBook, RuleKey
-from gis.workflow.text import fmt_date
 
 K = EventKind
 

@@ -10,8 +10,13 @@ The office's obligations once a case is under way:
   household needs resettlement; no due date while it is not ready);
 * ``payment``: within 30 days of approval.
 
-Each period follows the rule version in force on the day it starts. ``gis.workflow.overdue``
-computes the same in SQL for whole projects; a test keeps the two in agreement.
+Each period follows the rule version in force on the day it starts. The rule is written
+once, as data: ``START_DATES`` (the days periods run from, read from the step history) and
+``OBLIGATIONS`` (at which steps each obligation is open, from which day, through which time
+limits, in tie-break order). ``pending_deadlines`` applies them to one case in Python;
+``gis.workflow.overdue`` renders the same tables as SQL for whole projects, for the
+trigger-kept ``case_next_deadlines`` (revision 0015) and for the as-of replay of
+``gis.progress.state``. Tests keep all of them in agreement.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from gis.domain import STEP_ORDER, CaseStep, EventKind
+from gis.core.domain import STEP_ORDER, CaseStep, EventKind
+from gis.workflow.facts import NEEDS_DOCUMENT
 from gis.workflow.rules import RuleBook, RuleKey, RuleSet
 from gis.workflow.transitions import StepAction, StepRecord
 
@@ -47,6 +53,67 @@ DEADLINE_LABELS_VI: dict[DeadlineKind, str] = {
 BEFORE_DECISION = frozenset({S.NOTIFIED, S.INVENTORIED, S.PLAN_POSTED, S.PLAN_APPROVED, S.PAID})
 DECISION_DUE = frozenset({S.PLAN_APPROVED, S.PAID})
 PAYMENT_DUE = frozenset({S.PLAN_APPROVED, S.DECIDED})
+
+
+class StartDate(NamedTuple):
+    """A day periods run from: the legal date of the latest ``action`` in the step history
+    (a decision's date for decisions, else the day it happened), or of a later
+    ``renewed_by`` event, which restarts it."""
+
+    name: str
+    action: StepAction
+    renewed_by: EventKind | None = None
+
+    @property
+    def uses_decision_date(self) -> bool:
+        """True when the step's decision date, not the day it was recorded, counts."""
+        return self.action in NEEDS_DOCUMENT
+
+
+START_DATES: tuple[StartDate, ...] = (
+    StartDate("notice_on", StepAction.NOTICE, renewed_by=EventKind.NOTICE_RENEWED),
+    StartDate("posted_on", StepAction.POSTING),
+    StartDate("approved_on", StepAction.APPROVAL),
+)
+
+DECISION_FROM = "decision_from"
+"""The day the recovery decision's period runs from: the approval, or when the household
+needs resettlement the day resettlement is ready if later (none while it is not ready)."""
+
+
+class Obligation(NamedTuple):
+    """One obligation: open while the case is at one of ``steps``, due after the time limits
+    ``keys`` applied one after the other from the start date named ``start`` (under the rule
+    version in force on that day)."""
+
+    what: DeadlineKind
+    steps: frozenset[CaseStep]
+    start: str
+    keys: tuple[RuleKey, ...]
+
+
+OBLIGATIONS: tuple[Obligation, ...] = (
+    Obligation(DeadlineKind.NOTICE_EXPIRY, BEFORE_DECISION, "notice_on",
+               (RuleKey.NOTICE_VALIDITY,)),
+    Obligation(DeadlineKind.PLAN_APPROVAL, frozenset({S.PLAN_POSTED}), "posted_on",
+               (RuleKey.PLAN_POSTING, RuleKey.PLAN_APPRAISAL)),
+    Obligation(DeadlineKind.RECOVERY_DECISION, DECISION_DUE, DECISION_FROM,
+               (RuleKey.DECISION_AFTER_APPROVAL,)),
+    Obligation(DeadlineKind.PAYMENT, PAYMENT_DUE, "approved_on",
+               (RuleKey.PAYMENT_AFTER_APPROVAL,)),
+)
+"""Every obligation, in tie-break order (``DeadlineKind`` order)."""
+
+OPEN_STEPS = frozenset().union(*(o.steps for o in OBLIGATIONS))
+"""Steps at which some obligation can be open."""
+
+
+def decision_from(approved_on: dt.date | None, resettlement_needed: bool,
+                  resettlement_ready_on: dt.date | None) -> dt.date | None:
+    """The start of the recovery decision's period (see ``DECISION_FROM``)."""
+    if approved_on is None or not resettlement_needed:
+        return approved_on
+    return None if resettlement_ready_on is None else max(approved_on, resettlement_ready_on)
 
 
 class Deadline(NamedTuple):
@@ -122,33 +189,25 @@ def pending_deadlines(case: CaseLike, events: Iterable[EventLike], today: dt.dat
     step = max((r.step_to for r in steps), key=STEP_ORDER.__getitem__,
                default=S.NOT_STARTED if history else case.step)
 
-    def last(action: StepAction) -> StepRecord | None:
-        found = [r for r in steps if r.action == action]
-        return found[-1] if found else None
+    def legal_date(start: StartDate) -> dt.date | None:
+        records = [r for r in steps if r.action == start.action]
+        if not records:
+            return None
+        latest = records[-1].legal_date
+        if start.renewed_by is None:
+            return latest
+        # A renewed notice restarts its period: the latest one, first or renewed, counts.
+        return max([latest, *(e.decision_date or e.occurred_on for e in events
+                              if e.kind == start.renewed_by and e.occurred_on <= today)])
 
+    starts = {start.name: legal_date(start) for start in START_DATES}
+    starts[DECISION_FROM] = decision_from(starts["approved_on"], case.resettlement_needed,
+                                          resettlement_ready_on)
     found: list[Deadline | None] = []
-    notice, posting, approval = (last(StepAction.NOTICE), last(StepAction.POSTING),
-                                 last(StepAction.APPROVAL))
-    # A renewed notice restarts the 12 months: the latest notice, first or renewed, counts.
-    renewals = [e.decision_date or e.occurred_on for e in events
-                if e.kind == EventKind.NOTICE_RENEWED and e.occurred_on <= today]
-    if step in BEFORE_DECISION and notice is not None:
-        found.append(_due(rules, DeadlineKind.NOTICE_EXPIRY,
-                          max([notice.legal_date, *renewals]), RuleKey.NOTICE_VALIDITY))
-    if step == S.PLAN_POSTED and posting is not None:
-        found.append(_due(rules, DeadlineKind.PLAN_APPROVAL, posting.occurred_on,
-                          RuleKey.PLAN_POSTING, RuleKey.PLAN_APPRAISAL))
-    if step in DECISION_DUE and approval is not None:
-        start: dt.date | None = approval.legal_date
-        if case.resettlement_needed:
-            ready = resettlement_ready_on
-            start = None if ready is None else max(approval.legal_date, ready)
-        if start is not None:
-            found.append(_due(rules, DeadlineKind.RECOVERY_DECISION, start,
-                              RuleKey.DECISION_AFTER_APPROVAL))
-    if step in PAYMENT_DUE and approval is not None:
-        found.append(_due(rules, DeadlineKind.PAYMENT, approval.legal_date,
-                          RuleKey.PAYMENT_AFTER_APPROVAL))
+    for obligation in OBLIGATIONS:
+        start_on = starts[obligation.start]
+        if step in obligation.steps and start_on is not None:
+            found.append(_due(rules, obligation.what, start_on, *obligation.keys))
     order = list(DeadlineKind)
     return sorted((d for d in found if d is not None),
                   key=lambda d: (d.due_date, order.index(d.what)))

@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 
-from gis.domain import CaseStep
-from gis.errors import InvalidInput
+from gis.core.domain import CaseStep
+from gis.core.errors import InvalidInput
+from gis.core.text import fmt_date
 from gis.workflow.facts import CaseFacts, ExceptionKind, StepAction, refuse
-from gis.workflow.text import fmt_date
 
 RES254_FROM = dt.date(2026, 1, 1)
 E = TypeVar("E", bound=StrEnum)

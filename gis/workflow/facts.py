@@ -9,9 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidTransition
-from gis.landuse import LandGroup
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidTransition
+from gis.core.landuse import LandGroup
 from gis.workflow.paperwork import DocKind, DocumentRef
 
 S = CaseStep

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gis.errors import InvalidInput
-from gis.workflow.text import fmt_vnd
+from gis.core.errors import InvalidInput
+from gis.core.text import fmt_vnd
 
 MAX_VND = 10**15
 """Largest single amount accepted (a typo guard far above any real compensation)."""

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gis.errors import InvalidInput, InvalidTransition
-from gis.workflow.text import clean_decision_no, clean_text, fmt_date
+from gis.core.errors import InvalidInput, InvalidTransition
+from gis.core.text import clean_decision_no, clean_text, fmt_date
 
 ONLINE_POSTING_FROM = dt.date(2026, 1, 1)
 """Resolution 254/2025/QH15: from this day the draft plan is also posted on the commune's

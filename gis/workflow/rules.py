@@ -20,11 +20,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.errors import ConfigurationError, InvalidTransition
-from gis.landuse import LandGroup
+from gis.core.errors import ConfigurationError, InvalidTransition
+from gis.core.landuse import LandGroup
+from gis.core.text import fmt_date
 from gis.models.rules import RuleSet as RuleSetRow
 from gis.models.rules import TimeLimit as TimeLimitRow
-from gis.workflow.text import fmt_date
 
 
 class RuleKey(StrEnum):

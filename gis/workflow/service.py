@@ -22,7 +22,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep, EventKind
+from gis.core.calendar import local_today
+from gis.core.domain import CaseStep, EventKind
 from gis.models import CaseEvent, ClearanceCase, Complaint, EventDocument, RecoveryException
 from gis.workflow.authority import Issuer
 from gis.workflow.boundary import (
@@ -36,7 +37,6 @@ from gis.workflow.boundary import (
     touch,
     translate_db_errors,
 )
-from gis.workflow.calendar import local_today
 from gis.workflow.paperwork import DocumentRef
 from gis.workflow.rules import load_rule_book
 from gis.workflow.side_events import SideOutcome, SideRequest, check_side_event

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidInput
+from gis.core.calendar import check_enforcement_time, local_time
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidInput
+from gis.core.text import clean_decision_no, clean_text, fmt_date
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer
-from gis.workflow.calendar import check_enforcement_time, local_time
 from gis.workflow.complaints import (
     ComplaintEntry,
     ComplaintOutcome,
@@ -27,7 +28,6 @@ from gis.workflow.facts import CaseFacts, ExceptionKind, StepAction, needed_reco
 from gis.workflow.paperwork import DocKind, DocumentRef, Requirement, check_paperwork
 from gis.workflow.rules import RuleBook, RuleKey
 from gis.workflow.step_checks import notice_lapsed_on
-from gis.workflow.text import clean_decision_no, clean_text, fmt_date
 from gis.workflow.transitions import check_document
 
 K = EventKind

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gis.domain import EventKind
+from gis.core.domain import EventKind
+from gis.core.text import fmt_date
 from gis.workflow.facts import (
     CaseFacts,
     ExceptionKind,
@@ -22,7 +23,6 @@ from gis.workflow.facts import (
 )
 from gis.workflow.paperwork import ONLINE_POSTING_FROM, DocKind, Requirement
 from gis.workflow.rules import RuleBook, RuleKey, RuleSet
-from gis.workflow.text import fmt_date
 
 D = DocKind
 

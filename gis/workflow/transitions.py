@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gis.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
+from gis.core.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
+from gis.core.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer
 from gis.workflow.facts import (
     ACTION_LABELS_VI,
@@ -36,7 +37,6 @@ from gis.workflow.step_checks import (
     check_decision,
     check_inventory,
 )
-from gis.workflow.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
 
 S = CaseStep
 

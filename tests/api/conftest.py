@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import Role
-from gis.settings import Settings
 from tests.support import running_server
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -45,8 +45,8 @@ class ApiWorld:
 def load_api_world(url: str, settings: Settings) -> Engine:
     """Migrate ``url``, load a small demo and one account per role (field: CT-HNCL only;
     field2: CA-LSN only); return an engine on it."""
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.seed import seed_reference
 
     eng = make_engine(url, settings)
     migrate.upgrade(eng)

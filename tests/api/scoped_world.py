@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
 from gis.db.engine import session_factory
-from gis.domain import Role
 
 if TYPE_CHECKING:
     from tests.api.conftest import ApiWorld

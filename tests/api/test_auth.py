@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.routers.auth import Me, SessionOut, TokenOut
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.api.conftest import PASSWORD, ApiWorld, fresh_client
 
 
@@ -75,9 +75,9 @@ def test_secure_cookies_in_production_and_https(api_engine: Engine, test_setting
 
 def test_lockout_after_five_failures(client: TestClient, api_engine: Engine,
                                      world: ApiWorld) -> None:
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.db.engine import session_factory
-    from gis.domain import Role
 
     with session_factory(api_engine).begin() as s:
         create_user(s, "t.lockme", Role.LEADER, PASSWORD)
@@ -94,7 +94,7 @@ def test_lockout_after_five_failures(client: TestClient, api_engine: Engine,
 
 
 def test_ip_rate_limit(client: TestClient, world: ApiWorld) -> None:
-    from gis.logins import LoginPolicy
+    from gis.access.logins import LoginPolicy
 
     app = client.app
     saved = app.state.login_policy  # type: ignore[attr-defined]
@@ -115,9 +115,9 @@ def test_ip_rate_limit(client: TestClient, world: ApiWorld) -> None:
 
 def test_token_response_and_disabled_account(client: TestClient, api_engine: Engine,
                                              world: ApiWorld) -> None:
-    from gis.accounts import create_user, set_active
+    from gis.access.accounts import create_user, set_active
+    from gis.core.domain import Role
     from gis.db.engine import session_factory
-    from gis.domain import Role
 
     with session_factory(api_engine).begin() as s:
         create_user(s, "t.leaving", Role.STAFF, PASSWORD)

@@ -21,7 +21,7 @@ from api.schemas import (
     PaymentResultOut,
     ProjectDetail,
 )
-from gis.domain import CaseStep
+from gis.core.domain import CaseStep
 from tests.api.conftest import ApiWorld
 from tests.papers import as_json, step_kwargs
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine
-from gis.settings import Settings
 from tests.support import GPMB, gpmb_env
 
 

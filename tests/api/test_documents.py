@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.schemas import DocumentOut
-from gis.documents import MAX_DOCUMENT_BYTES, clean_filename
-from gis.settings import Settings
+from gis.cases.documents import MAX_DOCUMENT_BYTES, clean_filename
+from gis.core.settings import Settings
 from tests.api.conftest import ApiWorld
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

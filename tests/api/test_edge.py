@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.api.conftest import PASSWORD, ApiWorld
 
 NUL = "ghi\u0000chú"

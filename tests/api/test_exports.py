@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.errors import PROBLEM_JSON
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.api.conftest import ApiWorld
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.routers.health import Health
-from gis.settings import Settings
+from gis.core.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_large_tables_report_the_planner_estimate(demo_engine: Engine,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import text
 
-    from gis import status
+    from gis.db import status
 
     with demo_engine.connect() as conn:
         exact = conn.execute(text("SELECT count(*) FROM parcels")).scalar_one()

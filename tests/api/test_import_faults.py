@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
+from gis.core.errors import Conflict
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import Role
-from gis.errors import Conflict
+from gis.db.seed import seed_reference
 from gis.ingest import locks
-from gis.seed import seed_reference
-from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
 from tests.support import commune_at_test_point, run_gpmb, serving
 

@@ -22,10 +22,10 @@ from pyproj import CRS
 from sqlalchemy import text
 
 from api.routers.imports import ImportOut
+from gis.core.errors import Conflict
+from gis.core.settings import Settings
 from gis.db.engine import session_factory
-from gis.errors import Conflict
 from gis.ingest import uploads
-from gis.settings import Settings
 from tests.api.conftest import PASSWORD, ApiWorld, fresh_client
 from tests.gis.ingest.badfiles import (
     bowties,

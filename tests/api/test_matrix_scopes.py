@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from gis.core.domain import Role
 from gis.db.engine import session_factory
-from gis.domain import Role
 from tests.api.conftest import ApiWorld
 from tests.api.scoped_world import (
     ACCOUNTS,
@@ -118,9 +118,9 @@ def test_lists_and_exports_hold_only_the_scope(
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_dashboard_figures_count_only_the_scope(
         api_engine: Engine, world: ApiWorld, scopes: ScopeWorld, name: str) -> None:
-    from gis.access import load_scope
+    from gis.access.scope import load_scope
+    from gis.core.calendar import local_today
     from gis.progress import province_progress
-    from gis.workflow.calendar import local_today
 
     acc = scopes.accounts[name]
     with session_factory(api_engine)() as s:

@@ -15,7 +15,7 @@ import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 
-from gis import tiles
+from gis.maps import tiles
 from tests.api.conftest import ApiWorld
 from tests.api.scoped_world import (
     ACCOUNTS,

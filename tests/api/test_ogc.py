@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pyproj import Transformer
 from shapely.geometry import shape
 
-from gis.crs import crs_for_srid
+from gis.core.crs import crs_for_srid
 from gis.ogc.collections import COLLECTIONS
 from tests.api.conftest import ApiWorld
 

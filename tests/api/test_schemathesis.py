@@ -25,7 +25,7 @@ from schemathesis.checks import (
 from sqlalchemy import Engine
 
 from api.app import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.api.conftest import ApiWorld
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.api.conftest import ROLES, issue_tokens, load_api_world
 from tests.support import running_server
 

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from gis import tiles
-from gis.accounts import create_user, set_active
+from gis.access.accounts import create_user, set_active
+from gis.access.session_cache import TTL_S, cache_of
+from gis.core.domain import Role
 from gis.db.engine import session_factory
-from gis.domain import Role
-from gis.session_cache import TTL_S, cache_of
+from gis.maps import tiles
 from tests.api.conftest import PASSWORD, ApiWorld
 
 

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 
-from gis.tilejson import COMMUNE_FIELDS, PARCEL_FIELDS
+from gis.maps.tilejson import COMMUNE_FIELDS, PARCEL_FIELDS
 from tests.api.conftest import PASSWORD, ApiWorld
 
 

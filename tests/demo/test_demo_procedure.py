@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from gis.domain import CaseStep, EventKind
-from gis.landuse import LandGroup
+from gis.core.domain import CaseStep, EventKind
+from gis.core.landuse import LandGroup
 from gis.workflow.facts import CaseFacts, SideRecord, StepRecord
 from gis.workflow.paperwork import DocKind, DocumentRef
 from gis.workflow.rules import STATUTORY_RULE_BOOK

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from shapely import Point
 from vietnamadminunits.database import query
 
-from gis.crs import STORAGE_SRID, crs_for_srid, to_storage
+from gis.core.crs import STORAGE_SRID, crs_for_srid, to_storage
+from gis.core.domain import UnitType
+from gis.core.landuse import LAND_USE_TYPES, LandGroup, land_use_type, normalise_land_use_code
 from gis.demo.communes import (
     COMMUNES_CSV,
     approximate_boundaries,
@@ -33,8 +35,6 @@ from gis.demo.corridor import (
     resettlement_area,
 )
 from gis.demo.parcels import band_half_width, generate_parcels, parcel_domain
-from gis.domain import UnitType
-from gis.landuse import LAND_USE_TYPES, LandGroup, land_use_type, normalise_land_use_code
 
 N = 1500
 SEED = 20250331

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gis.core.domain import CaseStep, EventKind, LandUserKind, PaymentMethod
+from gis.core.landuse import LandGroup, land_use_type, normalise_land_use_code
 from gis.demo.history import CaseHistory, generate_case_history
 from gis.demo.history_calendar import PUBLIC_HOLIDAYS
 from gis.demo.people import generate_land_users
-from gis.domain import CaseStep, EventKind, LandUserKind, PaymentMethod
-from gis.landuse import LandGroup, land_use_type, normalise_land_use_code
 
 TODAY = date(2026, 11, 21)
 TET = (date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6))

@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine, text
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import Role
-from gis.settings import Settings
 from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
 
@@ -59,7 +59,7 @@ class AdminServer:
 @pytest.fixture(scope="module")
 def server(make_database: Callable[[str], str], test_settings: Settings,
            scratch_dir: Path) -> Iterator[AdminServer]:
-    from gis.seed import seed_reference
+    from gis.db.seed import seed_reference
 
     url = make_database("gpmb_admin_page")
     engine = make_engine(url, test_settings)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import text
 
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.support import running_server
 from tests.web.browser import PageWatch, screenshot, signed_in_context
 from tests.web.test_cases_http import PASSWORD, CasesWorld, build_world

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.web.test_cases_http import CasesWorld, build_world, hidden, sign_in
 
 OFFICER, UNIT = "Hoàng Văn Đức", "Trung tâm Phát triển quỹ đất huyện Cao Lộc"

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page
 
-from gis.settings import Settings
-from gis.workflow.calendar import local_today
+from gis.core.calendar import local_today
+from gis.core.settings import Settings
 from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
 from tests.web.test_cases_http import MOVABLE, NEXT, PASSWORD, CasesWorld, build_world

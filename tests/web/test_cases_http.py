@@ -23,12 +23,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.calendar import local_today
+from gis.core.domain import CaseStep, Role
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import CaseStep, Role
-from gis.settings import Settings
-from gis.workflow.calendar import local_today
 
 PASSWORD = "mat-khau-ho-so-2026"
 MOVABLE = "c.step IN ('notified', 'inventoried')"
@@ -80,8 +80,8 @@ class CasesWorld:
 def build_world(make_database: Callable[[str], str], settings: Settings,
                 name: str) -> CasesWorld:
     """The small demo in database ``name``, with staff, leader, field and admin accounts."""
+    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
-    from gis.seed import seed_reference
 
     url = make_database(name)
     eng = make_engine(url, settings)
@@ -208,7 +208,7 @@ def test_overdue_filter_and_marks_equal_the_workflow_answer(leader: TestClient,
     page's marks."""
     from sqlalchemy.orm import Session
 
-    from gis.cases import CaseFilter, overdue_among, search_cases
+    from gis.cases.queries import CaseFilter, overdue_among, search_cases
     from gis.workflow.overdue import case_deadlines
 
     today = local_today()

@@ -82,9 +82,9 @@ def test_committee_page_fits_a_phone_and_switches_language(live_server: str, pag
 
 def test_field_user_without_committee_links_is_refused(live_server: str,
                                                        demo_engine: object) -> None:
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.db.engine import session_factory
-    from gis.domain import Role
 
     with session_factory(demo_engine).begin() as s:  # type: ignore[arg-type]
         create_user(s, "hientruong.khongbcd", Role.FIELD, "mat-khau-hien-truong-26")
@@ -98,9 +98,9 @@ def test_field_user_without_committee_links_is_refused(live_server: str,
 
 def test_a_unit_reports_its_task_done(live_server: str, browser: Browser,
                                       demo_engine: Engine, page_watch: PageWatch) -> None:
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.db.engine import session_factory
-    from gis.domain import Role
     from gis.models import CommitteeUnitUser
 
     with session_factory(demo_engine).begin() as s:

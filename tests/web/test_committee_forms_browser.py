@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.workflow.calendar import local_today
+from gis.core.calendar import local_today
 from tests.web.browser import PageWatch, offline_context, screenshot
 
 PASSWORD = "mat-khau-ban-chi-dao-26"
@@ -26,9 +26,9 @@ NEXT_YEAR_LIST = 2027  # the register tests write next year's list: 2026's board
 def _linked_user(engine: Engine, username: str, unit_code: str | None,
                  role: str = "field") -> None:
     """An account acting for a committee unit (a field account unless told), created once."""
-    from gis.accounts import create_user
+    from gis.access.accounts import create_user
+    from gis.core.domain import Role
     from gis.db.engine import session_factory
-    from gis.domain import Role
     from gis.models import CommitteeUnitUser
 
     with session_factory(engine).begin() as s:

@@ -14,9 +14,9 @@ import openpyxl
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.capital.figures import disbursement_figures
+from gis.core.lookups import project_by_code
 from gis.progress import progress_figures
-from gis.progress.disbursement import disbursement_figures
-from gis.progress.overview import project_by_code
 from tests.web.test_i18n import untranslated
 from web.dashboard_routes import XLSX
 from web.templating import number, vnd

@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.cases.dossier import money
+from gis.core.domain import Role
+from gis.core.settings import Settings
 from gis.db.engine import session_factory
-from gis.domain import Role
-from gis.dossier import money
-from gis.settings import Settings
 from tests.web.test_cases_http import PASSWORD, CasesWorld, build_world, sign_in
 
 PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine, text
 
-from gis.domain import Role
+from gis.core.domain import Role
 from tests.web.browser import PageWatch, open_tablet, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,

@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine, select, text
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
 from gis.db.engine import session_factory
-from gis.domain import Role
 from gis.models import User
 
 PROJECT = "CT-HNCL"

@@ -20,10 +20,10 @@ from playwright.sync_api import APIResponse, Browser, BrowserContext, Page, Rout
 from sqlalchemy import Engine, select, text
 
 from gis.compensation.ledger import record_payment, reverse_payment
+from gis.core.calendar import local_today
+from gis.core.domain import Role
 from gis.db.engine import session_factory
-from gis.domain import Role
 from gis.models import User
-from gis.workflow.calendar import local_today
 from tests.web.browser import PageWatch, offline_context, open_tablet, screenshot
 from tests.web.test_field_http import (
     FIELD_USER,

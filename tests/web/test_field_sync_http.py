@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select, text
 
+from gis.core.calendar import local_today
+from gis.core.domain import CaseStep
 from gis.db.engine import session_factory
-from gis.domain import CaseStep
 from gis.models import User
-from gis.workflow.calendar import local_today
 from gis.workflow.service import record_step
 from tests.web.test_field_http import (  # the module's fixtures, shared
     OTHER_FIELD_USER,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context
 from tests.web.test_cases_browser import REFUSED_422

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from api.routers.login_page import LOCKED_VI
-from gis.domain import STEP_LABELS_VI
-from gis.errors import AuthenticationFailed
-from gis.landuse import LAND_USE_TYPES
-from gis.logins import LoginThrottled
-from gis.parcel_info import PAYMENT_METHODS_VI
+from gis.access.logins import LoginThrottled
+from gis.core.domain import STEP_LABELS_VI
+from gis.core.errors import AuthenticationFailed
+from gis.core.landuse import LAND_USE_TYPES
+from gis.maps.parcel_panel import PAYMENT_METHODS_VI
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.side_events import KIND_LABELS_VI
 from web.i18n import LANG_COOKIE, english, format_date, format_number, format_vnd, translate
@@ -60,7 +60,7 @@ def test_domain_labels_shown_on_pages_have_english() -> None:
              *(t.name_vi for t in LAND_USE_TYPES),
              AuthenticationFailed.message_vi, LoginThrottled.message_vi, LOCKED_VI]
     assert [s for s in shown if s not in english()] == []
-    for t in LAND_USE_TYPES:  # one source for land-use names: gis.landuse
+    for t in LAND_USE_TYPES:  # one source for land-use names: gis.core.landuse
         assert english()[t.name_vi] == t.name_en
 
 

@@ -17,11 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, text
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
+from gis.core.domain import Role
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.domain import Role
-from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
 from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
@@ -58,7 +58,7 @@ class ImportServer:
 @pytest.fixture(scope="module")
 def server(make_database: Callable[[str], str], test_settings: Settings,
            scratch_dir: Path) -> Iterator[ImportServer]:
-    from gis.seed import seed_reference
+    from gis.db.seed import seed_reference
 
     url = make_database("gpmb_import_page")
     engine = make_engine(url, test_settings)

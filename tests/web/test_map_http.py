@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis import mapdata, tiles
-from gis.access import PROVINCE
+from gis.access.scope import PROVINCE
+from gis.core.lookups import project_by_code
+from gis.maps import layers as mapdata
+from gis.maps import tiles
 from web.assets import VENDOR_DIR, missing_vendor_files
 from web.maps import build_project_map, project_map_parts, render_parts
 
@@ -79,7 +81,7 @@ def test_map_page_is_small_and_uses_no_external_asset(web: httpx.Client, live_se
 
 def test_project_bounds_from_boxes_cover_every_geometry(demo_engine: Engine) -> None:
     with Session(demo_engine) as session:
-        project = mapdata.project_by_code(session, "CT-HNCL", scope=PROVINCE)
+        project = project_by_code(session, "CT-HNCL", scope=PROVINCE)
         south, west, north, east = mapdata.project_bounds(session, project.id)
         exact = session.execute(text("""
             SELECT ST_YMin(b), ST_XMin(b), ST_YMax(b), ST_XMax(b) FROM (
@@ -98,7 +100,7 @@ def test_cached_map_layers_follow_edits(demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         tx = conn.begin()
         session = Session(bind=conn)
-        project = mapdata.project_by_code(session, "CT-HNCL", scope=PROVINCE)
+        project = project_by_code(session, "CT-HNCL", scope=PROVINCE)
         communes, _land_uses = mapdata.used_codes(session, project.id)
         layers = mapdata.alignment_layers(session, project.id)
         again = mapdata.alignment_layers(session, project.id)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from gis import tiles
+from gis.maps import tiles
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None,
                                 reason="gdal-bin (ogrinfo) is part of the test setup")

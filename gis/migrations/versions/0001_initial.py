@@ -9,8 +9,8 @@ from pathlib import Path
 
 from alembic import op
 
+from gis.core.landuse import LAND_USE_TYPES, LEGACY_CODES
 from gis.db.postgis import ensure_postgis, register_storage_crs, unregister_storage_crs
-from gis.landuse import LAND_USE_TYPES, LEGACY_CODES
 
 revision = "0001"
 down_revision = None

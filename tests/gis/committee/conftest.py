@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gis.accounts import create_user
-from gis.domain import Role
+from gis.access.accounts import create_user
+from gis.core.domain import Role
 from gis.models import CommitteeUnit, CommitteeUnitUser
 
 

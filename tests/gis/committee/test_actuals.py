@@ -73,9 +73,9 @@ def test_board_handover_equals_the_dashboard_figures(demo_session: Session) -> N
 
 
 def test_money_equals_the_disbursement_figures(demo_session: Session) -> None:
+    from gis.capital.figures import disbursement_figures
     from gis.committee.register import key_projects
     from gis.committee.series import money_by_day
-    from gis.progress.disbursement import disbursement_figures
 
     ids = [k.project_id for k in key_projects(demo_session, 2026, TODAY)]
     for day in (dt.date(2026, 3, 31), TODAY):

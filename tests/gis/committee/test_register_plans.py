@@ -9,13 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
 from gis.committee.plans import plans_in_force, record_plan
 from gis.committee.register import EntryInput, key_projects, record_change
 from gis.committee.vocab import ProjectGroup
+from gis.core.domain import Role
+from gis.core.errors import Conflict, InvalidInput, PermissionDenied
 from gis.demo.committee_specs import CHANGE_DECISION, KEY_PROJECTS, LIST_DECISION, REMOVED
-from gis.domain import Role
-from gis.errors import Conflict, InvalidInput, PermissionDenied
 
 TODAY = dt.date(2026, 11, 21)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.accounts import create_user
+from gis.access.accounts import create_user
 from gis.committee.access import committee_actor
 from gis.committee.case_lists import check_case_list, count_cases, list_cases
 from gis.committee.tasks import (
@@ -21,8 +21,8 @@ from gis.committee.tasks import (
 )
 from gis.committee.vocab import TaskState
 from gis.compensation.ledger import record_payment
-from gis.domain import Role
-from gis.errors import Conflict, InvalidInput, PermissionDenied
+from gis.core.domain import Role
+from gis.core.errors import Conflict, InvalidInput, PermissionDenied
 from tests.gis.committee.conftest import unit_id, user_for_unit
 
 TODAY = dt.date(2026, 11, 21)

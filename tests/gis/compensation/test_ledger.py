@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from gis.compensation.ledger import add_payee, record_household_payment, reverse_payment
 from gis.compensation.records import ensure_case_households, load_household
-from gis.domain import ItemKind
-from gis.errors import GpmbError, InvalidTransition
+from gis.core.domain import ItemKind
+from gis.core.errors import GpmbError, InvalidTransition
 from gis.progress import progress_figures
 from tests.gis.workflow.helpers import APPROVED, TODAY, D, World, item
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from gis.compensation.plan import record_decision
 from gis.compensation.records import load_household
-from gis.domain import CaseStep, ItemKind
-from gis.errors import Conflict, GpmbError, InvalidInput, InvalidTransition, NotFound
+from gis.core.domain import CaseStep, ItemKind
+from gis.core.errors import Conflict, GpmbError, InvalidInput, InvalidTransition, NotFound
 from tests.gis.workflow.helpers import APPROVED, NOTICE, TODAY, D, World, item
 
 S = CaseStep

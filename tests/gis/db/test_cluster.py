@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gis.core.errors import ClusterError
 from gis.db.cluster import EmbeddedCluster, free_port
-from gis.errors import ClusterError
 
 
 def _cluster(base: Path, name: str, port: int | None = None) -> EmbeddedCluster:

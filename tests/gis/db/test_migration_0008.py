@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import Engine, text
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine
-from gis.settings import Settings
 
 SQUARE = "SRID=9215;MULTIPOLYGON(((450000 2417000,450050 2417000,450050 2417050," \
          "450000 2417050,450000 2417000)))"

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine
 from gis.models import Base
-from gis.settings import Settings
 
 
 @pytest.fixture

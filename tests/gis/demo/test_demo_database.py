@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
+from gis.db.seed import seed_reference
 from gis.demo.load import load_demo
-from gis.seed import seed_reference
-from gis.settings import Settings
 from tests.conftest import DEMO_PARCELS, DEMO_SEED
 
 FINGERPRINT = """

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
+from gis.db.seed import seed_reference
 from gis.ingest import import_parcels
-from gis.seed import seed_reference
-from gis.settings import Settings
 from tests.gis.ingest.helpers import parcel_frame, write
 from tests.support import commune_at_test_point
 

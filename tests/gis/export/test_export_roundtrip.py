@@ -14,7 +14,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.export import PARCEL_COLUMNS, ExportFilters, ExportRequest, export
 from gis.ingest import import_parcels
 from tests.gis.export.conftest import Imported

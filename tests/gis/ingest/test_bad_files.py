@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import ValidationReport, import_parcels
 from tests.gis.ingest.badfiles import CORPUS, BadFile
 from tests.gis.ingest.conftest import Spot

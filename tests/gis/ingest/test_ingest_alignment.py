@@ -13,7 +13,7 @@ from shapely.geometry import LineString, box
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected, NotFound
+from gis.core.errors import ImportRejected, NotFound
 from gis.ingest import import_parcels
 from gis.ingest.alignment import import_alignment, parse_chainage
 from tests.gis.ingest.conftest import Spot

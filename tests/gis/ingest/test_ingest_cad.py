@@ -17,8 +17,8 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import STORAGE_SRID, WGS84_SRID, transformer
-from gis.errors import ImportRejected
+from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from gis.ingest.cad import parse_label, read_cad
 from tests.gis.ingest.conftest import Spot

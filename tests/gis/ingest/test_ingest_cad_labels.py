@@ -11,7 +11,7 @@ import ezdxf
 import pytest
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from gis.ingest.cad import combine_labels, parse_label
 from tests.gis.ingest.conftest import Spot

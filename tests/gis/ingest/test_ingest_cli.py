@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.seed import seed_reference
-from gis.settings import Settings
+from gis.db.seed import seed_reference
 from tests.gis.ingest.helpers import parcel_frame, write
 from tests.gis.ingest.test_ingest_cad_labels import _dxf as cad_labels_dxf
 from tests.support import commune_at_test_point

@@ -8,8 +8,8 @@ import pytest
 from pyproj import CRS
 from sqlalchemy.orm import Session
 
-from gis.crs import to_storage
-from gis.errors import ImportRejected
+from gis.core.crs import to_storage
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import count, parcel_frame, write

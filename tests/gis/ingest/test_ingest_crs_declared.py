@@ -13,8 +13,8 @@ from pyproj import CRS
 from shapely.geometry import box
 from sqlalchemy.orm import Session
 
-from gis.crs import vn2000_tm3_107_15
-from gis.errors import ImportRejected
+from gis.core.crs import vn2000_tm3_107_15
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import parcel_frame, write

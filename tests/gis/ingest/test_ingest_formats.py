@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from gis.ingest.encoding import encode_tcvn3, encode_vni
 from gis.ingest.reader import read_source

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import import_parcels
 from gis.ingest.encoding import encode_tcvn3
 from gis.ingest.households import (

@@ -10,7 +10,7 @@ from shapely.geometry import Point, box
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import NotFound
+from gis.core.errors import NotFound
 from gis.ingest import chainage_of, import_parcels, overlay_project
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import parcel_frame, write

@@ -13,7 +13,7 @@ from pyproj import CRS
 from shapely.geometry import LineString, Polygon
 from sqlalchemy.orm import Session
 
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.ingest import ValidationReport, import_parcels
 from tests.gis.ingest.conftest import Spot
 from tests.gis.ingest.helpers import count, parcel_frame, square, write

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep, EventKind
+from gis.core.domain import CaseStep, EventKind
 from gis.progress import ADDITIVE_FIELDS, Figures, progress_figures
 from gis.progress.figures import sum_figures
 from gis.progress.state import APPROVED, COUNTED, HANDED, PAID, history_end

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from gis.errors import NotFound
+from gis.core.errors import NotFound
+from gis.core.lookups import project_by_code
 from gis.progress import progress_figures
-from gis.progress.overview import project_by_code
 from gis.reports import Period, write_excel, write_pdf
 from gis.reports.excel import COLUMNS, FIRST_COL, HEADER_ROW
 from tests.support import GPMB, gpmb_env

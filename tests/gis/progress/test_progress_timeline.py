@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.core.lookups import project_by_code
 from gis.progress import MilestoneStatus, SCurve, pace, progress_figures, project_progress
 from gis.progress.figures import EMPTY, Figures
 from gis.progress.milestones import MilestoneCheck, check_milestone
-from gis.progress.overview import project_by_code
 from gis.progress.timeline import CurvePoint, s_curve
 from gis.reports.period import Period, report_period
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gis.compensation.ledger import record_payment
 from gis.compensation.plan import DecisionResult, ItemInput, record_decision
-from gis.domain import CaseStep, EventKind, ItemKind
+from gis.core.domain import CaseStep, EventKind, ItemKind
 from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
 from tests.papers import consultation_kwargs, signer_on, step_kwargs

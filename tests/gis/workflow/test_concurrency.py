@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from gis.compensation.ledger import record_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.records import ensure_case_households
+from gis.core.domain import CaseStep, EventKind, PaymentMethod
+from gis.core.errors import Conflict
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine
-from gis.domain import CaseStep, EventKind, PaymentMethod
-from gis.errors import Conflict
-from gis.settings import Settings
 from gis.workflow import record_side_event, record_step
 from gis.workflow.service import EventResult
 from tests.gis.workflow.helpers import TODAY, D, square

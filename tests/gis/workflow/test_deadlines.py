@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gis.domain import CaseStep, EventKind
+from gis.core.domain import CaseStep, EventKind
 from gis.models import CaseEvent, ClearanceCase, ResettlementAllocation
 from gis.workflow import (
     STATUTORY_RULE_BOOK,
@@ -21,6 +21,7 @@ from gis.workflow import (
     next_deadline,
     overdue_cases,
 )
+from gis.workflow.deadlines import DECISION_FROM, OBLIGATIONS, START_DATES
 from tests.gis.workflow.helpers import TODAY, D, World
 
 S = CaseStep
@@ -155,3 +156,11 @@ def test_sql_agrees_with_python_on_the_demo(demo_engine: Engine) -> None:
     assert len(python) > 100
     assert sql == python
     assert {what for what, _, _ in python.values()} >= {DK.NOTICE_EXPIRY, DK.PAYMENT}
+
+
+def test_the_rule_table_is_complete_and_in_tie_break_order() -> None:
+    """Every kind of deadline has one obligation, listed in DeadlineKind order (the SQL
+    renderings break ties by their position), from a start date the table defines."""
+    assert [o.what for o in OBLIGATIONS] == list(DeadlineKind)
+    starts = {s.name for s in START_DATES} | {DECISION_FROM}
+    assert all(o.start in starts and o.keys and o.steps for o in OBLIGATIONS)

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from gis.compensation.ledger import reverse_payment
 from gis.compensation.plan import DecisionResult
-from gis.domain import CaseStep, ItemKind
-from gis.errors import Conflict, GpmbError, InvalidInput, InvalidTransition
+from gis.core.domain import CaseStep, ItemKind
+from gis.core.errors import Conflict, GpmbError, InvalidInput, InvalidTransition
 from tests.gis.workflow.helpers import TODAY, D, World, item
 
 S = CaseStep

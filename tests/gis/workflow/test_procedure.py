@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidTransition
-from gis.landuse import LandGroup
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidTransition
+from gis.core.landuse import LandGroup
 from gis.workflow import STATUTORY_RULE_BOOK as RULES
 from gis.workflow.facts import ExceptionKind, ExceptionRecord, SideRecord
 from gis.workflow.paperwork import DocKind, DocumentRef

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.cases.resettlement import allocate_plot
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidTransition
+from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.engine import make_engine
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidTransition
 from gis.models import CaseEvent, ClearanceCase
-from gis.resettlement import allocate_plot
-from gis.settings import Settings
 from gis.workflow import case_deadlines, load_rule_book, next_deadline
 from gis.workflow.deadlines import DeadlineKind, pending_deadlines
 from gis.workflow.paperwork import DocKind, DocumentRef

@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidTransition
-from gis.landuse import LandGroup
+from gis.core.calendar import TET, holiday_on
+from gis.core.errors import InvalidTransition
+from gis.core.landuse import LandGroup
 from gis.workflow import STATUTORY_RULE_BOOK as RULES
 from gis.workflow import check_enforcement_time, enforcement_blackout, load_rule_book
-from gis.workflow.calendar import TET, holiday_on
 from gis.workflow.rules import RuleKey, add_months, rule_set_for
 
 D = dt.date

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from gis.workflow import record_note, record_side_event, record_step
 from gis.workflow.boundary import translate_db_errors
 from tests.gis.workflow.helpers import TODAY, D, World

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidTransition
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidTransition
 from gis.workflow import record_side_event
 from gis.workflow.paperwork import DocKind, DocumentRef
 from gis.workflow.service import EventResult

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis.domain import CaseStep, EventKind
-from gis.errors import InvalidTransition
-from gis.landuse import LandGroup
+from gis.core.domain import CaseStep, EventKind
+from gis.core.errors import InvalidTransition
+from gis.core.landuse import LandGroup
 from gis.workflow import STATUTORY_RULE_BOOK as RULES
 from gis.workflow.paperwork import DocKind, DocumentRef
 from gis.workflow.rules import RuleKey
