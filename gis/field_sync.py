@@ -24,9 +24,9 @@ from gis.documents import store_document
 from gis.domain import STEP_LABELS_VI, CaseStep, Role
 from gis.errors import Conflict, GpmbError, InvalidInput, PermissionDenied
 from gis.field import LEADER_READ_ONLY_VI
+from gis.formats import LOCAL_TZ, fmt_time
 from gis.models import ClearanceCase, FieldAction, User
 from gis.workflow.boundary import lock_case
-from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.service import EventResult, record_note, record_step
 
 KINDS = ("handover", "note", "photo", "inventory")
@@ -177,7 +177,7 @@ def check_action(action: ActionIn, photo: bytes | None, now: dt.datetime) -> Non
 def event_note(kind: str, payload: dict[str, Any], done_at: dt.datetime,
                by: str | None = None) -> str:
     """The history text of a field action (with its GPS fix and time on site)."""
-    local = done_at.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+    local = fmt_time(done_at)
     note = (payload.get("note") or "").strip()
     if kind == "note":
         return note

@@ -30,11 +30,11 @@ from gis.reports.chart import disbursement_chart, s_curve_chart
 from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.auth import page_scope
+from web.case_forms import AsOf
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-AsOf = Annotated[dt.date | None, Query(description="Ngày tính số liệu (YYYY-MM-DD)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -61,7 +61,7 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
+def province_dashboard(request: Request, as_of: AsOf) -> HTMLResponse:
     """Every project and commune of the province, as of a day."""
     day = as_of or _today()
     with _sessions(request) as session:
@@ -74,7 +74,7 @@ def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
 
 
 @router.get("/projects/{code}/dashboard", response_class=HTMLResponse)
-def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLResponse:
+def project_dashboard(request: Request, code: str, as_of: AsOf) -> HTMLResponse:
     """One project's figures, S-curve, milestones, communes ranked by what is left, and the
     year's capital disbursement against the investor's target and the national average."""
     day = as_of or _today()
@@ -90,7 +90,7 @@ def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLRe
 
 
 @router.get("/projects/{code}/reports/progress.xlsx")
-def excel_report(request: Request, code: str, as_of: AsOf = None,
+def excel_report(request: Request, code: str, as_of: AsOf,
                  period: Annotated[str, Query(description="week | month | quarter")] = "month",
                  ) -> Response:
     """The periodic progress report (báo cáo tiến độ GPMB) of the period ending ``as_of``."""
@@ -104,7 +104,7 @@ def excel_report(request: Request, code: str, as_of: AsOf = None,
 
 
 @router.get("/projects/{code}/reports/summary.pdf")
-def pdf_summary(request: Request, code: str, as_of: AsOf = None) -> Response:
+def pdf_summary(request: Request, code: str, as_of: AsOf) -> Response:
     """The one-page PDF summary for meetings, as of ``as_of``."""
     day = as_of or _today()
     with _sessions(request) as session:

@@ -23,7 +23,8 @@ from gis.access import load_scope
 from gis.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
 from gis.domain import STEP_LABELS_VI
 from gis.errors import GpmbError, InvalidInput
-from gis.workflow.calendar import LOCAL_TZ, local_today
+from gis.formats import fmt_day, fmt_time, parse_day
+from gis.workflow.calendar import local_today
 from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.field_routes import (
     TILE_URL,
@@ -216,8 +217,7 @@ def _conflict_page(request: Request, *, error: tuple[int, str] | None = None,
                "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
                "may_resolve": _viewer(request).role in field_conflicts.RESOLVERS,
                "step_label": lambda s: STEP_LABELS_VI.get(s, s) if s else "",
-               "when": lambda t: t.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y"),
-               "local_day": lambda t: t.astimezone(LOCAL_TZ).date().isoformat()}
+               "when": fmt_time, "local_day": fmt_day}
     return templates.TemplateResponse(request, "field_conflicts.html", context,
                                       status_code=status)
 
@@ -234,7 +234,7 @@ def resolve_conflict(request: Request, action_id: int,
                      csrf_token: Annotated[str, Form(max_length=200)] = "",
                      note: Annotated[str, Form(max_length=2000)] = "",
                      edited_note: Annotated[str | None, Form(max_length=2000)] = None,
-                     edited_on: Annotated[dt.date | None, Form()] = None) -> Response:
+                     edited_on: Annotated[str, Form(max_length=40)] = "") -> Response:
     """Apply (as sent or edited) or discard one conflict; the workflow decides again."""
     why = csrf_refusal(request, csrf_token)
     if why is not None:
@@ -244,7 +244,8 @@ def resolve_conflict(request: Request, action_id: int,
             field_conflicts.resolve_action(
                 session, action_id, _viewer(request), apply=decision != "discard", note=note,
                 edited_note=edited_note if decision == "edit" else None,
-                edited_on=edited_on if decision == "edit" else None)
+                edited_on=parse_day(edited_on, "edited_on")
+                if decision == "edit" and edited_on.strip() else None)
             session.commit()
         except GpmbError as exc:
             session.rollback()

@@ -18,12 +18,22 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from jinja2 import pass_context
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis.formats import (
+    DAY_PATTERN,
+    DAY_PLACEHOLDER,
+    fill,
+    fmt_day,
+    fmt_dec,
+    fmt_int,
+    fmt_time,
+)
 from gis.landuse import LAND_USE_TYPES
-from web.templating import WEB_DIR, number, templates, vnd
+from web.templating import WEB_DIR, templates
 
 LANG_COOKIE = "gpmb_lang"
 LANGUAGES = ("vi", "en")
@@ -97,29 +107,29 @@ def _js_catalogue(context: Any) -> dict[str, str]:
     return english() if request_language(context.get("request")) == "en" else {}
 
 
-# Numbers and dates follow the language: Vietnamese 1.234,5 and 05/03/2025, English
-# 1,234.5 and 5 Mar 2025 (the month spelt out, so neither reader can mistake day for month).
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Numbers follow the language: Vietnamese 1.234,5, English 1,234.5. Days are 05/03/2025 in
+# both, the way the date fields are typed, and times are Vietnam time (``gis.formats``).
 
 
 def format_vnd(value: int, lang: str) -> str:
     """Whole numbers (VND, counts): "1.234.567" in Vietnamese, "1,234,567" in English."""
-    return f"{value:,}" if lang == "en" else vnd(value)
+    return fmt_int(value, lang)
 
 
 def format_number(value: float, lang: str, digits: int = 2) -> str:
     """Decimals: "1.234,50" in Vietnamese, "1,234.50" in English."""
-    return f"{value:,.{digits}f}" if lang == "en" else number(value, digits)
+    return fmt_dec(value, digits, lang)
 
 
 def format_date(value: dt.date | str | None, lang: str) -> str:
-    """A day: "05/03/2025" in Vietnamese, "5 Mar 2025" in English."""
-    if value is None or value == "":
-        return ""
-    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    if lang == "en":
-        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-    return day.strftime("%d/%m/%Y")
+    """A day: "05/03/2025", in either language."""
+    return fmt_day(value)
+
+
+def message(template: str, params: dict[str, Any], lang: str) -> str:
+    """A message stored as a Vietnamese template and its parameters (numbers kept as
+    numbers), translated and with numbers written the way ``lang`` writes them."""
+    return fill(english().get(template, template) if lang == "en" else template, params, lang)
 
 
 @pass_context
@@ -155,6 +165,13 @@ templates.env.globals["lang_url"] = _template_switch_url
 templates.env.filters["vnd"] = _template_vnd
 templates.env.filters["num"] = _template_number
 templates.env.filters["day"] = _template_date
+templates.env.filters["time"] = fmt_time
+templates.env.globals["dmy"] = fmt_day
+# A day field: text typed dd/mm/yyyy, whatever the browser's language (a native date input
+# follows the browser's locale: mm/dd/yyyy in an English Chromium).
+templates.env.globals["day_attrs"] = Markup(
+    f'type="text" inputmode="numeric" pattern="{DAY_PATTERN}" placeholder="{DAY_PLACEHOLDER}"'
+    f' title="{DAY_PLACEHOLDER}" autocomplete="off" maxlength="10" data-day')
 templates.env.globals["current_language"] = _template_language
 templates.env.globals["js_catalogue"] = _js_catalogue
 

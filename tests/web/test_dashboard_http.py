@@ -14,12 +14,13 @@ import openpyxl
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.formats import fmt_dec as number
+from gis.formats import fmt_int as vnd
 from gis.progress import progress_figures
 from gis.progress.disbursement import disbursement_figures
 from gis.progress.overview import project_by_code
 from tests.web.test_i18n import untranslated
 from web.dashboard_routes import XLSX
-from web.templating import number, vnd
 
 ANY_HTTP = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
