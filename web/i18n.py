@@ -33,6 +33,7 @@ from gis.formats import (
     fmt_time,
 )
 from gis.landuse import LAND_USE_TYPES
+from gis.project_admin import MILESTONE_KINDS_VI
 from web.templating import WEB_DIR, templates
 
 LANG_COOKIE = "gpmb_lang"
@@ -155,6 +156,44 @@ def switch_url(request: Request, lang: str) -> str:
 
 
 @pass_context
+def _template_problem(context: Any, found: dict[str, Any]) -> str:
+    """An import problem's message (``Problem.as_dict``) in the page's language."""
+    template = found.get("template") or found.get("message_vi", "")
+    return message(template, found.get("params") or {}, request_language(context.get("request")))
+
+
+_PLACE_KINDS_EN = {"xã": "commune", "phường": "ward"}
+
+
+def place_name(name: str, lang: str) -> str:
+    """A commune as shown: "xã Đồng Đăng" in Vietnamese, "Đồng Đăng commune" in English
+    (the name is data and stays; the kind of unit is vocabulary)."""
+    kind, _, rest = name.partition(" ")
+    if lang == "en" and kind in _PLACE_KINDS_EN and rest:
+        return f"{rest} {_PLACE_KINDS_EN[kind]}"
+    return name
+
+
+@pass_context
+def _template_place(context: Any, name: str) -> str:
+    return place_name(name, request_language(context.get("request")))
+
+
+@pass_context
+def _template_milestone(context: Any, milestone: Any) -> str:
+    """A milestone as named: its title in Vietnamese (data typed by the province); in
+    English its kind (vocabulary) and target, unless it is of no set kind."""
+    lang = request_language(context.get("request"))
+    kind = getattr(milestone, "kind", "other")
+    if lang != "en" or kind not in MILESTONE_KINDS_VI or kind == "other":
+        return str(milestone.title)
+    name = translate(MILESTONE_KINDS_VI[kind], lang)
+    if kind == "handover_share" and getattr(milestone, "target_share", None):
+        name += f": {fmt_dec(float(milestone.target_share) * 100, 0, lang)} %"
+    return name
+
+
+@pass_context
 def _template_switch_url(context: Any, lang: str) -> str:
     request = context.get("request")
     return switch_url(request, lang) if request is not None else f"?lang={lang}"
@@ -167,6 +206,9 @@ templates.env.filters["num"] = _template_number
 templates.env.filters["day"] = _template_date
 templates.env.filters["time"] = fmt_time
 templates.env.globals["dmy"] = fmt_day
+templates.env.globals["problem_text"] = _template_problem
+templates.env.globals["milestone_name"] = _template_milestone
+templates.env.filters["place"] = _template_place
 # A day field: text typed dd/mm/yyyy, whatever the browser's language (a native date input
 # follows the browser's locale: mm/dd/yyyy in an English Chromium).
 templates.env.globals["day_attrs"] = Markup(
