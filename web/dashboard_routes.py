@@ -10,6 +10,7 @@ drawn server-side from ``gis.reports.chart`` (no chart library, nothing from a C
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from io import BytesIO
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from gis.workflow.calendar import LOCAL_TZ
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.auth import page_scope
 from web.case_forms import AsOf
+from web.i18n import milestone_name, request_language
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +83,9 @@ def project_dashboard(request: Request, code: str, as_of: AsOf) -> HTMLResponse:
     with _sessions(request) as session:
         project_for_report(session, code, page_scope(request))
         p = project_progress(session, code, day)
-        chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households,
-                              p.milestones)
+        lang = request_language(request)
+        named = [replace(m, title=milestone_name(m, lang)) for m in p.milestones]
+        chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households, named)
         d = disbursement_figures(session, p.project.id, day)
         context = {**_common(day), "p": p, "f": p.figures, "chart": chart,
                    "project": p.project, "d": d, "dchart": disbursement_chart(d)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
@@ -23,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis import field_sync
 from gis.formats import (
     DAY_PATTERN,
     DAY_PLACEHOLDER,
@@ -32,6 +34,7 @@ from gis.formats import (
     fmt_int,
     fmt_time,
 )
+from gis.ingest import overlay
 from gis.landuse import LAND_USE_TYPES
 from gis.project_admin import MILESTONE_KINDS_VI
 from web.templating import WEB_DIR, templates
@@ -162,6 +165,34 @@ def _template_problem(context: Any, found: dict[str, Any]) -> str:
     return message(template, found.get("params") or {}, request_language(context.get("request")))
 
 
+_GENERATED_NOTES = ((field_sync.NOTE_HEADS_VI, field_sync.NOTE_PHRASES_VI),
+                    (overlay.NOTE_HEADS_VI, overlay.NOTE_PHRASES_VI))
+_VI_DECIMAL = re.compile(r"\b\d{1,3}(?:\.\d{3})*,\d+\b")
+
+
+def note_text(note: str | None, lang: str) -> str:
+    """A history note as shown. The notes the application writes itself (field actions,
+    a new overlay) are in Vietnamese in the record; in English their vocabulary and numbers
+    are translated, while what a person typed after them stays as typed."""
+    if not note or lang != "en":
+        return note or ""
+    for heads, phrases in _GENERATED_NOTES:
+        if note.startswith(heads):
+            head, dot, typed = note.partition(". ")
+            for phrase in sorted(phrases, key=len, reverse=True):
+                head = head.replace(phrase, translate(phrase, lang))
+            head = _VI_DECIMAL.sub(
+                lambda m: m[0].replace(".", "\x00").replace(",", ".").replace("\x00", ","),
+                head)
+            return head + dot + typed
+    return note
+
+
+@pass_context
+def _template_note(context: Any, note: str | None) -> str:
+    return note_text(note, request_language(context.get("request")))
+
+
 _PLACE_KINDS_EN = {"xã": "commune", "phường": "ward"}
 
 
@@ -179,11 +210,9 @@ def _template_place(context: Any, name: str) -> str:
     return place_name(name, request_language(context.get("request")))
 
 
-@pass_context
-def _template_milestone(context: Any, milestone: Any) -> str:
+def milestone_name(milestone: Any, lang: str) -> str:
     """A milestone as named: its title in Vietnamese (data typed by the province); in
     English its kind (vocabulary) and target, unless it is of no set kind."""
-    lang = request_language(context.get("request"))
     kind = getattr(milestone, "kind", "other")
     if lang != "en" or kind not in MILESTONE_KINDS_VI or kind == "other":
         return str(milestone.title)
@@ -191,6 +220,11 @@ def _template_milestone(context: Any, milestone: Any) -> str:
     if kind == "handover_share" and getattr(milestone, "target_share", None):
         name += f": {fmt_dec(float(milestone.target_share) * 100, 0, lang)} %"
     return name
+
+
+@pass_context
+def _template_milestone(context: Any, milestone: Any) -> str:
+    return milestone_name(milestone, request_language(context.get("request")))
 
 
 @pass_context
@@ -209,6 +243,7 @@ templates.env.globals["dmy"] = fmt_day
 templates.env.globals["problem_text"] = _template_problem
 templates.env.globals["milestone_name"] = _template_milestone
 templates.env.filters["place"] = _template_place
+templates.env.filters["note"] = _template_note
 # A day field: text typed dd/mm/yyyy, whatever the browser's language (a native date input
 # follows the browser's locale: mm/dd/yyyy in an English Chromium).
 templates.env.globals["day_attrs"] = Markup(
