@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gis.errors import InvalidInput
-from gis.formats import fmt_day, fmt_dec
+from gis.formats import fmt_day
+from gis.formats import fmt_dec as fmt_dec  # re-exported for the report writers
 from gis.formats import fmt_int as fmt_int  # re-exported for the report writers
 
 ROMAN = ("I", "II", "III", "IV")

@@ -97,7 +97,8 @@ def test_notes_the_application_writes_are_translated_not_what_people_typed() -> 
                        "106.761000 (±5 m); done by: Lò Văn Hải. Hộ đã dọn xong")
     inventory = note_text(event_note("inventory", {"inventory_item": "Nhà cấp 4",
                                                    "inventory_found": False}, at), "en")
-    assert inventory == "Inventory checked on site at 05/03/2025 14:30: Nhà cấp 4 — no longer there."
+    assert inventory == ("Inventory checked on site at 05/03/2025 14:30: Nhà cấp 4 — "
+                         "no longer there.")
     overlay = overlay_note(2500.0, 2000.5, False, True, True, "cli:test")
     assert "diện tích thu hồi 2.500,0 → 2.000,5 m²" in overlay  # Vietnamese numbers
     assert note_text(overlay, "en") == (
