@@ -146,7 +146,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.extra["retry_after_s"])
     if isinstance(exc, e.DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
-    if status in (403, 404) and wants_page(request):
+    if status in (403, 404, 422) and wants_page(request):
         return error_page(request, status, exc.message_vi)
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)

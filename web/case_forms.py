@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from starlette.datastructures import UploadFile
 
 from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.core.calendar import LOCAL_TZ
 from gis.core.errors import GpmbError, InvalidInput
+from gis.core.formats import parse_day
 from gis.workflow.paperwork import DocKind, DocumentRef
 
 DOCUMENT_ROWS = 3
@@ -28,7 +30,6 @@ DOCUMENT_ROWS = 3
 CSRF_COOKIE = "gpmb_csrf"
 """The script-readable cookie holding the session's CSRF token (as in ``api.deps``)."""
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 _GROUPED = re.compile(r"^\d{1,3}(?:[. ]\d{3})+$")
 
 
@@ -107,20 +108,24 @@ def text_value(values: dict[str, str], name: str) -> str | None:
 
 def date_value(values: dict[str, str], name: str, *, required: bool = False
                ) -> dt.date | None:
-    """A date typed as YYYY-MM-DD (the date picker) or dd/mm/yyyy."""
+    """A date typed as dd/mm/yyyy (or ISO yyyy-mm-dd), read by ``gis.core.formats.parse_day``."""
     raw = values.get(name, "").strip()
     if not raw:
         if required:
             raise _bad(name, "Cần nhập ngày.")
         return None
-    try:
-        found = _DMY.match(raw)
-        if found:
-            return dt.date(int(found[3]), int(found[2]), int(found[1]))
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise _bad(name, f"Ngày '{raw}' không hợp lệ; nhập theo dạng ngày/tháng/năm, "
-                   "ví dụ 05/03/2025.") from None
+    return parse_day(raw, name)
+
+
+def _as_of(as_of: Annotated[str | None, Query(
+        max_length=40, description="Ngày tính số liệu (dd/mm/yyyy hoặc YYYY-MM-DD)")] = None
+            ) -> dt.date | None:
+    return parse_day(as_of, "as_of") if as_of and as_of.strip() else None
+
+
+AsOf = Annotated[dt.date | None, Depends(_as_of)]
+"""The day a page's figures are computed for (``?as_of=``, typed dd/mm/yyyy or ISO);
+None: today."""
 
 
 def required_date(values: dict[str, str], name: str) -> dt.date:

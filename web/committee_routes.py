@@ -34,11 +34,11 @@ from gis.core.errors import NotFound
 from gis.models import CommitteeTask, User
 from web.case_forms import (
     CSRF_COOKIE,
+    AsOf,
 )
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-AsOf = Annotated[dt.date | None, Query(description="Ngày tính số liệu (YYYY-MM-DD)")]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,7 +73,7 @@ def board_response(request: Request, session: Session, refusal: Any = None,
 
 
 @router.get("/committee", response_class=HTMLResponse)
-def committee_page(request: Request, as_of: AsOf = None,
+def committee_page(request: Request, as_of: AsOf,
                    saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None
                    ) -> HTMLResponse:
     """Every key project against its plan as of a day, worst first; tasks; members."""
@@ -86,7 +86,7 @@ def committee_page(request: Request, as_of: AsOf = None,
 
 
 @router.get("/committee/members/{member_id}", response_class=HTMLResponse)
-def member_page(request: Request, member_id: Id, as_of: AsOf = None) -> HTMLResponse:
+def member_page(request: Request, member_id: Id, as_of: AsOf) -> HTMLResponse:
     """One member's projects and tasks as of a day."""
     day = as_of or _today()
     with request.app.state.sessions() as session:
@@ -119,7 +119,7 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/committee/pack.xlsx")
-def pack_excel(request: Request, as_of: AsOf = None) -> Response:
+def pack_excel(request: Request, as_of: AsOf) -> Response:
     """The meeting pack as Excel, as of a day."""
     day = as_of or _today()
     with request.app.state.sessions() as session:
@@ -129,7 +129,7 @@ def pack_excel(request: Request, as_of: AsOf = None) -> Response:
 
 
 @router.get("/committee/pack.pdf")
-def pack_pdf_file(request: Request, as_of: AsOf = None) -> Response:
+def pack_pdf_file(request: Request, as_of: AsOf) -> Response:
     """The meeting pack as PDF, as of a day."""
     day = as_of or _today()
     with request.app.state.sessions() as session:

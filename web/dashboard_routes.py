@@ -10,6 +10,7 @@ drawn server-side from ``gis.reports.chart`` (no chart library, nothing from a C
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from io import BytesIO
 from typing import Annotated, Any
 
@@ -30,11 +31,12 @@ from gis.reports import build_pdf, parse_period, write_excel
 from gis.reports.chart import disbursement_chart, s_curve_chart
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.auth import page_scope
+from web.case_forms import AsOf
+from web.i18n import milestone_name, request_language
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-AsOf = Annotated[dt.date | None, Query(description="Ngày tính số liệu (YYYY-MM-DD)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -61,7 +63,7 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
+def province_dashboard(request: Request, as_of: AsOf) -> HTMLResponse:
     """Every project and commune of the province, as of a day."""
     day = as_of or _today()
     with _sessions(request) as session:
@@ -74,15 +76,16 @@ def province_dashboard(request: Request, as_of: AsOf = None) -> HTMLResponse:
 
 
 @router.get("/projects/{code}/dashboard", response_class=HTMLResponse)
-def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLResponse:
+def project_dashboard(request: Request, code: str, as_of: AsOf) -> HTMLResponse:
     """One project's figures, S-curve, milestones, communes ranked by what is left, and the
     year's capital disbursement against the investor's target and the national average."""
     day = as_of or _today()
     with _sessions(request) as session:
         project_for_report(session, code, page_scope(request))
         p = project_progress(session, code, day)
-        chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households,
-                              p.milestones)
+        lang = request_language(request)
+        named = [replace(m, title=milestone_name(m, lang)) for m in p.milestones]
+        chart = s_curve_chart(p.curve, float(p.figures.area_m2), p.figures.households, named)
         d = disbursement_figures(session, p.project.id, day)
         context = {**_common(day), "p": p, "f": p.figures, "chart": chart,
                    "project": p.project, "d": d, "dchart": disbursement_chart(d)}
@@ -90,7 +93,7 @@ def project_dashboard(request: Request, code: str, as_of: AsOf = None) -> HTMLRe
 
 
 @router.get("/projects/{code}/reports/progress.xlsx")
-def excel_report(request: Request, code: str, as_of: AsOf = None,
+def excel_report(request: Request, code: str, as_of: AsOf,
                  period: Annotated[str, Query(description="week | month | quarter")] = "month",
                  ) -> Response:
     """The periodic progress report (báo cáo tiến độ GPMB) of the period ending ``as_of``."""
@@ -104,7 +107,7 @@ def excel_report(request: Request, code: str, as_of: AsOf = None,
 
 
 @router.get("/projects/{code}/reports/summary.pdf")
-def pdf_summary(request: Request, code: str, as_of: AsOf = None) -> Response:
+def pdf_summary(request: Request, code: str, as_of: AsOf) -> Response:
     """The one-page PDF summary for meetings, as of ``as_of``."""
     day = as_of or _today()
     with _sessions(request) as session:

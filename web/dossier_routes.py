@@ -1,6 +1,6 @@
 """The printable dossier of one parcel's case (``/cases/{id}/dossier``) and its PDF
-(``/cases/{id}/dossier.pdf``): the same content (``gis.cases.dossier``), the same access as the
-case page — anyone signed in within the case's scope; outside it a 404 like an unknown id.
+(``/cases/{id}/dossier.pdf``): the same content (``gis.cases.dossier``), the same access as
+the case page — anyone signed in within the case's scope; outside it a 404 like an unknown id.
 Included by ``web.routes.mount_web``."""
 
 from __future__ import annotations

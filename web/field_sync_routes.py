@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from gis.access.scope import load_scope
 from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
-from gis.core.calendar import LOCAL_TZ, local_today
+from gis.core.calendar import local_today
 from gis.core.domain import STEP_LABELS_VI
 from gis.core.errors import GpmbError, InvalidInput
+from gis.core.formats import fmt_day, fmt_time, parse_day
 from gis.field import area as field_area
 from gis.field import conflicts as field_conflicts
 from gis.field import sync as field_sync
@@ -218,8 +219,7 @@ def _conflict_page(request: Request, *, error: tuple[int, str] | None = None,
                "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
                "may_resolve": _viewer(request).role in field_conflicts.RESOLVERS,
                "step_label": lambda s: STEP_LABELS_VI.get(s, s) if s else "",
-               "when": lambda t: t.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y"),
-               "local_day": lambda t: t.astimezone(LOCAL_TZ).date().isoformat()}
+               "when": fmt_time, "local_day": fmt_day}
     return templates.TemplateResponse(request, "field_conflicts.html", context,
                                       status_code=status)
 
@@ -236,7 +236,7 @@ def resolve_conflict(request: Request, action_id: int,
                      csrf_token: Annotated[str, Form(max_length=200)] = "",
                      note: Annotated[str, Form(max_length=2000)] = "",
                      edited_note: Annotated[str | None, Form(max_length=2000)] = None,
-                     edited_on: Annotated[dt.date | None, Form()] = None) -> Response:
+                     edited_on: Annotated[str, Form(max_length=40)] = "") -> Response:
     """Apply (as sent or edited) or discard one conflict; the workflow decides again."""
     why = csrf_refusal(request, csrf_token)
     if why is not None:
@@ -246,7 +246,8 @@ def resolve_conflict(request: Request, action_id: int,
             field_conflicts.resolve_action(
                 session, action_id, _viewer(request), apply=decision != "discard", note=note,
                 edited_note=edited_note if decision == "edit" else None,
-                edited_on=edited_on if decision == "edit" else None)
+                edited_on=parse_day(edited_on, "edited_on")
+                if decision == "edit" and edited_on.strip() else None)
             session.commit()
         except GpmbError as exc:
             session.rollback()

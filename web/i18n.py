@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
@@ -18,12 +19,25 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from jinja2 import pass_context
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis.core.formats import (
+    DAY_PATTERN,
+    DAY_PLACEHOLDER,
+    fill,
+    fmt_day,
+    fmt_dec,
+    fmt_int,
+    fmt_time,
+)
 from gis.core.landuse import LAND_USE_TYPES
-from web.templating import WEB_DIR, number, templates, vnd
+from gis.field import sync as field_sync
+from gis.ingest import overlay
+from gis.projects.admin import MILESTONE_KINDS_VI
+from web.templating import WEB_DIR, templates
 
 LANG_COOKIE = "gpmb_lang"
 LANGUAGES = ("vi", "en")
@@ -97,29 +111,29 @@ def _js_catalogue(context: Any) -> dict[str, str]:
     return english() if request_language(context.get("request")) == "en" else {}
 
 
-# Numbers and dates follow the language: Vietnamese 1.234,5 and 05/03/2025, English
-# 1,234.5 and 5 Mar 2025 (the month spelt out, so neither reader can mistake day for month).
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Numbers follow the language: Vietnamese 1.234,5, English 1,234.5. Days are 05/03/2025 in
+# both, the way the date fields are typed, and times are Vietnam time (``gis.core.formats``).
 
 
 def format_vnd(value: int, lang: str) -> str:
     """Whole numbers (VND, counts): "1.234.567" in Vietnamese, "1,234,567" in English."""
-    return f"{value:,}" if lang == "en" else vnd(value)
+    return fmt_int(value, lang)
 
 
 def format_number(value: float, lang: str, digits: int = 2) -> str:
     """Decimals: "1.234,50" in Vietnamese, "1,234.50" in English."""
-    return f"{value:,.{digits}f}" if lang == "en" else number(value, digits)
+    return fmt_dec(value, digits, lang)
 
 
 def format_date(value: dt.date | str | None, lang: str) -> str:
-    """A day: "05/03/2025" in Vietnamese, "5 Mar 2025" in English."""
-    if value is None or value == "":
-        return ""
-    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    if lang == "en":
-        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-    return day.strftime("%d/%m/%Y")
+    """A day: "05/03/2025", in either language."""
+    return fmt_day(value)
+
+
+def message(template: str, params: dict[str, Any], lang: str) -> str:
+    """A message stored as a Vietnamese template and its parameters (numbers kept as
+    numbers), translated and with numbers written the way ``lang`` writes them."""
+    return fill(english().get(template, template) if lang == "en" else template, params, lang)
 
 
 @pass_context
@@ -145,6 +159,75 @@ def switch_url(request: Request, lang: str) -> str:
 
 
 @pass_context
+def _template_problem(context: Any, found: dict[str, Any]) -> str:
+    """An import problem's message (``Problem.as_dict``) in the page's language."""
+    template = found.get("template") or found.get("message_vi", "")
+    return message(template, found.get("params") or {}, request_language(context.get("request")))
+
+
+_GENERATED_NOTES = ((field_sync.NOTE_HEADS_VI, field_sync.NOTE_PHRASES_VI),
+                    (overlay.NOTE_HEADS_VI, overlay.NOTE_PHRASES_VI))
+_VI_DECIMAL = re.compile(r"\b\d{1,3}(?:\.\d{3})*,\d+\b")
+
+
+def note_text(note: str | None, lang: str) -> str:
+    """A history note as shown. The notes the application writes itself (field actions,
+    a new overlay) are in Vietnamese in the record; in English their vocabulary and numbers
+    are translated, while what a person typed after them stays as typed."""
+    if not note or lang != "en":
+        return note or ""
+    for heads, phrases in _GENERATED_NOTES:
+        if note.startswith(heads):
+            head, dot, typed = note.partition(". ")
+            for phrase in sorted(phrases, key=len, reverse=True):
+                head = head.replace(phrase, translate(phrase, lang))
+            head = _VI_DECIMAL.sub(
+                lambda m: m[0].replace(".", "\x00").replace(",", ".").replace("\x00", ","),
+                head)
+            return head + dot + typed
+    return note
+
+
+@pass_context
+def _template_note(context: Any, note: str | None) -> str:
+    return note_text(note, request_language(context.get("request")))
+
+
+_PLACE_KINDS_EN = {"xã": "commune", "phường": "ward"}
+
+
+def place_name(name: str, lang: str) -> str:
+    """A commune as shown: "xã Đồng Đăng" in Vietnamese, "Đồng Đăng commune" in English
+    (the name is data and stays; the kind of unit is vocabulary)."""
+    kind, _, rest = name.partition(" ")
+    if lang == "en" and kind in _PLACE_KINDS_EN and rest:
+        return f"{rest} {_PLACE_KINDS_EN[kind]}"
+    return name
+
+
+@pass_context
+def _template_place(context: Any, name: str) -> str:
+    return place_name(name, request_language(context.get("request")))
+
+
+def milestone_name(milestone: Any, lang: str) -> str:
+    """A milestone as named: its title in Vietnamese (data typed by the province); in
+    English its kind (vocabulary) and target, unless it is of no set kind."""
+    kind = getattr(milestone, "kind", "other")
+    if lang != "en" or kind not in MILESTONE_KINDS_VI or kind == "other":
+        return str(milestone.title)
+    name = translate(MILESTONE_KINDS_VI[kind], lang)
+    if kind == "handover_share" and getattr(milestone, "target_share", None):
+        name += f": {fmt_dec(float(milestone.target_share) * 100, 0, lang)} %"
+    return name
+
+
+@pass_context
+def _template_milestone(context: Any, milestone: Any) -> str:
+    return milestone_name(milestone, request_language(context.get("request")))
+
+
+@pass_context
 def _template_switch_url(context: Any, lang: str) -> str:
     request = context.get("request")
     return switch_url(request, lang) if request is not None else f"?lang={lang}"
@@ -155,6 +238,17 @@ templates.env.globals["lang_url"] = _template_switch_url
 templates.env.filters["vnd"] = _template_vnd
 templates.env.filters["num"] = _template_number
 templates.env.filters["day"] = _template_date
+templates.env.filters["time"] = fmt_time
+templates.env.globals["dmy"] = fmt_day
+templates.env.globals["problem_text"] = _template_problem
+templates.env.globals["milestone_name"] = _template_milestone
+templates.env.filters["place"] = _template_place
+templates.env.filters["note"] = _template_note
+# A day field: text typed dd/mm/yyyy, whatever the browser's language (a native date input
+# follows the browser's locale: mm/dd/yyyy in an English Chromium).
+templates.env.globals["day_attrs"] = Markup(
+    f'type="text" inputmode="numeric" pattern="{DAY_PATTERN}" placeholder="{DAY_PLACEHOLDER}"'
+    f' title="{DAY_PLACEHOLDER}" autocomplete="off" maxlength="10" data-day')
 templates.env.globals["current_language"] = _template_language
 templates.env.globals["js_catalogue"] = _js_catalogue
 

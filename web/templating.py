@@ -1,4 +1,5 @@
-"""The Jinja2 environment of the pages, with the number filters Vietnamese readers expect."""
+"""The Jinja2 environment of the pages, with the number filters Vietnamese readers expect
+(``web.i18n`` replaces them with ones that follow the page's language)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,10 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from gis.core.formats import fmt_dec, fmt_int
+
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-
-
-def vnd(value: int) -> str:
-    """1234567 -> "1.234.567" (dots group thousands)."""
-    return f"{value:,}".replace(",", ".")
-
-
-def number(value: float, digits: int = 2) -> str:
-    """1234.5 -> "1.234,50" (comma decimals)."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def compact_vnd(value: int) -> tuple[float, str]:
@@ -34,6 +26,6 @@ def compact_vnd(value: int) -> tuple[float, str]:
     return float(value), ""
 
 
-templates.env.filters["vnd"] = vnd
+templates.env.filters["vnd"] = fmt_int
+templates.env.filters["num"] = fmt_dec
 templates.env.filters["compact_vnd"] = compact_vnd
-templates.env.filters["num"] = number

@@ -15,9 +15,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from gis.core.errors import InvalidTransition
+from gis.core.formats import LOCAL_TZ as LOCAL_TZ  # re-exported: the zone of the workflow
+from gis.core.formats import local_time as local_time
 from gis.core.text import fmt_date
 
 
@@ -32,8 +33,6 @@ class BlackoutLike(Protocol):
 
     @property
     def name_vi(self) -> str: ...
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 TET_BLACKOUT_DAYS = 15
 """No enforcement this many days before the Tết holiday starts and after it ends."""
@@ -125,11 +124,6 @@ def tet_window(year: int) -> tuple[dt.date, dt.date]:
     tet = next(h for h in HOLIDAYS if h.name_vi == _TET and h.first.year == year)
     pad = dt.timedelta(days=TET_BLACKOUT_DAYS)
     return tet.first - pad, tet.last + pad
-
-
-def local_time(at: dt.datetime) -> dt.datetime:
-    """``at`` in Vietnam time; a naive datetime is taken to be Vietnam time already."""
-    return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at.astimezone(LOCAL_TZ)
 
 
 def local_today() -> dt.date:

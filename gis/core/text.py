@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from gis.core.errors import InvalidInput, InvalidTransition
+from gis.core.formats import fmt_day, fmt_int
 
 # "123/QĐ-UBND", "12/TB-UBND", "45/2025/QĐ-UBND", "07/BB-KĐ": a number, an optional year,
 # then the document symbol (letters incl. Đ, digits, joined by '-' or '.').
@@ -15,15 +15,13 @@ MAX_TEXT = 2000
 """Longest free text (note, reason) accepted, so a pasted document does not end up here."""
 
 
-def fmt_date(day: dt.date) -> str:
-    """05/03/2025."""
-    return day.strftime("%d/%m/%Y")
+fmt_date = fmt_day
+"""05/03/2025."""
 
 
 def fmt_vnd(amount: int) -> str:
     """1.200.000.000 đ (dots group thousands in Vietnamese)."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(amount):,} đ".replace(",", ".")
+    return f"{fmt_int(amount)} đ"
 
 
 def clean_text(value: str | None, *, field: str, label_vi: str) -> str | None:

@@ -21,9 +21,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.cases.documents import store_document
-from gis.core.calendar import LOCAL_TZ
 from gis.core.domain import STEP_LABELS_VI, CaseStep, Role
 from gis.core.errors import Conflict, GpmbError, InvalidInput, PermissionDenied
+from gis.core.formats import LOCAL_TZ, fmt_time
 from gis.field.site import LEADER_READ_ONLY_VI
 from gis.models import ClearanceCase, FieldAction, User
 from gis.workflow.boundary import lock_case
@@ -33,6 +33,12 @@ KINDS = ("handover", "note", "photo", "inventory")
 CLOCK_SKEW = dt.timedelta(minutes=10)
 PHOTO_NOTE_VI = "Ảnh hiện trường"
 HANDOVER_NOTE_VI = "Xác nhận bàn giao mặt bằng tại hiện trường"
+INVENTORY_NOTE_VI = "Kiểm tra kiểm đếm tại hiện trường"
+NOTE_HEADS_VI = (HANDOVER_NOTE_VI, INVENTORY_NOTE_VI, PHOTO_NOTE_VI)
+NOTE_PHRASES_VI = (*NOTE_HEADS_VI, f"{HANDOVER_NOTE_VI} lúc ", " lúc ", "; người thực hiện: ",
+                   " — không còn", " — còn")
+"""The vocabulary of the history notes written for field actions (a page in English
+translates these; the person's own note after them stays as typed)."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ def check_action(action: ActionIn, photo: bytes | None, now: dt.datetime) -> Non
 def event_note(kind: str, payload: dict[str, Any], done_at: dt.datetime,
                by: str | None = None) -> str:
     """The history text of a field action (with its GPS fix and time on site)."""
-    local = done_at.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+    local = fmt_time(done_at)
     note = (payload.get("note") or "").strip()
     if kind == "note":
         return note
@@ -185,7 +191,7 @@ def event_note(kind: str, payload: dict[str, Any], done_at: dt.datetime,
         return note or PHOTO_NOTE_VI
     if kind == "inventory":
         found = "còn" if payload.get("inventory_found") else "không còn"
-        head = (f"Kiểm tra kiểm đếm tại hiện trường lúc {local}: "
+        head = (f"{INVENTORY_NOTE_VI} lúc {local}: "
                 f"{payload.get('inventory_item')} — {found}")
     else:
         head = f"{HANDOVER_NOTE_VI} lúc {local}"

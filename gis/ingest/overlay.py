@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gis.compensation.records import open_household_records
 from gis.core.crs import format_chainage
 from gis.core.errors import InvalidInput, NotFound
+from gis.core.formats import fmt_dec
 from gis.core.lookups import project_by_code
 
 WHOLE_SHARE = 0.995  # recovered ≥ 99.5 % of the parcel counts as the whole parcel
@@ -68,7 +69,7 @@ def _note(old_area: float, new_area: float, old_whole: bool, new_whole: bool,
           version_changed: bool, actor: str) -> str:
     parts = []
     if old_area != new_area:
-        parts.append(f"diện tích thu hồi {old_area:.1f} → {new_area:.1f} m²")
+        parts.append(f"diện tích thu hồi {fmt_dec(old_area, 1)} → {fmt_dec(new_area, 1)} m²")
     if old_whole != new_whole:
         parts.append("thu hồi " + ("một phần → toàn bộ thửa" if new_whole
                                    else "toàn bộ → một phần thửa"))
@@ -76,7 +77,15 @@ def _note(old_area: float, new_area: float, old_whole: bool, new_whole: bool,
         parts.append("theo bản đo đạc mới của thửa")
     if not parts:
         parts.append("ranh giới phần thu hồi thay đổi, diện tích giữ nguyên")
-    return f"Chồng xếp lại phạm vi thu hồi ({actor}): " + "; ".join(parts) + "."
+    return f"{OVERLAY_NOTE_VI} ({actor}): " + "; ".join(parts) + "."
+
+
+OVERLAY_NOTE_VI = "Chồng xếp lại phạm vi thu hồi"
+NOTE_HEADS_VI = (f"{OVERLAY_NOTE_VI} (",)
+NOTE_PHRASES_VI = (OVERLAY_NOTE_VI, "diện tích thu hồi", "thu hồi một phần → toàn bộ thửa",
+                   "thu hồi toàn bộ → một phần thửa", "theo bản đo đạc mới của thửa",
+                   "ranh giới phần thu hồi thay đổi, diện tích giữ nguyên")
+"""The vocabulary of the history note a new overlay writes (translated by pages)."""
 
 
 def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.0, *,

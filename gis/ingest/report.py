@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
+from gis.core.formats import fill
 
 
 class Severity(StrEnum):
@@ -40,12 +41,26 @@ class Problem:
     parcel: str = ""
     field: str | None = None
     geometry: shapely.Geometry | None = None
+    template: str = ""
+    """The Vietnamese message with ``{name:.1f}`` placeholders (empty: ``message_vi`` has
+    none), so that a page can translate it and write its numbers in the reader's language."""
+    params: tuple[tuple[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values (no geometry), for JSON answers and the CLI."""
         return {"row": self.row, "parcel": self.parcel, "code": self.code,
                 "severity": self.severity.value, "field": self.field,
-                "message_vi": self.message_vi}
+                "message_vi": self.message_vi, "template": self.template or self.message_vi,
+                "params": dict(self.params)}
+
+
+def problem(code: str, severity: Severity, template: str, row: int | None = None,
+            parcel: str = "", field: str | None = None,
+            geometry: shapely.Geometry | None = None, **params: Any) -> Problem:
+    """A problem whose message is ``template`` filled with ``params`` (numbers stay numbers
+    until shown: "1.500 m²" in Vietnamese, "1,500 m²" in English)."""
+    return Problem(code, severity, fill(template, params), row, parcel, field, geometry,
+                   template, tuple(params.items()))
 
 
 @dataclass

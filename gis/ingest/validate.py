@@ -21,7 +21,7 @@ from gis.core.landuse import normalise_land_use_code
 from gis.ingest.crs_detect import candidates, crs_label, parse_crs
 from gis.ingest.fields import LABELS_VI, REQUIRED, TEXT_TARGETS
 from gis.ingest.reader import ENCODING_VI, SourceLayer
-from gis.ingest.report import Problem, Severity, ValidationReport
+from gis.ingest.report import Problem, Severity, ValidationReport, problem
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 GRID_M = 0.001  # stored coordinates are snapped to 1 mm
@@ -164,9 +164,10 @@ def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
         row, who = i + 1, idents[i]
         for target in ("sheet_no", "parcel_no"):
             if target in get and pd.isna(col[target][i]):
-                report.add(Problem("bad_value", E, f"{LABELS_VI[target].capitalize()} "
-                                   f"'{raw[target][i]}' không phải số nguyên dương. Sửa giá trị "
-                                   "trong tệp.", row, who, target))
+                report.add(problem("bad_value", E, "{what} '{value}' không phải số nguyên "
+                                   "dương. Sửa giá trị trong tệp.", row, who, target,
+                                   what=LABELS_VI[target].capitalize(),
+                                   value=str(raw[target][i])))
         code = col["commune_code"][i]
         if _blank(code):
             if "commune_code" in columns:
@@ -174,14 +175,14 @@ def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
                                    "5 chữ số, hoặc dùng --commune cho cả tệp.", row, who,
                                    "commune_code"))
         elif code not in ctx.current:
-            report.add(Problem("unknown_commune", E, f"Mã xã '{code}' không thuộc tỉnh Lạng Sơn"
+            report.add(problem("unknown_commune", E, "Mã xã '{given}' không thuộc tỉnh Lạng Sơn"
                                " (kể cả mã trước sáp nhập 2025). Kiểm tra lại mã xã.", row, who,
-                               "commune_code"))
+                               "commune_code", given=str(code)))
         if "legal_area_m2" in get and pd.isna(col["legal_area_m2"][i]) and not (
                 defaults.area_from_geometry and _blank(raw["legal_area_m2"][i])):
-            report.add(Problem("bad_value", E, f"Diện tích pháp lý '{raw['legal_area_m2'][i]}'"
-                               " trống hoặc không phải số dương. Điền diện tích theo hồ sơ "
-                               "(m²).", row, who, "legal_area_m2"))
+            report.add(problem("bad_value", E, "Diện tích pháp lý '{value}' trống hoặc không "
+                               "phải số dương. Điền diện tích theo hồ sơ (m²).", row, who,
+                               "legal_area_m2", value=str(raw["legal_area_m2"][i])))
         source, use = col["land_use_code_source"][i], col["land_use_code"][i]
         if "land_use_code" not in get:
             continue
@@ -189,13 +190,13 @@ def _fields(src: pd.DataFrame, columns: Mapping[str, str], ctx: Context,
             report.add(Problem("missing_value", E, "Thiếu loại đất. Điền mã loại đất (ví dụ LUC, "
                                "ONT, CLN).", row, who, "land_use_code"))
         elif _blank(use):
-            report.add(Problem("unknown_land_use", E, f"Mã loại đất '{source}' không có trong "
+            report.add(problem("unknown_land_use", E, "Mã loại đất '{given}' không có trong "
                                "danh mục 2024 hoặc bảng mã cũ. Sửa thành mã đúng (ví dụ LUC, ONT, "
-                               "HNK).", row, who, "land_use_code"))
+                               "HNK).", row, who, "land_use_code", given=str(source)))
         elif use != primaries[i]:
-            report.add(Problem("land_use_mapped", INFO, f"Mã cũ '{primaries[i]}' được chuyển "
-                               f"thành '{use}' theo danh mục 2024.",
-                               row, who, "land_use_code"))
+            report.add(problem("land_use_mapped", INFO, "Mã cũ '{old}' được chuyển thành "
+                               "'{new}' theo danh mục 2024.", row, who, "land_use_code",
+                               old=str(primaries[i]), new=str(use)))
     return out
 
 
@@ -215,9 +216,9 @@ def _geometries(geoms: np.ndarray, out: pd.DataFrame, rules: Rules,
                                "thửa hoặc xoá dòng này.", row, who))
             continue
         if type_id[i] not in (3, 6):
-            report.add(Problem("wrong_geometry_type", E, f"Hình học là {g.geom_type}, cần vùng "
+            report.add(problem("wrong_geometry_type", E, "Hình học là {kind}, cần vùng "
                                "(Polygon/MultiPolygon). Chuyển đối tượng đường/điểm thành vùng "
-                               "khép kín.", row, who, geometry=g))
+                               "khép kín.", row, who, geometry=g, kind=g.geom_type))
             continue
         if not valid[i]:
             fixed = shapely.make_valid(g)
@@ -229,14 +230,15 @@ def _geometries(geoms: np.ndarray, out: pd.DataFrame, rules: Rules,
                 else 1.0
             reason = shapely.is_valid_reason(g)
             if fixed is None or change >= rules.repair_max_change:
-                report.add(Problem("invalid_geometry", E, f"Ranh giới thửa không hợp lệ ({reason});"
-                                   " tự sửa sẽ làm diện tích thay đổi "
-                                   f"{change * 100:.2f} %. Vẽ lại ranh giới (hết tự cắt, khép kín)"
-                                   " rồi nhập lại.", row, who, geometry=g))
+                report.add(problem("invalid_geometry", E, "Ranh giới thửa không hợp lệ "
+                                   "({reason}); tự sửa sẽ làm diện tích thay đổi {change:.2f} %. "
+                                   "Vẽ lại ranh giới (hết tự cắt, khép kín) rồi nhập lại.", row,
+                                   who, geometry=g, reason=reason, change=float(change * 100)))
                 continue
-            report.add(Problem("geometry_repaired", W, f"Ranh giới tự cắt/không hợp lệ ({reason})"
-                               f" đã được tự sửa (diện tích thay đổi {change * 100:.3f} %). Nên "
-                               "kiểm tra lại trên bản đồ.", row, who, geometry=g))
+            report.add(problem("geometry_repaired", W, "Ranh giới tự cắt/không hợp lệ "
+                               "({reason}) đã được tự sửa (diện tích thay đổi {change:.3f} %). "
+                               "Nên kiểm tra lại trên bản đồ.", row, who, geometry=g,
+                               reason=reason, change=float(change * 100)))
             g = fixed
         result[i] = g
     keep = np.flatnonzero([g is not None for g in result])
@@ -271,8 +273,9 @@ def _duplicates(out: pd.DataFrame, report: ValidationReport) -> None:
         rows = [int(i) + 1 for i in group.index]
         for r in rows:
             others = ", ".join(str(o) for o in rows if o != r)
-            report.add(Problem("duplicate_parcel", E, f"Trùng xã/tờ/thửa với dòng {others}. Sửa "
-                               "số thửa hoặc bỏ dòng trùng.", r, out["ident"].iloc[r - 1]))
+            report.add(problem("duplicate_parcel", E, "Trùng xã/tờ/thửa với dòng {rows}. Sửa "
+                               "số thửa hoặc bỏ dòng trùng.", r, out["ident"].iloc[r - 1],
+                               rows=others))
 
 
 def _overlaps(geoms: np.ndarray, idents: list[str], rules: Rules,
@@ -296,9 +299,10 @@ def _overlaps(geoms: np.ndarray, idents: list[str], rules: Rules,
     area = shapely.area(inter)
     for k in np.flatnonzero(area > rules.overlap_m2):
         a, b = ok[pairs[0, k]], ok[pairs[1, k]]
-        report.add(Problem("overlap", E, f"Chồng lấn {area[k]:.1f} m² với thửa {idents[a]} "
-                           f"(dòng {a + 1}). Chỉnh ranh giới chung của hai thửa.", int(b) + 1,
-                           idents[b], geometry=inter[k]))
+        report.add(problem("overlap", E, "Chồng lấn {area:.1f} m² với thửa {other} (dòng "
+                           "{other_row}). Chỉnh ranh giới chung của hai thửa.", int(b) + 1,
+                           idents[b], geometry=inter[k], area=float(area[k]),
+                           other=str(idents[a]), other_row=str(int(a) + 1)))
 
 
 def _place_split_communes(out: pd.DataFrame, geoms: NDArray[np.object_], ctx: Context,
@@ -400,18 +404,20 @@ def validate(layer: SourceLayer, columns: Mapping[str, str], crs: CRS, ctx: Cont
         blank = out["legal_area_m2"].isna().to_numpy() & ok
         out.loc[blank, "legal_area_m2"] = np.round(drawn[blank], 1)
         if blank.any():
-            report.add(Problem("area_from_geometry", INFO, f"{int(blank.sum())} thửa không có "
-                               "diện tích pháp lý: lấy theo diện tích ranh giới (m², làm tròn "
-                               "0,1) như đã chọn.", field="legal_area_m2"))
+            report.add(problem("area_from_geometry", INFO, "{n} thửa không có diện tích pháp "
+                               "lý: lấy theo diện tích ranh giới (m², làm tròn 0,1) như đã "
+                               "chọn.", field="legal_area_m2", n=int(blank.sum())))
     legal = out["legal_area_m2"].to_numpy(dtype=float, na_value=np.nan)
     diff = np.abs(drawn - legal)
     bad = ok & ~np.isnan(legal) & (diff > np.maximum(rules.area_tolerance * legal,
                                                      rules.area_tolerance_m2))
     for i in np.flatnonzero(bad):
-        report.add(Problem("area_mismatch", W, f"Diện tích pháp lý {legal[i]:.1f} m² lệch "
-                           f"{diff[i] / legal[i] * 100:.1f} % so với diện tích theo ranh giới "
-                           f"{drawn[i]:.1f} m². Kiểm tra lại số liệu đo đạc hoặc hồ sơ.",
-                           int(i) + 1, out["ident"].iloc[i], "legal_area_m2", geoms[i]))
+        report.add(problem("area_mismatch", W, "Diện tích pháp lý {legal:.1f} m² lệch "
+                           "{pct:.1f} % so với diện tích theo ranh giới {drawn:.1f} m². Kiểm "
+                           "tra lại số liệu đo đạc hoặc hồ sơ.", int(i) + 1,
+                           out["ident"].iloc[i], "legal_area_m2", geoms[i],
+                           legal=float(legal[i]), pct=float(diff[i] / legal[i] * 100),
+                           drawn=float(drawn[i])))
     out["row_no"] = np.arange(1, len(out) + 1)
     rows = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index),
                             crs=vn2000_tm3_107_15())

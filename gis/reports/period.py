@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 
 from gis.core.errors import InvalidInput
+from gis.core.formats import fmt_day
+from gis.core.formats import fmt_dec as fmt_dec  # re-exported for the report writers
+from gis.core.formats import fmt_int as fmt_int  # re-exported for the report writers
 
 ROMAN = ("I", "II", "III", "IV")
 
@@ -58,19 +60,8 @@ def report_period(kind: Period, as_of: dt.date) -> ReportPeriod:
     return ReportPeriod(kind, start, as_of)
 
 
-def fmt_date(day: dt.date) -> str:
-    """05/03/2025."""
-    return day.strftime("%d/%m/%Y")
-
-
-def fmt_int(value: int) -> str:
-    """1234567 -> 1.234.567."""
-    return f"{value:,}".replace(",", ".")
-
-
-def fmt_dec(value: float | Decimal, digits: int = 2) -> str:
-    """1234.5 -> 1.234,50."""
-    return f"{float(value):,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+fmt_date = fmt_day
+"""05/03/2025."""
 
 
 def fmt_billion(vnd: int) -> str:

@@ -32,7 +32,8 @@ def screenshot(page: Page, name: str) -> Path:
 
 def offline_context(browser: Browser, watch: PageWatch, base_url: str,
                     cookies: dict[str, str], **options: Any) -> BrowserContext:
-    """A Vietnamese browser context signed in with ``cookies`` whose requests may not leave
+    """A browser context (Vietnamese unless ``locale`` says otherwise) signed in with
+    ``cookies`` whose requests may not leave
     the machine: any non-loopback request is aborted and counted, and every page's console
     errors are recorded in ``watch``.
 
@@ -41,7 +42,8 @@ def offline_context(browser: Browser, watch: PageWatch, base_url: str,
     forbids. ``test_csp_browser`` opens the pages with the policy enforced."""
     options.setdefault("viewport", {"width": 1366, "height": 850})
     options.setdefault("bypass_csp", True)
-    context = browser.new_context(locale="vi-VN", **options)
+    options.setdefault("locale", "vi-VN")
+    context = browser.new_context(**options)
     context.add_cookies([{"name": k, "value": v, "url": base_url} for k, v in cookies.items()])
 
     def guard(route: Route) -> None:

@@ -15,11 +15,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.capital.figures import disbursement_figures
+from gis.core.formats import fmt_dec as number
+from gis.core.formats import fmt_int as vnd
 from gis.core.lookups import project_by_code
 from gis.progress import progress_figures
 from tests.web.test_i18n import untranslated
 from web.dashboard_routes import XLSX
-from web.templating import number, vnd
 
 ANY_HTTP = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
@@ -52,7 +53,12 @@ def test_province_dashboard_and_errors(web: httpx.Client, live_server: str) -> N
     assert "Tiến độ giải phóng mặt bằng toàn tỉnh" in res.text
     assert "/projects/CT-HNCL/dashboard?as_of=2025-01-15" in res.text
     assert web.get(live_server + "/projects/KHONG-CO/dashboard").status_code == 404
-    assert web.get(live_server + "/dashboard?as_of=31-03-2025").status_code == 422
+    typed = web.get(live_server + "/dashboard?as_of=15/01/2025")  # as the field is typed
+    assert typed.status_code == 200 and 'value="15/01/2025"' in typed.text
+    assert "/projects/CT-HNCL/dashboard?as_of=2025-01-15" in typed.text
+    bad = web.get(live_server + "/dashboard?as_of=31/13/2025", headers={"accept": "text/html"})
+    assert bad.status_code == 422
+    assert "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy" in bad.text
 
 
 def test_project_dashboard_shows_the_disbursement(web: httpx.Client, live_server: str,
@@ -121,7 +127,8 @@ def test_dashboard_download_links_give_valid_reports(web: httpx.Client, live_ser
 def test_report_downloads_refuse_bad_requests(web: httpx.Client, live_server: str) -> None:
     base = live_server + "/projects/CT-HNCL/reports/"
     assert web.get(base + "progress.xlsx?period=year").status_code == 422
-    assert web.get(base + "summary.pdf?as_of=31-03-2025").status_code == 422
+    assert web.get(base + "summary.pdf?as_of=2025-03-32").status_code == 422
+    assert web.get(base + "summary.pdf?as_of=31/03/2025").status_code == 200  # as typed
     assert web.get(live_server + "/projects/KHONG-CO/reports/summary.pdf").status_code == 404
     anonymous = httpx.get(base + "summary.pdf", timeout=30, headers={"accept": "text/html"})
     assert anonymous.status_code in (303, 401)

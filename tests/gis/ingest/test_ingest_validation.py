@@ -64,9 +64,9 @@ def rejected(session: Session, spot: Spot, tmp_path: Path) -> ValidationReport:
 @pytest.mark.parametrize(("row", "code", "words"), [
     (2, "duplicate_parcel", "Trùng xã/tờ/thửa với dòng 3"),
     (3, "duplicate_parcel", "dòng 2"),
-    (5, "overlap", "Chồng lấn 500.0 m² với thửa"),
+    (5, "overlap", "Chồng lấn 500 m² với thửa"),  # Vietnamese numbers
     (6, "unknown_land_use", "'XYZ'"),
-    (7, "area_mismatch", "lệch 16.7 %"),
+    (7, "area_mismatch", "Diện tích pháp lý 3.000 m² lệch 16,7 %"),
     (8, "wrong_geometry_type", "LineString"),
     (9, "outside_province", "ngoài địa giới tỉnh"),
     (10, "invalid_geometry", "Vẽ lại ranh giới"),
@@ -80,6 +80,20 @@ def test_rule(rejected: ValidationReport, row: int, code: str, words: str) -> No
     assert found, [p.as_dict() for p in rejected.problems if p.row == row]
     assert words in found[0].message_vi
     assert found[0].parcel.split("/")[1:] in (["7", str(row)], ["7", "2"], ["7", "?"])
+
+
+def test_every_message_reads_in_english_with_english_numbers(rejected: ValidationReport
+                                                            ) -> None:
+    from web.i18n import english, message
+
+    shown = {}
+    for p in rejected.problems:
+        found = p.as_dict()
+        assert found["template"] in english(), found["template"]
+        shown[p.code] = message(found["template"], found["params"], "en")
+        assert message(found["template"], found["params"], "vi") == p.message_vi
+    assert "by 500 m²" in shown["overlap"]
+    assert "Legal area 3,000 m² differs by 16.7 %" in shown["area_mismatch"]
 
 
 def test_nothing_else_and_severities(rejected: ValidationReport) -> None:

@@ -93,8 +93,8 @@ def test_parcel_in_two_surveys_gets_one_case(session: Session, spot: Spot,
     notes = session.execute(text("SELECT note FROM case_events WHERE case_id = :c ORDER BY id"),
                             {"c": case2}).scalars().all()
     assert notes[0] == "Đã gặp hộ dân"
-    assert notes[1] == ("Chồng xếp lại phạm vi thu hồi (cli:test): diện tích thu hồi 2500.0 → "
-                        "2000.0 m²; theo bản đo đạc mới của thửa.")
+    assert notes[1] == ("Chồng xếp lại phạm vi thu hồi (cli:test): diện tích thu hồi 2.500,0 → "
+                        "2.000,0 m²; theo bản đo đạc mới của thửa.")
 
 
 def test_survey_date_decides_the_current_version(session: Session, spot: Spot,

@@ -27,11 +27,13 @@
     var d = iso.slice(0, 10).split("-");
     return d[2] + "/" + d[1] + "/" + d[0];
   }
+  /* A moment in Vietnam time (UTC+7, no summer time), whatever the tablet's zone, as the
+   * server writes it (gis.formats.fmt_time): 05/03/2025 14:30. */
   function stamp(iso) {
-    var d = new Date(iso);
+    var d = new Date(Date.parse(iso) + 7 * 3600 * 1000);
     function two(n) { return (n < 10 ? "0" : "") + n; }
-    return two(d.getHours()) + ":" + two(d.getMinutes()) + " " + two(d.getDate()) + "/" +
-      two(d.getMonth() + 1) + "/" + d.getFullYear();
+    return two(d.getUTCDate()) + "/" + two(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() +
+      " " + two(d.getUTCHours()) + ":" + two(d.getUTCMinutes());
   }
   function size(bytes) {
     if (bytes < 1024 * 1024) { return num(Math.max(bytes / 1024, 1), 0) + " KB"; }

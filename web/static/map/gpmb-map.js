@@ -24,7 +24,6 @@
     }) : out;
   }
   function english() { return document.documentElement.lang === "en"; }
-  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   function matches(p) {
     if (state.steps && !state.steps.has(p.step)) { return false; }
@@ -46,8 +45,8 @@
              weight: p.overdue ? 2.2 : 0.6, opacity: 0.9 };
   }
 
-  /* Numbers and days as the server formats them: 1.234 and 05/03/2025 in Vietnamese,
-   * 1,234 and 5 Mar 2025 in English. */
+  /* Numbers and days as the server formats them: 1.234 in Vietnamese, 1,234 in English;
+   * days 05/03/2025 in both (gis.formats). */
   function format(n) {
     return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, english() ? "," : ".");
   }
@@ -58,8 +57,7 @@
   function formatDate(iso) {
     if (!iso) { return ""; }
     var d = iso.slice(0, 10).split("-");
-    return english() ? Number(d[2]) + " " + MONTHS_EN[Number(d[1]) - 1] + " " + d[0]
-                     : d[2] + "/" + d[1] + "/" + d[0];
+    return d[2] + "/" + d[1] + "/" + d[0];
   }
   function esc(text) {
     var div = document.createElement("div");
