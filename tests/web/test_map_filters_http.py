@@ -150,3 +150,16 @@ def test_search_finds_a_parcel_outside_the_footprint(web: httpx.Client, live_ser
                   params={"q": f"{inside.sheet_no}/{inside.parcel_no}"}).json()
     assert inside.id in {h["parcel_id"] for h in res["results"]}
     assert inside.id not in {h["parcel_id"] for h in res["outside"]}
+
+
+def test_overdue_filter_agrees_with_the_tiles_flag_in_every_commune(
+        web: httpx.Client, live_server: str, demo_engine: Engine) -> None:
+    """The summary (the export's overdue rule) and the tiles (case_next_deadlines) flag the
+    same cases, commune by commune: what the map draws is what it counts."""
+    flagged = dict(_rows(demo_engine, f"""SELECT p.commune_code,
+        count(*) FILTER (WHERE d.due_on < :today) {_CASES} GROUP BY 1""", today=local_today()))
+    assert sum(flagged.values()) > 0
+    for commune, n in flagged.items():
+        body = web.get(live_server + SUMMARY,
+                       params={"commune": commune, "overdue": "true"}).json()
+        assert body["matching"] == n, commune
