@@ -122,13 +122,13 @@ def test_nothing_matching_in_english(live_server: str, page: Page) -> None:
     assert page.inner_text("#filter-count").startswith("Showing 0 / ")
 
 
-def _km_boxes(page: Page) -> list[dict[str, float]]:
-    boxes: list[dict[str, float]] = page.evaluate("""() =>
-        Array.from(document.querySelectorAll('.leaflet-tooltip-pane .gpmb-km-label'))
+def _km_boxes(page: Page, selector: str = ".gpmb-km-label") -> list[dict[str, Any]]:
+    boxes: list[dict[str, Any]] = page.evaluate("""(selector) =>
+        Array.from(document.querySelectorAll('.leaflet-tooltip-pane ' + selector))
           .filter(el => getComputedStyle(el).visibility !== 'hidden')
           .map(el => { const r = el.getBoundingClientRect();
                        return {l: r.left, t: r.top, r: r.right, b: r.bottom,
-                               text: el.textContent}; })""")
+                               text: el.textContent}; })""", selector)
     return boxes
 
 
@@ -144,6 +144,10 @@ def test_km_labels_never_overlap(live_server: str, page: Page,
     shown = _km_boxes(page)
     assert len(shown) >= 3, shown
     assert _overlapping(shown) == []
+    names = _km_boxes(page, ".gpmb-commune-label")
+    assert len(names) >= 2
+    assert [pair for pair in _overlapping(names + shown) if pair[1].startswith("Km")
+            and not pair[0].startswith("Km")] == []
     screenshot(page, "project_map_km_labels")
     # Closer in, more of them fit, still none on another.
     page.evaluate("GPMB.map().setZoom(GPMB.map().getZoom() + 2, {animate: false})")

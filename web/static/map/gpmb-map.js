@@ -167,7 +167,7 @@
   /* ---- Km labels: never two on top of each other ----
    * Every kilometre has a label; after each zoom the labels are shown greedily, whole
    * tens first, then fives, then the others, each only where it meets no label already
-   * shown, so a zoomed-out view keeps a readable few and a zoomed-in one shows them all. */
+   * shown (commune names included), so a zoomed-out view keeps a readable few and a zoomed-in one shows them all. */
   function kmRank(el) {
     var km = Number((el.textContent.match(/\d+/) || ["0"])[0]);
     return [km % 10 === 0 ? 0 : km % 5 === 0 ? 1 : 2, km];
@@ -182,7 +182,10 @@
       var ra = kmRank(a), rb = kmRank(b);
       return ra[0] - rb[0] || ra[1] - rb[1];
     });
-    var shown = [], gap = 2;
+    // Commune names are placed first: a Km label never covers one.
+    var shown = Array.from(pane.querySelectorAll(".gpmb-commune-label")).map(function (el) {
+      return el.getBoundingClientRect();
+    }), communes = shown.length, gap = 2;
     labels.forEach(function (el) {
       var r = el.getBoundingClientRect();
       var free = shown.every(function (s) {
@@ -191,7 +194,7 @@
       });
       if (free) { shown.push(r); } else { el.style.visibility = "hidden"; }
     });
-    document.body.dataset.kmLabels = String(shown.length);
+    document.body.dataset.kmLabels = String(shown.length - communes);
   }
 
   /* ---- URL hash: #map=z/lat/lon&p=ID&step=a,b&commune=..&lu=..&overdue=1 ---- */
