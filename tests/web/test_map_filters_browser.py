@@ -197,3 +197,13 @@ def test_a_parcel_outside_the_project_is_found_and_explained(
     page.click("#panel-close")
     assert page.locator(".leaflet-overlay-pane path[stroke='#7c3aed']").count() == 0
     assert page_watch.external_requests == [] and page_watch.console_errors == []
+
+
+def test_outside_parcel_in_english(live_server: str, page: Page, outside_parcel: Any) -> None:
+    _open(page, f"{live_server}{MAP}?lang=en")
+    assert "lie outside the project's recovery footprint" in page.inner_text("#outside-note")
+    page.fill("#search-q", f"{outside_parcel.sheet_no}/{outside_parcel.parcel_no}")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#panel-outside")
+    assert page.inner_text("#search-outside") == "This parcel lies outside the project area"
+    assert "does not cross this parcel" in page.inner_text("#panel-body")

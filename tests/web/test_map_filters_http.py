@@ -163,3 +163,31 @@ def test_overdue_filter_agrees_with_the_tiles_flag_in_every_commune(
         body = web.get(live_server + SUMMARY,
                        params={"commune": commune, "overdue": "true"}).json()
         assert body["matching"] == n, commune
+
+
+def test_a_commune_scoped_reader_gets_figures_of_that_commune_only(
+        live_server: str, demo_engine: Engine) -> None:
+    from gis.accounts import create_user, set_scope
+    from gis.db.engine import session_factory
+    from gis.domain import Role
+
+    with session_factory(demo_engine).begin() as s:
+        create_user(s, "lanhdao.bangmac", Role.LEADER, "mat-khau-bang-mac-2026")
+        set_scope(s, "lanhdao.bangmac", projects=[], communes=[BANG_MAC])
+    login = httpx.post(live_server + "/api/auth/login", timeout=30, json={
+        "username": "lanhdao.bangmac", "password": "mat-khau-bang-mac-2026"})
+    assert login.status_code == 200
+    outside = _outside(demo_engine)
+    elsewhere = next(r for r in outside if r.commune_code != BANG_MAC)
+    with httpx.Client(cookies=dict(login.cookies), timeout=30) as client:
+        body = client.get(live_server + SUMMARY).json()
+        n = _rows(demo_engine, f"SELECT count(*) {_CASES} AND p.commune_code = :m",
+                  m=BANG_MAC)[0][0]
+        assert body["matching"] == body["total"] == n
+        assert body["outside"] == len([r for r in outside if r.commune_code == BANG_MAC])
+        other = client.get(live_server + SUMMARY,
+                           params={"commune": elsewhere.commune_code}).json()
+        assert other["matching"] == 0 and other["bounds"] is None and other["outside"] == 0
+        found = client.get(live_server + "/projects/CT-HNCL/map/search",
+                           params={"q": f"{elsewhere.sheet_no}/{elsewhere.parcel_no}"}).json()
+        assert elsewhere.id not in {h["parcel_id"] for h in found["outside"]}
