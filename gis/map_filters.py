@@ -10,7 +10,9 @@ shows is the number of features the map's "Export" button writes.
 A project's area (phạm vi dự án) is the footprint of its alignments (``alignments.footprint``,
 the right-of-way): ``gis.ingest.overlay`` makes a clearance case for every parcel it crosses,
 and the project map draws the parcels with a case. A parcel imported where no footprint
-reaches has no case in the project, so it is not on that map.
+reaches has no case in the project, so it is not on that map; neither is one imported
+inside it after the last overlay (a parcel import does not overlay), until the overlay is
+run again (``gpmb import overlay CODE``, or a new alignment import).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from gis.export.query import (
 )
 from gis.ingest.overlay import CURRENT_PARCEL
 
+MIN_OVERLAY_AREA_M2 = 1.0  # ``overlay_project``'s default: less is no case
 DEADLINE_LIMIT = 1_000_000  # open cases whose deadlines are read for the overdue filter
 
 
@@ -48,6 +51,7 @@ class MapSummary:
     bounds: tuple[float, float, float, float] | None  # (south, west, north, east) of them
     steps: dict[CaseStep, tuple[int, float]]  # per step, under the other filters: cases, m²
     outside: int  # parcels of the filtered area (communes, land use) outside the footprint
+    not_overlaid: int  # parcels of that area the footprint crosses with no case yet
 
 
 # The parcels of the project's area without a case in the project: current versions only
@@ -62,6 +66,20 @@ OUTSIDE_SQL = f"""p.commune_code = ANY(:area_communes)
        OR EXISTS (SELECT 1 FROM clearance_cases v WHERE v.parcel_id = p.id
                   AND {SCOPE_PROJECT_SQL.format(project="v.project_id")}))
   AND {CURRENT_PARCEL}"""
+
+
+# Of those, the ones the footprint crosses (by at least the overlay's default 1 m²): imported
+# after the last overlay, they get their case when the overlay is run again. The footprint
+# is cut into small pieces so each meets its parcels through the index (as the overlay does).
+NOT_OVERLAID_SQL = f"""
+WITH pieces AS (SELECT ST_Subdivide(footprint, 64) AS g FROM alignments
+                WHERE project_id = :outside_project)
+SELECT count(DISTINCT p.id) FROM pieces q JOIN parcels p ON ST_Intersects(p.geom, q.g)
+WHERE ST_Area(ST_Intersection(p.geom, q.g)) >= {MIN_OVERLAY_AREA_M2} AND {OUTSIDE_SQL}"""
+IN_FOOTPRINT_SQL = f"""EXISTS (SELECT 1 FROM alignments a
+    WHERE a.project_id = :outside_project AND ST_Intersects(a.footprint, p.geom)
+      AND ST_Area(ST_Intersection(a.footprint, p.geom)) >= {MIN_OVERLAY_AREA_M2})"""
+"""SQL predicate on ``parcels p``: the project's footprint crosses it (a few rows only)."""
 
 
 def project_communes(session: Session, project_id: int) -> list[str]:
@@ -89,7 +107,8 @@ def map_summary(session: Session, project_code: str, filters: ExportFilters,
                 today: dt.date, scope: Scope) -> MapSummary:
     """Count, extent and legend figures of the project's cases under ``filters`` (the
     export's, ``project`` replaced by ``project_code``) as ``scope`` sees them, and how
-    many parcels of the filtered communes lie outside the project's footprint."""
+    many parcels of the filtered communes lie outside the project's footprint (and how
+    many inside it still wait for the overlay)."""
     sel = resolve(session, dataclasses.replace(filters, project=project_code), scope)
     assert sel.project_id is not None
     late = (late_case_ids(session, sel, today, limit=DEADLINE_LIMIT)
@@ -110,8 +129,11 @@ def map_summary(session: Session, project_code: str, filters: ExportFilters,
     everything = Selection(sel.project_id, sel.project_code, scope=scope)
     total = int(_cases(session, everything, [], "count(*)")[0][0])
     communes = list(sel.communes) or project_communes(session, sel.project_id)
-    outside = int(session.execute(
-        text(f"SELECT count(*) FROM parcels p WHERE {OUTSIDE_SQL}"),
-        outside_params(sel.project_id, communes, sel.land_uses, scope)).scalar_one())
+    area = outside_params(sel.project_id, communes, sel.land_uses, scope)
+    without_case = int(session.execute(
+        text(f"SELECT count(*) FROM parcels p WHERE {OUTSIDE_SQL}"), area).scalar_one())
+    not_overlaid = int(session.execute(text(NOT_OVERLAID_SQL), area).scalar_one()) \
+        if without_case else 0
     return MapSummary(int(found[0]), total, bounds,
-                      {s: steps.get(s, (0, 0.0)) for s in CaseStep}, outside)
+                      {s: steps.get(s, (0, 0.0)) for s in CaseStep},
+                      without_case - not_overlaid, not_overlaid)

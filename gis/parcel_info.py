@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gis.access import SCOPE_PROJECT_SQL, Scope, scope_case_sql
 from gis.domain import STEP_LABELS_VI, CaseStep, EventKind, PaymentMethod
 from gis.errors import NotFound
-from gis.map_filters import OUTSIDE_SQL, outside_params
+from gis.map_filters import IN_FOOTPRINT_SQL, OUTSIDE_SQL, outside_params
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.overdue import case_deadlines
 from gis.workflow.side_events import KIND_LABELS_VI
@@ -106,7 +106,8 @@ SELECT p.id AS parcel_id, p.sheet_no, p.parcel_no, p.land_use_code, m.name AS co
         WHERE pu.parcel_id = p.id) AS holders,
        (SELECT string_agg(DISTINCT j.code, ', ') FROM clearance_cases y
         JOIN projects j ON j.id = y.project_id
-        WHERE y.parcel_id = p.id AND {scope_project}) AS projects
+        WHERE y.parcel_id = p.id AND {scope_project}) AS projects,
+       {in_footprint} AS in_footprint
 FROM parcels p
 JOIN communes m ON m.code = p.commune_code
 CROSS JOIN LATERAL (SELECT ST_Transform(ST_Envelope(p.geom), 4326)::box2d AS bb) g
@@ -118,19 +119,22 @@ LIMIT :limit
 
 def search_outside(session: Session, project_id: int, query: str, *, scope: Scope,
                    communes: list[str], limit: int = OUTSIDE_LIMIT) -> list[dict[str, Any]]:
-    """Parcels of the project's ``communes`` matching the search but lying outside the
-    project's footprint (no case in it, so not on its map), with their outline (WGS 84
-    GeoJSON) and the other projects they belong to."""
+    """Parcels of the project's ``communes`` matching the search but with no case in the
+    project (so not on its map): outside its footprint, or (``in_footprint``) inside it
+    but imported after the last overlay; with their outline (WGS 84 GeoJSON) and the other
+    projects they belong to."""
     params: dict[str, Any] = {"limit": limit,
                               **outside_params(project_id, communes, (), scope)}
     where = _parcel_condition(query.strip(), params)
     if where is None:
         return []
-    sql = _OUTSIDE_HIT_SQL.format(where=where, outside=OUTSIDE_SQL,
-                                  scope_project=SCOPE_PROJECT_SQL.format(project="y.project_id"))
+    sql = _OUTSIDE_HIT_SQL.format(
+        where=where, outside=OUTSIDE_SQL, in_footprint=IN_FOOTPRINT_SQL,
+        scope_project=SCOPE_PROJECT_SQL.format(project="y.project_id"))
     return [{"parcel_id": r.parcel_id, "sheet": r.sheet_no, "parcel": r.parcel_no,
              "land_use": r.land_use_code, "commune": r.commune, "holders": r.holders or "",
-             "projects": r.projects or "", "bounds": [[r.s, r.w], [r.n, r.e]],
+             "projects": r.projects or "", "in_footprint": r.in_footprint,
+             "bounds": [[r.s, r.w], [r.n, r.e]],
              "geometry": json.loads(r.geojson)} for r in session.execute(text(sql), params)]
 
 

@@ -318,7 +318,7 @@ def summary_json(summary: map_filters.MapSummary) -> dict[str, Any]:
             list(box[:2]), list(box[2:])],
         "steps": {s.value: {"cases": n, "area_m2": round(a, 1)}
                   for s, (n, a) in summary.steps.items()},
-        "outside": summary.outside,
+        "outside": summary.outside, "not_overlaid": summary.not_overlaid,
     }
 
 

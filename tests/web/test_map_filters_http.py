@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from gis.workflow.calendar import local_today
+from tests.web.map_fixtures import BANG_MAC, CASES_SQL
 
 SUMMARY = "/projects/CT-HNCL/map/summary"
-BANG_MAC = "06475"
 
 
 def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
@@ -22,10 +22,7 @@ def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
         return list(conn.execute(text(sql), params))
 
 
-_CASES = """FROM clearance_cases c JOIN parcels p ON p.id = c.parcel_id
-    JOIN projects j ON j.id = c.project_id
-    LEFT JOIN case_next_deadlines d ON d.case_id = c.id
-    WHERE j.code = 'CT-HNCL'"""
+_CASES = CASES_SQL
 
 
 def _extent(engine: Engine, where: str, **params: Any) -> tuple[float, float, float, float]:
@@ -127,11 +124,35 @@ def test_parcels_outside_the_footprint_are_counted(web: httpx.Client, live_serve
                                                    demo_engine: Engine) -> None:
     outside = _outside(demo_engine)
     assert outside
-    assert web.get(live_server + SUMMARY).json()["outside"] == len(outside)
+    crossed = _rows(demo_engine, """SELECT count(DISTINCT p.id) FROM parcels p
+        JOIN alignments a ON ST_Intersects(a.footprint, p.geom)
+        JOIN projects j ON j.id = a.project_id AND j.code = 'CT-HNCL'
+        WHERE p.id = ANY(:ids) AND ST_Area(ST_Intersection(a.footprint, p.geom)) >= 1""",
+                    ids=[r.id for r in outside])[0][0]
+    body = web.get(live_server + SUMMARY).json()
+    assert (body["outside"], body["not_overlaid"]) == (len(outside) - crossed, crossed)
     commune = outside[0].commune_code
     in_commune = [r for r in outside if r.commune_code == commune]
     body = web.get(live_server + SUMMARY, params={"commune": commune}).json()
-    assert body["outside"] == len(in_commune)
+    assert body["outside"] + body["not_overlaid"] == len(in_commune)
+
+
+def test_a_parcel_imported_after_the_overlay_is_told_apart(
+        web: httpx.Client, live_server: str, demo_engine: Engine, not_overlaid: Any) -> None:
+    before = web.get(live_server + SUMMARY, params={"commune": BANG_MAC}).json()
+    hits = web.get(live_server + "/projects/CT-HNCL/map/search", params={"q": "9999/1"}).json()
+    hit = next(h for h in hits["outside"] if h["parcel_id"] == not_overlaid.id)
+    assert hit["in_footprint"] is True and hits["results"] == []
+    far = _outside(demo_engine)
+    some = next(r for r in far if r.id != not_overlaid.id)
+    other = web.get(live_server + "/projects/CT-HNCL/map/search",
+                    params={"q": f"{some.sheet_no}/{some.parcel_no}"}).json()["outside"]
+    assert any(h["in_footprint"] is False for h in other)
+    with demo_engine.begin() as conn:
+        conn.execute(text("DELETE FROM parcels WHERE id = :i"), {"i": not_overlaid.id})
+    after = web.get(live_server + SUMMARY, params={"commune": BANG_MAC}).json()
+    assert after["not_overlaid"] == before["not_overlaid"] - 1
+    assert after["outside"] == before["outside"]
 
 
 def test_search_finds_a_parcel_outside_the_footprint(web: httpx.Client, live_server: str,

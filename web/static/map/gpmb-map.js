@@ -121,6 +121,11 @@
     note.hidden = !d.outside;
     note.textContent = _("{n} thửa đã nạp ở các xã này nằm ngoài phạm vi thu hồi của dự án nên không hiện trên bản đồ; tìm theo tờ/thửa để xem vị trí.",
                          { n: format(d.outside) });
+    var pending = $("not-overlaid-note");
+    pending.dataset.notOverlaid = d.not_overlaid;
+    pending.hidden = !d.not_overlaid;
+    pending.textContent = _("{n} thửa đã nạp nằm trong phạm vi thu hồi nhưng chưa có hồ sơ GPMB (nạp sau lần chồng xếp gần nhất): chạy lại chồng xếp (gpmb import overlay {code}) để tạo hồ sơ.",
+                            { n: format(d.not_overlaid), code: state.config.project });
   }
 
   /* Ask the server what the filters select; with ``fit``, move the map to it (the whole
@@ -386,14 +391,17 @@
           list.appendChild(li);
         });
         if (!data.results.length) {
+          var pending = outside.every(function (h) { return h.in_footprint; });
           list.innerHTML = "<li class=\"notice\" id=\"search-outside\">" +
-            esc(outside.length === 1 ? _("Thửa này nằm ngoài phạm vi dự án")
-                                     : _("Các thửa này nằm ngoài phạm vi dự án")) + "</li>";
+            esc(pending ? _("Chưa có hồ sơ GPMB của dự án cho thửa này")
+                : outside.length === 1 ? _("Thửa này nằm ngoài phạm vi dự án")
+                : _("Các thửa này nằm ngoài phạm vi dự án")) + "</li>";
         }
         outside.forEach(function (hit) {
           var li = document.createElement("li");
           var button = hitButton(hit, "<strong>" + sheetParcel(hit.sheet, hit.parcel) + "</strong> " +
-            esc(hit.commune) + "<span class=\"outside-flag\">" + esc(_("Ngoài phạm vi dự án")) +
+            esc(hit.commune) + "<span class=\"outside-flag\">" +
+            esc(hit.in_footprint ? _("Chưa có hồ sơ GPMB") : _("Ngoài phạm vi dự án")) +
             " — " + esc(_("Hiện trên bản đồ")) + "</span>");
           button.classList.add("outside");
           button.addEventListener("click", function () { showOutside(hit); });
@@ -415,8 +423,15 @@
     }).addTo(state.map);
     state.map.flyToBounds(hit.bounds, { maxZoom: 18, padding: [40, 40], duration: 0.6 });
     var html = "<h2 id=\"panel-title\">" + sheetParcel(hit.sheet, hit.parcel) + "</h2>";
-    html += "<p class=\"notice\" id=\"panel-outside\">" + esc(_("Thửa này nằm ngoài phạm vi dự án")) + "</p>";
-    html += "<p>" + esc(_("Phạm vi thu hồi (chỉ giới) của dự án không đi qua thửa này, nên dự án không có hồ sơ GPMB cho thửa và bản đồ không tô màu thửa. Đường viền tím là vị trí của thửa.")) + "</p>";
+    if (hit.in_footprint) {
+      html += "<p class=\"notice\" id=\"panel-outside\" data-in-footprint=\"1\">" +
+              esc(_("Thửa này chưa có hồ sơ GPMB của dự án")) + "</p>";
+      html += "<p>" + esc(_("Phạm vi thu hồi của dự án đi qua thửa này, nhưng thửa được nạp sau lần chồng xếp gần nhất: chạy lại chồng xếp (gpmb import overlay {code}) để tạo hồ sơ. Đường viền tím là vị trí của thửa.",
+                            { code: state.config.project })) + "</p>";
+    } else {
+      html += "<p class=\"notice\" id=\"panel-outside\">" + esc(_("Thửa này nằm ngoài phạm vi dự án")) + "</p>";
+      html += "<p>" + esc(_("Phạm vi thu hồi (chỉ giới) của dự án không đi qua thửa này, nên dự án không có hồ sơ GPMB cho thửa và bản đồ không tô màu thửa. Đường viền tím là vị trí của thửa.")) + "</p>";
+    }
     html += "<table class=\"kv\">";
     html += row(_("Xã/phường"), esc(hit.commune));
     html += row(_("Loại đất"), esc(hit.land_use));
