@@ -28,6 +28,8 @@ from gis.core.calendar import LOCAL_TZ
 from gis.core.landuse import land_use_type
 from gis.core.lookups import project_by_code
 from gis.db.engine import driver_conninfo, server_limits
+from gis.export.query import ExportFilters, filters_from_query
+from gis.maps import filters as map_filters
 from gis.maps import layers as mapdata
 from gis.maps import parcel_panel as parcel_info
 from gis.maps import tiles
@@ -79,15 +81,18 @@ def project_map(request: Request, code: str) -> HTMLResponse:
             config={"project": project.code,
                     "searchUrl": f"/projects/{project.code}/map/search",
                     "parcelUrl": f"/projects/{project.code}/map/parcels/",
+                    "summaryUrl": f"/projects/{project.code}/map/summary",
                     "steps": {f.step.value: _(f.label) for f in figures}},
             lang=request_language(request),
         )
+        initial = map_filters.map_summary(session, project.code, ExportFilters(), today(),
+                                          scope)
         total_cases = sum(f.cases for f in figures)
         total_area = sum(f.area_m2 for f in figures)
         context: dict[str, Any] = {
             "project": project, "figures": figures, "colours": STEP_COLOURS,
             "choices": choices, "map": parts, "total_cases": total_cases,
-            "total_area_m2": total_area,
+            "total_area_m2": total_area, "summary": initial,
         }
         return templates.TemplateResponse(request, "project_map.html", context)
 
@@ -291,12 +296,47 @@ def mount_tiles(app: FastAPI) -> None:
 @router.get("/projects/{code}/map/search")
 def search(request: Request, code: str,
            q: Annotated[str, Query(max_length=100)] = "") -> JSONResponse:
-    """Parcels of the project by "sheet/parcel" or a land user's name (no ID numbers)."""
+    """Parcels of the project by "sheet/parcel" or a land user's name (no ID numbers),
+    and in ``outside`` the matching parcels of its communes outside its footprint."""
     scope = page_scope(request)
     with _sessions(request) as session:
         project = project_by_code(session, code, scope=scope)
         hits = parcel_info.search_parcels(session, project.id, q, scope=scope)
-    return JSONResponse({"query": q, "results": hits})
+        outside = parcel_info.search_outside(
+            session, project.id, q, scope=scope,
+            communes=map_filters.project_communes(session, project.id))
+    return JSONResponse({"query": q, "results": hits, "outside": outside})
+
+
+def summary_json(summary: map_filters.MapSummary) -> dict[str, Any]:
+    """The filter summary as the map's script reads it."""
+    box = summary.bounds
+    return {
+        "matching": summary.matching, "total": summary.total,
+        "bounds": None if box is None else [
+            list(box[:2]), list(box[2:])],
+        "steps": {s.value: {"cases": n, "area_m2": round(a, 1)}
+                  for s, (n, a) in summary.steps.items()},
+        "outside": summary.outside, "not_overlaid": summary.not_overlaid,
+    }
+
+
+@router.get("/projects/{code}/map/summary")
+def summary(request: Request, code: str,
+            commune: Annotated[list[str] | None, Query(max_length=20)] = None,
+            step: Annotated[list[str] | None, Query(max_length=20)] = None,
+            overdue: Annotated[bool | None, Query()] = None,
+            land_use: Annotated[list[str] | None, Query(max_length=20)] = None,
+            ) -> JSONResponse:
+    """How many of the project's cases match the map's filters (the export's parameters,
+    parsed by the export's parser), their extent, the legend's figures per step and the
+    parcels of the filtered communes outside the project's footprint."""
+    scope = page_scope(request)
+    filters = filters_from_query(None, commune, step, overdue, land_use)
+    with _sessions(request) as session:
+        project = project_by_code(session, code, scope=scope)
+        found = map_filters.map_summary(session, project.code, filters, today(), scope)
+    return JSONResponse(summary_json(found), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/projects/{code}/map/parcels/{parcel_id}")

@@ -97,11 +97,11 @@ def _style(colour: str, weight: float, fill: float, dash: str | None = None) -> 
     return lambda _feature: style
 
 
-def _label(field: str, direction: str, css_class: str, every_km: int = 0) -> JsCode:
-    """A tooltip per feature (permanent; for Km markers only every ``every_km`` km)."""
-    permanent = f"f.properties.km % {every_km} === 0" if every_km else "true"
+def _label(field: str, direction: str, css_class: str) -> JsCode:
+    """A permanent tooltip per feature (the Km labels are thinned to those that do not
+    collide, whole tens first, by gpmb-map.js after every zoom)."""
     return JsCode(f"""function (f, layer) {{
-        layer.bindTooltip(String(f.properties.{field}), {{permanent: {permanent},
+        layer.bindTooltip(String(f.properties.{field}), {{permanent: true,
             direction: "{direction}", className: "{css_class}"}});
     }}""")
 
@@ -151,7 +151,7 @@ def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: st
         folium.GeoJson(
             layers["km"],
             marker=folium.CircleMarker(radius=3, color="#b91c1c", fill=True, fill_opacity=1),
-            on_each_feature=_label("label", "right", "gpmb-km-label", every_km=5),
+            on_each_feature=_label("label", "right", "gpmb-km-label"),
         ).add_to(axis)
 
     grid = VectorGridProtobuf(tile_url, _("Thửa đất theo bước GPMB"), _GRID_OPTIONS)

@@ -19,7 +19,7 @@ from api.errors import problems
 from gis.core.calendar import local_today
 from gis.core.settings import Settings
 from gis.export import FORMATS, ExportFilters, ExportRequest, ExportResult, export
-from gis.export.query import ExportKind
+from gis.export.query import ExportKind, filters_from_query
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -65,17 +65,6 @@ def _download(kind: ExportKind, settings: Settings, session: Session, user: Prin
                         background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True))
 
 
-def _given(values: list[str] | None) -> tuple[str, ...]:
-    """The values filled in: an HTML form sends ``commune=`` for "all communes"."""
-    return tuple(v for v in values or () if v.strip())
-
-
-def _filters(project: str | None, commune: list[str] | None, step: list[str] | None,
-             overdue: bool | None, land_use: list[str] | None) -> ExportFilters:
-    return ExportFilters(project if project and project.strip() else None, _given(commune),
-                         _given(step), overdue, _given(land_use))
-
-
 @router.get("/parcels", response_class=FileResponse, responses=_FILE_RESPONSES,
             summary="Download filtered parcels as a file")
 def export_parcels(user: CurrentUser, session: SessionDep, settings: SettingsDep,
@@ -85,7 +74,7 @@ def export_parcels(user: CurrentUser, session: SessionDep, settings: SettingsDep
     """Parcels (boundaries, land use, legal area, land users), filtered; citizen ID and phone
     only for staff and admin. A GeoPackage/Shapefile/GeoJSON imports back unchanged."""
     return _download("parcels", settings, session, user, fmt, crs,
-                     _filters(project, commune, step, overdue, land_use))
+                     filters_from_query(project, commune, step, overdue, land_use))
 
 
 @router.get("/cases", response_class=FileResponse, responses=_FILE_RESPONSES,
@@ -97,4 +86,4 @@ def export_cases(user: CurrentUser, session: SessionDep, settings: SettingsDep,
     """Clearance cases (recovered area, step, money in VND, next deadline), filtered;
     citizen ID and phone only for staff and admin."""
     return _download("cases", settings, session, user, fmt, crs,
-                     _filters(project, commune, step, overdue, land_use))
+                     filters_from_query(project, commune, step, overdue, land_use))

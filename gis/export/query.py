@@ -131,6 +131,21 @@ def _land_uses(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+def _given(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The values filled in: an HTML form sends ``commune=`` for "all communes"."""
+    return tuple(v for v in values or () if v.strip())
+
+
+def filters_from_query(project: str | None = None, communes: Sequence[str] | None = None,
+                       steps: Sequence[str] | None = None, overdue: bool | None = None,
+                       land_uses: Sequence[str] | None = None) -> ExportFilters:
+    """The filters of a query string or form (``project``, ``commune``, ``step``,
+    ``overdue``, ``land_use``), blanks dropped: the one parser of the export API and the
+    project map's filters, so a map's count and its export cannot disagree."""
+    return ExportFilters(project if project and project.strip() else None, _given(communes),
+                         _given(steps), overdue, _given(land_uses))
+
+
 def resolve(session: Session, f: ExportFilters, scope: Scope = PROVINCE) -> Selection:
     """Check every filter against the database: unknown values get specific errors (a
     project outside ``scope`` is unknown). The selection keeps only what ``scope`` holds."""
@@ -139,6 +154,13 @@ def resolve(session: Session, f: ExportFilters, scope: Scope = PROVINCE) -> Sele
     communes = _communes(session, f.communes)
     return Selection(project_id, project_code, communes, _steps(f.steps), f.overdue,
                      _land_uses(f.land_uses), scope)
+
+
+def late_case_ids(session: Session, sel: Selection, today: dt.date, *, limit: int
+                  ) -> list[int]:
+    """The overdue cases among ``sel``'s (what ``overdue`` filters on), sorted."""
+    return sorted(case_id for case_id, d in deadlines(session, sel, today, limit=limit).items()
+                  if d.is_overdue)
 
 
 def deadlines(session: Session, sel: Selection, today: dt.date, *,
@@ -167,8 +189,10 @@ def _case_conditions(sel: Selection, late_ids: list[int], alias: str
     return conds, params
 
 
-def _where(kind: ExportKind, sel: Selection, late_ids: list[int]
-           ) -> tuple[str, dict[str, Any]]:
+def where_clause(kind: ExportKind, sel: Selection, late_ids: list[int]
+                 ) -> tuple[str, dict[str, Any]]:
+    """`` WHERE …`` and its parameters selecting ``sel`` (``late_ids``: the overdue cases)
+    from ``FROM_SQL[kind]`` (parcels ``p``; cases ``cc``)."""
     conds: list[str] = []
     params: dict[str, Any] = dict(sel.scope.sql_params())
     if sel.scope.communes is not None:
@@ -189,7 +213,7 @@ def _where(kind: ExportKind, sel: Selection, late_ids: list[int]
     return (" WHERE " + " AND ".join(conds)) if conds else "", params
 
 
-_FROM = {
+FROM_SQL = {
     "parcels": ("FROM parcels p JOIN surveys s ON s.id = p.survey_id"
                 " JOIN communes cm ON cm.code = p.commune_code"
                 " LEFT JOIN land_use_types lu ON lu.code = p.land_use_code"),
@@ -213,8 +237,8 @@ _PROJECTS = """LEFT JOIN LATERAL (
 
 def count(session: Session, kind: ExportKind, sel: Selection, late_ids: list[int]) -> int:
     """How many features the export will hold (``late_ids``: the overdue cases)."""
-    where, params = _where(kind, sel, late_ids)
-    return int(session.execute(text(f"SELECT count(*) {_FROM[kind]}{where}"), params)
+    where, params = where_clause(kind, sel, late_ids)
+    return int(session.execute(text(f"SELECT count(*) {FROM_SQL[kind]}{where}"), params)
                .scalar_one())
 
 
@@ -222,12 +246,12 @@ def stream(session: Session, kind: ExportKind, sel: Selection, late_ids: list[in
            columns: Sequence[Column], *, chunk: int) -> Iterator[list[dict[str, Any]]]:
     """The selected rows ordered by id, ``chunk`` at a time from a server-side cursor;
     each row has the selected columns and ``wkb`` (EPSG:9215 geometry)."""
-    where, params = _where(kind, sel, late_ids)
+    where, params = where_clause(kind, sel, late_ids)
     select = ", ".join(f'{c.sql} AS "{c.name}"' for c in columns if c.sql is not None)
     geom = "p.geom" if kind == "parcels" else "cc.recovered_geom"
     joins = _HOLDERS + ("\n" + _PROJECTS if kind == "parcels" else "")
     order = "p.id" if kind == "parcels" else "cc.id"
-    sql = (f"SELECT {select}, ST_AsBinary({geom}) AS wkb {_FROM[kind]}\n{joins}{where}"
+    sql = (f"SELECT {select}, ST_AsBinary({geom}) AS wkb {FROM_SQL[kind]}\n{joins}{where}"
            f" ORDER BY {order}")
     result = session.execute(text(sql), params, execution_options={"yield_per": chunk})
     for part in result.mappings().partitions(chunk):

@@ -8,20 +8,23 @@ leave through these functions, whoever asks.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.access.scope import Scope, scope_case_sql
+from gis.access.scope import SCOPE_PROJECT_SQL, Scope, scope_case_sql
 from gis.core.domain import STEP_LABELS_VI, CaseStep, EventKind, PaymentMethod
 from gis.core.errors import NotFound
 from gis.core.text import parse_sheet_parcel
+from gis.maps.filters import IN_FOOTPRINT_SQL, OUTSIDE_SQL, outside_params
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from gis.workflow.overdue import case_deadlines
 from gis.workflow.side_events import KIND_LABELS_VI
 
 SEARCH_LIMIT = 20
+OUTSIDE_LIMIT = 10
 
 PAYMENT_METHODS_VI = {
     PaymentMethod.CASH: "Tiền mặt",
@@ -63,26 +66,73 @@ def _hit(row: Any) -> dict[str, Any]:
     }
 
 
+def _parcel_condition(query: str, params: dict[str, Any]) -> str | None:
+    """The search's condition on ``parcels p`` ("sheet/parcel" or a land user's name),
+    its parameters added to ``params``; None for a query too short to search."""
+    numbers = parse_sheet_parcel(query)
+    if numbers:
+        params.update(sheet=numbers[0], parcel=numbers[1])
+        return "p.sheet_no = :sheet AND p.parcel_no = :parcel"
+    if len(query) >= 2:
+        params["name"] = "%" + _escape_like(query.lower()) + "%"
+        return """p.id IN (SELECT pu.parcel_id FROM parcel_land_users pu
+                   JOIN land_users u ON u.id = pu.land_user_id
+                   WHERE lower(u.full_name) LIKE :name ESCAPE '\\')"""
+    return None
+
+
 def search_parcels(session: Session, project_id: int, query: str, *, scope: Scope,
                    limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
     """Parcels of a project matching "sheet/parcel" ("12/345", "tờ 12 thửa 345") or a
     land user's name (case-insensitive substring, at least 2 characters), within
     ``scope``."""
-    query = query.strip()
     params: dict[str, Any] = {"project_id": project_id, "limit": limit, **scope.sql_params()}
-    numbers = parse_sheet_parcel(query)
-    if numbers:
-        where = "p.sheet_no = :sheet AND p.parcel_no = :parcel"
-        params.update(sheet=numbers[0], parcel=numbers[1])
-    elif len(query) >= 2:
-        where = """p.id IN (SELECT pu.parcel_id FROM parcel_land_users pu
-                   JOIN land_users u ON u.id = pu.land_user_id
-                   WHERE lower(u.full_name) LIKE :name ESCAPE '\\')"""
-        params["name"] = "%" + _escape_like(query.lower()) + "%"
-    else:
+    where = _parcel_condition(query.strip(), params)
+    if where is None:
         return []
     sql = _HIT_SQL.format(where=where, scope=scope_case_sql("c.project_id", "p.commune_code"))
     return [_hit(r) for r in session.execute(text(sql), params)]
+
+
+_OUTSIDE_HIT_SQL = """
+SELECT p.id AS parcel_id, p.sheet_no, p.parcel_no, p.land_use_code, m.name AS commune,
+       ST_YMin(bb) AS s, ST_XMin(bb) AS w, ST_YMax(bb) AS n, ST_XMax(bb) AS e,
+       ST_AsGeoJSON(ST_Transform(p.geom, 4326), 6) AS geojson,
+       (SELECT string_agg(u.full_name, ', ' ORDER BY u.full_name)
+        FROM parcel_land_users pu JOIN land_users u ON u.id = pu.land_user_id
+        WHERE pu.parcel_id = p.id) AS holders,
+       (SELECT string_agg(DISTINCT j.code, ', ') FROM clearance_cases y
+        JOIN projects j ON j.id = y.project_id
+        WHERE y.parcel_id = p.id AND {scope_project}) AS projects,
+       {in_footprint} AS in_footprint
+FROM parcels p
+JOIN communes m ON m.code = p.commune_code
+CROSS JOIN LATERAL (SELECT ST_Transform(ST_Envelope(p.geom), 4326)::box2d AS bb) g
+WHERE {where} AND {outside}
+ORDER BY p.commune_code, p.sheet_no, p.parcel_no
+LIMIT :limit
+"""
+
+
+def search_outside(session: Session, project_id: int, query: str, *, scope: Scope,
+                   communes: list[str], limit: int = OUTSIDE_LIMIT) -> list[dict[str, Any]]:
+    """Parcels of the project's ``communes`` matching the search but with no case in the
+    project (so not on its map): outside its footprint, or (``in_footprint``) inside it
+    but imported after the last overlay; with their outline (WGS 84 GeoJSON) and the other
+    projects they belong to."""
+    params: dict[str, Any] = {"limit": limit,
+                              **outside_params(project_id, communes, (), scope)}
+    where = _parcel_condition(query.strip(), params)
+    if where is None:
+        return []
+    sql = _OUTSIDE_HIT_SQL.format(
+        where=where, outside=OUTSIDE_SQL, in_footprint=IN_FOOTPRINT_SQL,
+        scope_project=SCOPE_PROJECT_SQL.format(project="y.project_id"))
+    return [{"parcel_id": r.parcel_id, "sheet": r.sheet_no, "parcel": r.parcel_no,
+             "land_use": r.land_use_code, "commune": r.commune, "holders": r.holders or "",
+             "projects": r.projects or "", "in_footprint": r.in_footprint,
+             "bounds": [[r.s, r.w], [r.n, r.e]],
+             "geometry": json.loads(r.geojson)} for r in session.execute(text(sql), params)]
 
 
 def _event(row: Any) -> dict[str, Any]:

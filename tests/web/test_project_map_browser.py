@@ -129,6 +129,10 @@ def test_filters_restyle_the_parcels(live_server: str, page: Page, page_watch: P
     for box in page.locator(".step-filter").all():
         if box.get_attribute("value") != "handed_over":
             box.uncheck()
+    # A filter moves the map to what it selects: back to the parcel's street to count.
+    page.wait_for_function("/^[0-9]+$/.test(document.body.dataset.summary || '')")
+    page.evaluate(f"GPMB.map().setView([{case['lat']}, {case['lon']}], 16, {{animate: false}})")
+    page.wait_for_load_state("networkidle")
     counts = page.evaluate("""() => {
         const steps = {}; let shown = 0;
         for (const t of Object.values(GPMB.map()._layers)) {

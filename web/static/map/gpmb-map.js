@@ -10,7 +10,9 @@
     steps: null,            // Set of visible steps (null: all)
     commune: "", landUse: "", overdue: false,
     selected: null,         // parcel id shown in the panel
-    props: {}               // parcel id -> tile properties seen so far
+    props: {},              // parcel id -> tile properties seen so far
+    summarySeq: 0,          // the latest filter summary asked for (older answers are dropped)
+    outline: null           // the outline of a parcel found outside the project's footprint
   };
 
   function $(id) { return document.getElementById(id); }
@@ -50,6 +52,11 @@
   function format(n) {
     return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, english() ? "," : ".");
   }
+  function formatHa(m2) {
+    var ha = (Math.round(m2 / 100) / 100).toFixed(2);
+    return english() ? ha.replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+                     : ha.replace(".", ",").replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  }
   function formatShare(n) {
     var text = String(Math.round(n * 100) / 100);
     return english() ? text : text.replace(".", ",");
@@ -66,17 +73,131 @@
   }
 
   function restyleAll() {
-    var shown = 0, total = 0;
     Object.keys(state.props).forEach(function (id) {
       var p = state.props[id];
-      total += 1;
-      if (matches(p)) { shown += 1; }
       state.grid.setFeatureStyle(p.parcel_id, parcelStyle(p));
     });
-    var count = $("filter-count");
-    if (count) { count.textContent = _("Đang hiện {shown} / {total} thửa đã tải",
-                                     { shown: format(shown), total: format(total) }); }
     writeHash();
+  }
+
+  function filtered() {
+    return Boolean(state.steps || state.commune || state.landUse || state.overdue);
+  }
+
+  /* ---- the filters answered by the server: count, extent, legend figures ---- */
+  function summaryQuery() {
+    var q = [];
+    if (state.commune) { q.push("commune=" + encodeURIComponent(state.commune)); }
+    if (state.landUse) { q.push("land_use=" + encodeURIComponent(state.landUse)); }
+    if (state.overdue) { q.push("overdue=true"); }
+    if (state.steps) {  // none ticked: asked without, counted as nothing below
+      state.steps.forEach(function (s) { q.push("step=" + encodeURIComponent(s)); });
+    }
+    return q.join("&");
+  }
+
+  function showSummary(d) {
+    var count = $("filter-count");
+    count.dataset.matching = d.matching;
+    count.dataset.total = d.total;
+    count.textContent = _("Đang hiện {shown} / {total} thửa",
+                          { shown: format(d.matching), total: format(d.total) });
+    var area = 0;
+    document.querySelectorAll("#legend tbody tr[data-step]").forEach(function (tr) {
+      var f = d.steps[tr.dataset.step] || { cases: 0, area_m2: 0 };
+      tr.querySelector(".count").textContent = format(f.cases);
+      tr.querySelector(".area").textContent = formatHa(f.area_m2) + " ha";
+      var on = !state.steps || state.steps.has(tr.dataset.step);
+      tr.classList.toggle("muted", !on);
+      if (on) { area += f.area_m2; }
+    });
+    $("legend-total").textContent = format(d.matching);
+    $("legend-area").textContent = formatHa(area) + " ha";
+    $("filter-empty").hidden = d.matching > 0;
+    var note = $("outside-note");
+    note.dataset.outside = d.outside;
+    note.hidden = !d.outside;
+    note.textContent = _("{n} thửa đã nạp ở các xã này nằm ngoài phạm vi thu hồi của dự án nên không hiện trên bản đồ; tìm theo tờ/thửa để xem vị trí.",
+                         { n: format(d.outside) });
+    var pending = $("not-overlaid-note");
+    pending.dataset.notOverlaid = d.not_overlaid;
+    pending.hidden = !d.not_overlaid;
+    pending.textContent = _("{n} thửa đã nạp nằm trong phạm vi thu hồi nhưng chưa có hồ sơ GPMB (nạp sau lần chồng xếp gần nhất): chạy lại chồng xếp (gpmb import overlay {code}) để tạo hồ sơ.",
+                            { n: format(d.not_overlaid), code: state.config.project });
+  }
+
+  /* Ask the server what the filters select; with ``fit``, move the map to it (the whole
+   * project when no filter is left). */
+  function refreshSummary(fit) {
+    var seq = ++state.summarySeq, error = $("filter-error");
+    document.body.dataset.summary = "loading";
+    var query = summaryQuery();
+    return fetch(state.config.summaryUrl + (query ? "?" + query : ""),
+                 { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { throw new Error(body.detail || String(r.status)); }
+          return body;
+        });
+      })
+      .then(function (d) {
+        if (seq !== state.summarySeq) { return; }
+        if (state.steps && !state.steps.size) { d.matching = 0; d.bounds = null; }
+        error.hidden = true;
+        showSummary(d);
+        if (fit) {
+          var bounds = filtered() ? d.bounds : state.config.bounds;
+          if (bounds) {
+            state.map.fitBounds(bounds, { maxZoom: 17, padding: [30, 30], animate: false });
+          }
+        }
+        document.body.dataset.summary = String(seq);
+      })
+      .catch(function (err) {
+        if (seq !== state.summarySeq) { return; }
+        error.textContent = english() ? _("Không tải được số thửa khớp bộ lọc.") + " (" + err.message + ")"
+                                      : err.message;
+        error.hidden = false;
+        document.body.dataset.summary = "error";
+      });
+  }
+
+  function filtersChanged() {
+    restyleAll();
+    refreshSummary(true);
+  }
+
+  /* ---- Km labels: never two on top of each other ----
+   * Every kilometre has a label; after each zoom the labels are shown greedily, whole
+   * tens first, then fives, then the others, each only where it meets no label already
+   * shown (commune names included), so a zoomed-out view keeps a readable few and a zoomed-in one shows them all. */
+  function kmRank(el) {
+    var km = Number((el.textContent.match(/\d+/) || ["0"])[0]);
+    return [km % 10 === 0 ? 0 : km % 5 === 0 ? 1 : 2, km];
+  }
+
+  function thinKmLabels() {
+    if (!state.map) { return; }
+    var pane = state.map.getPane("tooltipPane");
+    var labels = Array.from(pane.querySelectorAll(".gpmb-km-label"));
+    labels.forEach(function (el) { el.style.visibility = ""; });
+    labels.sort(function (a, b) {
+      var ra = kmRank(a), rb = kmRank(b);
+      return ra[0] - rb[0] || ra[1] - rb[1];
+    });
+    // Commune names are placed first: a Km label never covers one.
+    var shown = Array.from(pane.querySelectorAll(".gpmb-commune-label")).map(function (el) {
+      return el.getBoundingClientRect();
+    }), communes = shown.length, gap = 2;
+    labels.forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      var free = shown.every(function (s) {
+        return r.right + gap <= s.left || s.right + gap <= r.left ||
+               r.bottom + gap <= s.top || s.bottom + gap <= r.top;
+      });
+      if (free) { shown.push(r); } else { el.style.visibility = "hidden"; }
+    });
+    document.body.dataset.kmLabels = String(shown.length - communes);
   }
 
   /* ---- URL hash: #map=z/lat/lon&p=ID&step=a,b&commune=..&lu=..&overdue=1 ---- */
@@ -127,6 +248,7 @@
     if ($("filter-landuse")) { $("filter-landuse").value = state.landUse; }
     if ($("filter-overdue")) { $("filter-overdue").checked = state.overdue; }
     if (h.p) { select(Number(h.p)); }
+    return fitted;
   }
 
   /* ---- the parcel panel ---- */
@@ -234,36 +356,93 @@
       state.grid.setFeatureStyle(previous, parcelStyle(state.props[previous]));
     }
     $("parcel-panel").hidden = true;
+    if (state.outline) { state.map.removeLayer(state.outline); state.outline = null; }
     writeHash();
   }
 
   /* ---- search ---- */
+  function hitButton(hit, html) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "search-hit";
+    button.dataset.parcelId = hit.parcel_id;
+    button.innerHTML = html;
+    return button;
+  }
+
   function search(q) {
     var list = $("search-results");
     list.innerHTML = "<li class=\"muted\">" + esc(_("Đang tìm…")) + "</li>";
     return fetch(state.config.searchUrl + "?q=" + encodeURIComponent(q))
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        var outside = data.outside || [];
         list.innerHTML = "";
-        if (!data.results.length) {
+        if (!data.results.length && !outside.length) {
           list.innerHTML = "<li class=\"muted\">" + esc(_("Không tìm thấy thửa nào.")) + "</li>";
           return;
         }
         data.results.forEach(function (hit) {
           var li = document.createElement("li");
-          var button = document.createElement("button");
-          button.type = "button";
-          button.className = "search-hit";
-          button.dataset.parcelId = hit.parcel_id;
-          button.innerHTML = "<strong>" + sheetParcel(hit.sheet, hit.parcel) + "</strong> " +
+          var button = hitButton(hit, "<strong>" + sheetParcel(hit.sheet, hit.parcel) + "</strong> " +
             esc(hit.commune) + "<br><span class=\"muted\">" + esc(hit.holders) + " — " +
-            esc(_(hit.step_label)) + "</span>";
+            esc(_(hit.step_label)) + "</span>");
           button.addEventListener("click", function () { flyTo(hit); });
           li.appendChild(button);
           list.appendChild(li);
         });
+        if (!data.results.length) {
+          var pending = outside.every(function (h) { return h.in_footprint; });
+          list.innerHTML = "<li class=\"notice\" id=\"search-outside\">" +
+            esc(pending ? _("Chưa có hồ sơ GPMB của dự án cho thửa này")
+                : outside.length === 1 ? _("Thửa này nằm ngoài phạm vi dự án")
+                : _("Các thửa này nằm ngoài phạm vi dự án")) + "</li>";
+        }
+        outside.forEach(function (hit) {
+          var li = document.createElement("li");
+          var button = hitButton(hit, "<strong>" + sheetParcel(hit.sheet, hit.parcel) + "</strong> " +
+            esc(hit.commune) + "<span class=\"outside-flag\">" +
+            esc(hit.in_footprint ? _("Chưa có hồ sơ GPMB") : _("Ngoài phạm vi dự án")) +
+            " — " + esc(_("Hiện trên bản đồ")) + "</span>");
+          button.classList.add("outside");
+          button.addEventListener("click", function () { showOutside(hit); });
+          li.appendChild(button);
+          list.appendChild(li);
+        });
         if (data.results.length === 1) { flyTo(data.results[0]); }
+        else if (!data.results.length && outside.length === 1) { showOutside(outside[0]); }
       });
+  }
+
+  /* A parcel outside the project's footprint is in no tile of this map: draw its outline
+   * from the search answer, move to it and say in the panel why it is not coloured. */
+  function showOutside(hit) {
+    if (state.outline) { state.map.removeLayer(state.outline); }
+    state.outline = L.geoJSON(hit.geometry, {
+      interactive: false,
+      style: { color: "#7c3aed", weight: 3, dashArray: "6 4", fillColor: "#7c3aed", fillOpacity: 0.15 }
+    }).addTo(state.map);
+    state.map.flyToBounds(hit.bounds, { maxZoom: 18, padding: [40, 40], duration: 0.6 });
+    var html = "<h2 id=\"panel-title\">" + sheetParcel(hit.sheet, hit.parcel) + "</h2>";
+    if (hit.in_footprint) {
+      html += "<p class=\"notice\" id=\"panel-outside\" data-in-footprint=\"1\">" +
+              esc(_("Thửa này chưa có hồ sơ GPMB của dự án")) + "</p>";
+      html += "<p>" + esc(_("Phạm vi thu hồi của dự án đi qua thửa này, nhưng thửa được nạp sau lần chồng xếp gần nhất: chạy lại chồng xếp (gpmb import overlay {code}) để tạo hồ sơ. Đường viền tím là vị trí của thửa.",
+                            { code: state.config.project })) + "</p>";
+    } else {
+      html += "<p class=\"notice\" id=\"panel-outside\">" + esc(_("Thửa này nằm ngoài phạm vi dự án")) + "</p>";
+      html += "<p>" + esc(_("Phạm vi thu hồi (chỉ giới) của dự án không đi qua thửa này, nên dự án không có hồ sơ GPMB cho thửa và bản đồ không tô màu thửa. Đường viền tím là vị trí của thửa.")) + "</p>";
+    }
+    html += "<table class=\"kv\">";
+    html += row(_("Xã/phường"), esc(hit.commune));
+    html += row(_("Loại đất"), esc(hit.land_use));
+    html += row(_("Người sử dụng đất"), esc(hit.holders) || "—");
+    html += row(_("Thuộc dự án khác"), esc(hit.projects) || esc(_("Không có")));
+    html += "</table>";
+    $("panel-body").innerHTML = html;
+    var panel = $("parcel-panel");
+    panel.dataset.parcelId = hit.parcel_id;
+    panel.hidden = false;
   }
 
   function flyTo(hit) {
@@ -278,17 +457,17 @@
         var on = Array.from(document.querySelectorAll(".step-filter"))
           .filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
         state.steps = on.length === Object.keys(state.config.steps).length ? null : new Set(on);
-        restyleAll();
+        filtersChanged();
       });
     });
-    $("filter-commune").addEventListener("change", function (e) { state.commune = e.target.value; restyleAll(); });
-    $("filter-landuse").addEventListener("change", function (e) { state.landUse = e.target.value; restyleAll(); });
-    $("filter-overdue").addEventListener("change", function (e) { state.overdue = e.target.checked; restyleAll(); });
+    $("filter-commune").addEventListener("change", function (e) { state.commune = e.target.value; filtersChanged(); });
+    $("filter-landuse").addEventListener("change", function (e) { state.landUse = e.target.value; filtersChanged(); });
+    $("filter-overdue").addEventListener("change", function (e) { state.overdue = e.target.checked; filtersChanged(); });
     $("filter-reset").addEventListener("click", function () {
       state.steps = null; state.commune = ""; state.landUse = ""; state.overdue = false;
       document.querySelectorAll(".step-filter").forEach(function (b) { b.checked = true; });
       $("filter-commune").value = ""; $("filter-landuse").value = ""; $("filter-overdue").checked = false;
-      restyleAll();
+      filtersChanged();
     });
     $("search-form").addEventListener("submit", function (e) {
       e.preventDefault();
@@ -350,13 +529,18 @@
       var later = [];
       map.eachLayer(function (layer) { if (layer !== grid) { later.push(layer); } });
       later.forEach(function (layer) { map.removeLayer(layer); });
-      applyHash();
+      var shared = applyHash();
       later.forEach(function (layer) { map.addLayer(layer); });
-      if (state.steps || state.commune || state.landUse || state.overdue) { restyleAll(); }
+      map.on("zoomend", thinKmLabels);
+      thinKmLabels();
+      // A shared link with filters: the server's figures, and its extent unless the
+      // link also gives the view.
+      if (filtered()) { restyleAll(); refreshSummary(!shared); }
       writeHash();
     },
     select: select,
     search: search,
+    thinKmLabels: thinKmLabels,
     map: function () { return state.map; },
     /* How many parcel features the loaded tiles hold (for checks and tests). */
     stats: function () {
