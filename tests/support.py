@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,18 +57,20 @@ def commune_at_test_point(session: Session) -> str:
 
 @contextmanager
 def serving(database_url: str | None, data_dir: Path, log_path: Path, *,
-            demo: bool = False, tls_ca: Path | None = None, **extra_env: str
+            demo: bool = False, tls_ca: Path | None = None,
+            command: Sequence[str] = (), cwd: Path | None = None, **extra_env: str
             ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``gpmb serve`` for real (uvicorn, lifespan, engine) on ``database_url`` (None: the
     embedded cluster under ``data_dir``); yields its base URL and process once ``/health``
     answers, and stops it with Ctrl+C afterwards (unless a test killed it). With ``tls_ca``
-    it serves HTTPS (``--tls``), checked against that CA certificate."""
+    it serves HTTPS (``--tls``), checked against that CA certificate. ``command`` is the
+    ``gpmb`` to run (default: this checkout's ``python -m api.cli``), from ``cwd``."""
     port = free_port(0)
     tls = ["--tls"] if tls_ca else []
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=tls_ca) if tls_ca else True
     with log_path.open("w") as log:
-        proc = subprocess.Popen([*GPMB, "serve", "--port", str(port),
-                                 *([] if demo else ["--no-demo"]), *tls],
+        proc = subprocess.Popen([*(command or GPMB), "serve", "--port", str(port),
+                                 *([] if demo else ["--no-demo"]), *tls], cwd=cwd,
                                 env=gpmb_env(database_url, GPMB_DATA_DIR=str(data_dir),
                                              **extra_env),
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -97,8 +99,9 @@ def serving(database_url: str | None, data_dir: Path, log_path: Path, *,
 @contextmanager
 def running_server(database_url: str | None, data_dir: Path, log_path: Path, *,
                    demo: bool = False, tls_ca: Path | None = None,
+                   command: Sequence[str] = (), cwd: Path | None = None,
                    **extra_env: str) -> Iterator[str]:
     """``gpmb serve`` for real; yields its base URL (see :func:`serving`)."""
     with serving(database_url, data_dir, log_path, demo=demo, tls_ca=tls_ca,
-                 **extra_env) as (base, _proc):
+                 command=command, cwd=cwd, **extra_env) as (base, _proc):
         yield base

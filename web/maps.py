@@ -25,7 +25,7 @@ from xyzservices import TileProvider
 
 from gis.core.domain import CaseStep
 from gis.maps.tiles import DETAIL_MIN_ZOOM
-from web.assets import LOCAL_CSS, LOCAL_JS, OWN_URL, use_local_assets
+from web.assets import OWN_URL, use_local_assets
 from web.i18n import translate
 
 STEP_COLOURS: dict[CaseStep, str] = {
@@ -122,11 +122,6 @@ def build_project_map(*, bounds: tuple[float, float, float, float], tile_url: st
     # set, which gpmb-map.js does once, from a shared link's #map=z/lat/lon or by fitting
     # the project's bounds to the map's real size, so the first tiles are the right ones.
     del fmap.options["zoom"]
-    # Only Leaflet itself: the map uses no Bootstrap, jQuery, Font Awesome or
-    # awesome-markers (plain vector layers, circle markers, Leaflet's own layer control),
-    # and parsing them cost the page up to a second. Set on this map only.
-    fmap.default_js = [(name, url) for name, url in LOCAL_JS if name == "leaflet"]
-    fmap.default_css = [(name, url) for name, url in LOCAL_CSS if name == "leaflet_css"]
     folium.FeatureGroup(name=_("Nền trơn (không cần Internet)"), overlay=False).add_to(fmap)
     # As providers, not URL strings: Folium would search all of xyzservices for a
     # string's name first (~20 ms each).

@@ -27,7 +27,9 @@ from gis.core.crs import STORAGE_SRID, WGS84_SRID, transformer
 from gis.core.domain import UnitType
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-COMMUNES_CSV = DATA_DIR / "communes_lang_son.csv"
+# An installed wheel carries its copy next to this module (web/build_assets.py).
+_PACKAGED_CSV = Path(__file__).resolve().with_name("communes_lang_son.csv")
+COMMUNES_CSV = _PACKAGED_CSV if _PACKAGED_CSV.exists() else DATA_DIR / "communes_lang_son.csv"
 GRID_M = 0.001
 _DISC_FACTOR = 1.05
 _SMOOTH_M = 2_500.0
