@@ -148,8 +148,8 @@ def test_rerun_keeps_cases_with_history_and_notes_changes(session: Session, spot
     assert _cases(session, road) == {2: (2500.0, True), 3: (2500.0, True), 4: (1500.0, False)}
     notes = session.execute(text(
         "SELECT note FROM case_events WHERE case_id = :c ORDER BY id"), {"c": cases[3]}).scalars()
-    assert list(notes) == ["Chồng xếp lại phạm vi thu hồi (cli:test): diện tích thu hồi 1500.0"
-                           " → 2500.0 m²; thu hồi một phần → toàn bộ thửa."]
+    assert list(notes) == ["Chồng xếp lại phạm vi thu hồi (cli:test): diện tích thu hồi 1.500,0"
+                           " → 2.500,0 m²; thu hồi một phần → toàn bộ thửa."]
     changes = session.execute(text(
         "SELECT entity, action, count(*) FROM import_batch_changes WHERE batch_id = :b"
         " GROUP BY entity, action ORDER BY entity, action"), {"b": result.batch_id}).all()
