@@ -16,6 +16,7 @@ from shapely.geometry import Polygon
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.core.formats import fill
 from gis.ingest.fields import resolve_columns
 from gis.ingest.parcels import province_context
 from gis.ingest.reader import SourceLayer
@@ -112,7 +113,8 @@ def test_repair_is_accepted_only_below_the_area_tolerance(
         assert "invalid_geometry" in codes and "geometry_repaired" not in codes
         assert not report.ok
         message = next(p.message_vi for p in report.problems if p.code == "invalid_geometry")
-        assert f"{change * 100:.2f} %" in message
+        # Vietnamese numbers, trailing zeros dropped: "0,2 %", "12,35 %"
+        assert fill("{c:.2f} %", {"c": change * 100}) in message
 
 
 @PROPS
