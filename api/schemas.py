@@ -96,8 +96,9 @@ class ProjectDetail(Orm):
 
 # -- cases ------------------------------------------------------------------------------
 
-class CaseSummary(Orm):
-    """One line of the case list."""
+class CaseKey(BaseModel):
+    """Which case, of which project, on which parcel, at which step: the first fields of
+    both the case list's lines and the case in full."""
 
     id: int
     project_id: int
@@ -108,6 +109,11 @@ class CaseSummary(Orm):
     parcel_no: int
     land_use_code: str
     step: CaseStep
+
+
+class CaseSummary(CaseKey, Orm):
+    """One line of the case list."""
+
     recovered_area_m2: Decimal
     approved_total_vnd: int
     paid_vnd: int
@@ -198,18 +204,9 @@ class AllocationOut(Orm):
     recorded_at: dt.datetime
 
 
-class CaseDetailOut(BaseModel):
+class CaseDetailOut(CaseKey):
     """A case in full. Its ``version`` is also the ETag."""
 
-    id: int
-    project_id: int
-    project_code: str
-    parcel_id: int
-    commune_code: str
-    sheet_no: int
-    parcel_no: int
-    land_use_code: str
-    step: CaseStep
     step_label_vi: str
     step_changed_on: dt.date | None
     recovered_area_m2: Decimal
