@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic.dataclasses import dataclass
 
 from api.contract import IsoDate
+from gis.cases.resettlement import AreaSummary, PlotRow
 from gis.core.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
 from gis.workflow.authority import IssuerLevel
 from gis.workflow.complaints import ComplaintOutcome
@@ -349,27 +351,16 @@ class BulkResultOut(BaseModel):
 
 # -- resettlement, history, users ---------------------------------------------------------
 
-class AreaOut(Orm):
+# Their fields are the domain's own (``gis.cases.resettlement``); these add the API's names
+# and descriptions.
+@dataclass(frozen=True)
+class AreaOut(AreaSummary):
     """A resettlement area with plot counts."""
 
-    id: int
-    code: str
-    name: str
-    project_id: int | None
-    commune_code: str | None
-    plots: int
-    free_plots: int
 
-
-class PlotOut(Orm):
+@dataclass(frozen=True)
+class PlotOut(PlotRow):
     """A resettlement plot and the case holding it, if any."""
-
-    id: int
-    area_id: int
-    code: str
-    area_m2: Decimal
-    price_vnd: int
-    allocated_case_id: int | None
 
 
 class AllocationIn(BaseModel):
