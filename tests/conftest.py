@@ -20,7 +20,7 @@ from gis.core.settings import Settings
 from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
-from tests.support import fresh_database, running_server
+from tests.support import fresh_database, rolled_back, running_server
 
 DEMO_PARCELS = 1500
 DEMO_SEED = 20250331
@@ -83,11 +83,8 @@ def engine(db_url: str, test_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
-    with engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(engine) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.db.cluster import EmbeddedCluster, free_port
@@ -28,6 +28,17 @@ def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end: its commits only
+    release savepoints, so the database is left as it was."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+            yield s
+        trans.rollback()
 
 
 def gpmb_env(database_url: str | None = None, **extra: str) -> dict[str, str]:

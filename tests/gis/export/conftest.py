@@ -18,7 +18,7 @@ from gis.db.engine import make_engine, session_factory
 from gis.db.seed import seed_reference
 from gis.ingest import import_parcels
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import commune_at_test_point
+from tests.support import commune_at_test_point, rolled_back
 
 SURVEY = "Đo đạc Bản Đông 2024"
 
@@ -67,11 +67,8 @@ def fresh_engine(make_database: Callable[[str], str], test_settings: Settings
 @pytest.fixture
 def fresh_session(fresh_engine: Engine) -> Iterator[Session]:
     """A session on the fresh database, rolled back after the test."""
-    with fresh_engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(fresh_engine) as s:
+        yield s
 
 
 @pytest.fixture
