@@ -17,7 +17,10 @@ import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.core.settings import Settings
+from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
+from gis.db.engine import make_engine, session_factory
 
 
 def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
@@ -28,6 +31,18 @@ def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+
+
+def reference_engine(url: str, settings: Settings) -> Engine:
+    """An engine on the database at ``url``, migrated to head, with the reference data
+    (communes, land-use codes…)."""
+    from gis.db.seed import seed_reference
+
+    eng = make_engine(url, settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as s:
+        seed_reference(s)
+    return eng
 
 
 @contextmanager

@@ -27,8 +27,8 @@ from gis.access.accounts import create_user
 from gis.core.calendar import local_today
 from gis.core.domain import CaseStep, Role
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
+from gis.db.engine import session_factory
+from tests.support import reference_engine
 
 PASSWORD = "mat-khau-ho-so-2026"
 MOVABLE = "c.step IN ('notified', 'inventoried')"
@@ -80,14 +80,10 @@ class CasesWorld:
 def build_world(make_database: Callable[[str], str], settings: Settings,
                 name: str) -> CasesWorld:
     """The small demo in database ``name``, with staff, leader, field and admin accounts."""
-    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
 
     url = make_database(name)
-    eng = make_engine(url, settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
+    eng = reference_engine(url, settings)
     load_demo(eng, parcels=400, seed=20250331)
     with session_factory(eng).begin() as s:
         for role in ("staff", "leader", "field", "admin"):
