@@ -92,18 +92,32 @@ def build_world(make_database: Callable[[str], str], settings: Settings,
     return CasesWorld(eng, url)
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_cases_http")
-    yield w
-    w.engine.dispose()
+def world_fixture(name: str) -> Any:
+    """A module's ``world`` fixture: :func:`build_world` in database ``name``."""
+
+    @pytest.fixture(scope="module", name="world")
+    def fixture(make_database: Callable[[str], str], test_settings: Settings
+                ) -> Iterator[CasesWorld]:
+        w = build_world(make_database, test_settings, name)
+        yield w
+        w.engine.dispose()
+
+    return fixture
 
 
-@pytest.fixture(scope="module")
-def app_client(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(test_settings, engine=world.engine)) as c:
-        yield c
+def client_fixture(name: str = "client") -> Any:
+    """A module's in-process client fixture (called ``name``) on the module's ``world``."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
+        with TestClient(create_app(test_settings, engine=world.engine)) as c:
+            yield c
+
+    return fixture
+
+
+world = world_fixture("gpmb_cases_http")
+app_client = client_fixture("app_client")
 
 
 def sign_in(client: TestClient, role: str) -> TestClient:
