@@ -153,6 +153,10 @@ def import_parcels_cmd(
     if write.not_in_file:
         console.print(f"{write.not_in_file} thửa của đợt đo đạc này không có trong tệp "
                       "(giữ nguyên).")
+    if write.outside_footprints:
+        console.print(f"{write.outside_footprints} thửa trong tệp nằm ngoài phạm vi thu hồi của "
+                      "mọi dự án: không có hồ sơ GPMB nên không hiện trên bản đồ dự án; tìm "
+                      "theo tờ/thửa để xem vị trí.")
     if write.held:
         console.print(f"[yellow]{len(write.held)} thửa đã có chi trả bồi thường thay đổi "
                       "nhưng CHƯA được cập nhật; kiểm tra rồi chạy lại với --confirm-paid:[/]")

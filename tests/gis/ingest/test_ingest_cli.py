@@ -37,6 +37,7 @@ def test_import_parcels_cli(cli_db: tuple[str, str], tmp_path: Path) -> None:
                "--report", str(report))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "6 thêm mới, 0 cập nhật, 0 không đổi" in res.stdout
+    assert "6 thửa trong tệp nằm ngoài phạm vi thu hồi của mọi dự án" in res.stdout  # no project
     assert "land_use_mapped" in res.stdout and report.exists()
     assert report.with_suffix(".geojson").exists()
     again = gpmb(url, "import", "parcels", str(path), "--crs", "EPSG:9215", "--survey", "Đo 2024")
