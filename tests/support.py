@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,6 +43,18 @@ def reference_engine(url: str, settings: Settings) -> Engine:
     with session_factory(eng).begin() as s:
         seed_reference(s)
     return eng
+
+
+def cli_database(make_database: Callable[[str], str], settings: Settings,
+                 name: str) -> tuple[str, str]:
+    """For tests of the real ``gpmb`` command: database ``name`` with the reference data
+    (its URL), and the commune at the design's test point."""
+    url = make_database(name)
+    eng = reference_engine(url, settings)
+    with session_factory(eng).begin() as s:
+        code = commune_at_test_point(s)
+    eng.dispose()
+    return url, code
 
 
 @contextmanager
