@@ -28,7 +28,7 @@ from gis.core.calendar import local_today
 from gis.core.domain import CaseStep, Role
 from gis.core.settings import Settings
 from gis.db.engine import session_factory
-from tests.support import reference_engine
+from tests.support import reference_engine, running_server
 
 PASSWORD = "mat-khau-ho-so-2026"
 MOVABLE = "c.step IN ('notified', 'inventoried')"
@@ -112,6 +112,19 @@ def client_fixture(name: str = "client") -> Any:
     def fixture(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
         with TestClient(create_app(test_settings, engine=world.engine)) as c:
             yield c
+
+    return fixture
+
+
+def server_fixture(tag: str) -> Any:
+    """A module's ``server`` fixture: ``gpmb serve`` for real on the module's ``world``
+    (``tag`` names its data folder and log)."""
+
+    @pytest.fixture(scope="module", name="server")
+    def fixture(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
+        with running_server(world.url, scratch_dir / f"srv-{tag}",
+                            scratch_dir / f"serve-{tag}.log") as base:
+            yield base
 
     return fixture
 
