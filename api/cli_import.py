@@ -21,6 +21,7 @@ from gis.ingest.alignment import import_alignment
 from gis.ingest.batches import Kind, file_digest, previous_imports, record_parcel_import
 from gis.ingest.fields import parse_mapping
 from gis.ingest.households import import_households, parse_household_mapping
+from gis.ingest.overlay import MIN_CASE_AREA_M2
 from gis.ingest.report import SEVERITY_VI
 
 console = Console()
@@ -152,6 +153,10 @@ def import_parcels_cmd(
     if write.not_in_file:
         console.print(f"{write.not_in_file} thửa của đợt đo đạc này không có trong tệp "
                       "(giữ nguyên).")
+    if write.outside_footprints:
+        console.print(f"{write.outside_footprints} thửa trong tệp nằm ngoài phạm vi thu hồi của "
+                      "mọi dự án: không có hồ sơ GPMB nên không hiện trên bản đồ dự án; tìm "
+                      "theo tờ/thửa để xem vị trí.")
     if write.held:
         console.print(f"[yellow]{len(write.held)} thửa đã có chi trả bồi thường thay đổi "
                       "nhưng CHƯA được cập nhật; kiểm tra rồi chạy lại với --confirm-paid:[/]")
@@ -164,7 +169,8 @@ def import_parcels_cmd(
 @import_app.command("overlay")
 def overlay_cmd(
     project: Annotated[str, typer.Argument(help="Mã dự án, ví dụ CT-HNCL")],
-    min_area: Annotated[float, typer.Option(help="Bỏ qua phần giao nhỏ hơn (m²)")] = 1.0,
+    min_area: Annotated[float, typer.Option(
+        help="Bỏ qua phần giao nhỏ hơn (m²)")] = MIN_CASE_AREA_M2,
     confirm_paid: Annotated[bool, typer.Option(
         "--confirm-paid", help="Xác nhận thay đổi hồ sơ đã có chi trả")] = False,
 ) -> None:
@@ -191,7 +197,8 @@ def import_alignment_cmd(
         "--crs", help="Xác nhận hệ toạ độ khi tệp không khai báo, ví dụ EPSG:9215")] = None,
     layer: Annotated[str | None, typer.Option(
         help="Lớp (GeoPackage) hoặc lớp CAD/level (DXF/DGN) chứa tuyến")] = None,
-    min_area: Annotated[float, typer.Option(help="Bỏ qua phần giao nhỏ hơn (m²)")] = 1.0,
+    min_area: Annotated[float, typer.Option(
+        help="Bỏ qua phần giao nhỏ hơn (m²)")] = MIN_CASE_AREA_M2,
     no_overlay: Annotated[bool, typer.Option(
         "--no-overlay", help="Không chồng xếp lại ngay")] = False,
     confirm_paid: Annotated[bool, typer.Option(

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic.dataclasses import dataclass
 
 from api.contract import IsoDate
+from gis.cases.resettlement import AreaSummary, PlotRow
 from gis.core.domain import CaseStep, EventKind, LandUserKind, LedgerKind, PaymentMethod, Role
 from gis.workflow.authority import IssuerLevel
 from gis.workflow.complaints import ComplaintOutcome
@@ -96,8 +98,9 @@ class ProjectDetail(Orm):
 
 # -- cases ------------------------------------------------------------------------------
 
-class CaseSummary(Orm):
-    """One line of the case list."""
+class CaseKey(BaseModel):
+    """Which case, of which project, on which parcel, at which step: the first fields of
+    both the case list's lines and the case in full."""
 
     id: int
     project_id: int
@@ -108,6 +111,11 @@ class CaseSummary(Orm):
     parcel_no: int
     land_use_code: str
     step: CaseStep
+
+
+class CaseSummary(CaseKey, Orm):
+    """One line of the case list."""
+
     recovered_area_m2: Decimal
     approved_total_vnd: int
     paid_vnd: int
@@ -198,18 +206,9 @@ class AllocationOut(Orm):
     recorded_at: dt.datetime
 
 
-class CaseDetailOut(BaseModel):
+class CaseDetailOut(CaseKey):
     """A case in full. Its ``version`` is also the ETag."""
 
-    id: int
-    project_id: int
-    project_code: str
-    parcel_id: int
-    commune_code: str
-    sheet_no: int
-    parcel_no: int
-    land_use_code: str
-    step: CaseStep
     step_label_vi: str
     step_changed_on: dt.date | None
     recovered_area_m2: Decimal
@@ -352,27 +351,16 @@ class BulkResultOut(BaseModel):
 
 # -- resettlement, history, users ---------------------------------------------------------
 
-class AreaOut(Orm):
+# Their fields are the domain's own (``gis.cases.resettlement``); these add the API's names
+# and descriptions.
+@dataclass(frozen=True)
+class AreaOut(AreaSummary):
     """A resettlement area with plot counts."""
 
-    id: int
-    code: str
-    name: str
-    project_id: int | None
-    commune_code: str | None
-    plots: int
-    free_plots: int
 
-
-class PlotOut(Orm):
+@dataclass(frozen=True)
+class PlotOut(PlotRow):
     """A resettlement plot and the case holding it, if any."""
-
-    id: int
-    area_id: int
-    code: str
-    area_m2: Decimal
-    price_vnd: int
-    allocated_case_id: int | None
 
 
 class AllocationIn(BaseModel):

@@ -17,10 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.core.settings import Settings
-from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
 from gis.db.engine import make_engine, session_factory
-from tests.support import fresh_database, running_server
+from tests.support import fresh_database, reference_engine, rolled_back, running_server
 
 DEMO_PARCELS = 1500
 DEMO_SEED = 20250331
@@ -61,14 +60,8 @@ def test_settings(scratch_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def db_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
     """An empty, migrated database with the reference data."""
-    from gis.db.seed import seed_reference
-
     url = fresh_database(pg_cluster, "gpmb_test")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as session:
-        seed_reference(session)
-    eng.dispose()
+    reference_engine(url, test_settings).dispose()
     return url
 
 
@@ -83,24 +76,17 @@ def engine(db_url: str, test_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
-    with engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(engine) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
 def demo_url(pg_cluster: EmbeddedCluster, test_settings: Settings) -> str:
     """A database with the demo loaded (small, same code path as `gpmb demo load`)."""
-    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
 
     url = fresh_database(pg_cluster, "gpmb_demo")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
+    eng = reference_engine(url, test_settings)
     load_demo(eng, parcels=DEMO_PARCELS, seed=DEMO_SEED)
     eng.dispose()
     return url

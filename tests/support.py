@@ -8,16 +8,19 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.core.settings import Settings
+from gis.db import migrate
 from gis.db.cluster import EmbeddedCluster, free_port
+from gis.db.engine import make_engine, session_factory
 
 
 def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
@@ -28,6 +31,41 @@ def fresh_database(cluster: EmbeddedCluster, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return cluster.url(port).rsplit("/", 1)[0] + f"/{name}"
+
+
+def reference_engine(url: str, settings: Settings) -> Engine:
+    """An engine on the database at ``url``, migrated to head, with the reference data
+    (communes, land-use codes…)."""
+    from gis.db.seed import seed_reference
+
+    eng = make_engine(url, settings)
+    migrate.upgrade(eng)
+    with session_factory(eng).begin() as s:
+        seed_reference(s)
+    return eng
+
+
+def cli_database(make_database: Callable[[str], str], settings: Settings,
+                 name: str) -> tuple[str, str]:
+    """For tests of the real ``gpmb`` command: database ``name`` with the reference data
+    (its URL), and the commune at the design's test point."""
+    url = make_database(name)
+    eng = reference_engine(url, settings)
+    with session_factory(eng).begin() as s:
+        code = commune_at_test_point(s)
+    eng.dispose()
+    return url, code
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end: its commits only
+    release savepoints, so the database is left as it was."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+            yield s
+        trans.rollback()
 
 
 def gpmb_env(database_url: str | None = None, **extra: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -136,17 +137,12 @@ class DryRunOut(BaseModel):
     report_geojson: str | None
 
 
-class CommittedOut(BaseModel):
+# The fields are the domain's own (``uploads.Committed``); this adds the API's name and the
+# description of ``batch_id``.
+@dataclass
+class CommittedOut(uploads.Committed):
     """What the confirmed import did."""
 
-    committed_at: str
-    actor: str
-    survey: str
-    inserted: int
-    updated: int
-    unchanged: int
-    held: int
-    confirm_paid: bool
     batch_id: int | None = Field(None, description="The import batch recorded for it")
 
 

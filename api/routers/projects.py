@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic.dataclasses import dataclass
 
 from api.contract import IsoDate
 from api.deps import CurrentUser, SessionDep
 from api.errors import problems
 from api.http import GEO_JSON, GeoJSONResponse, Id, geojson
 from api.schemas import Feature, FeatureCollection, ProjectDetail
-from gis.core.domain import InvestmentForm
 from gis.maps.geodata import alignment_features, get_project
-from gis.projects.listing import project_summaries
+from gis.projects.listing import ProjectSummary, project_summaries
 
 router = APIRouter(prefix="/api", tags=["projects"])
 Part = Annotated[Literal["centreline", "footprint"], Query(
     description="centreline (the footprint where there is none) or the recovery footprint")]
 
 
-class ProjectOut(BaseModel):
+# The list's fields are the domain's own (``ProjectSummary``); this adds the API's name and
+# description, and validation of what is returned.
+@dataclass(frozen=True)
+class ProjectOut(ProjectSummary):
     """A project with its headline clearance figures (areas in m², money in VND)."""
-
-    id: int
-    code: str
-    name: str
-    investment_form: InvestmentForm
-    is_demo: bool
-    cases: int
-    handed_over: int
-    recovered_area_m2: Decimal
-    handed_over_area_m2: Decimal
-    approved_vnd: int
-    paid_vnd: int
 
 
 AsOf = Annotated[IsoDate | None, Query(
@@ -49,8 +39,7 @@ def list_projects(user: CurrentUser, session: SessionDep,
     """Every project the user may see with case counts, recovered and handed-over area,
     approved and paid VND (of the cases in the user's scope); ``as_of`` reads past
     figures (from the append-only history)."""
-    return [ProjectOut.model_validate(s, from_attributes=True)
-            for s in project_summaries(session, user.scope, as_of)]
+    return [ProjectOut(**asdict(s)) for s in project_summaries(session, user.scope, as_of)]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetail,

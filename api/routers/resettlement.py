@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -35,14 +36,14 @@ OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
             summary="Resettlement areas with plot counts")
 def areas(_user: CurrentUser, session: SessionDep) -> list[AreaOut]:
     """Every resettlement area, with how many plots are free."""
-    return [AreaOut.model_validate(a) for a in list_areas(session)]
+    return [AreaOut(**asdict(a)) for a in list_areas(session)]
 
 
 @router.get("/areas/{area_id}/plots", response_model=list[PlotOut],
             responses=problems(401, 404, 422), summary="Plots of an area")
 def plots(area_id: Id, _user: CurrentUser, session: SessionDep) -> list[PlotOut]:
     """The plots with their price and the case holding each, if any."""
-    return [PlotOut.model_validate(p) for p in list_plots(session, area_id)]
+    return [PlotOut(**asdict(p)) for p in list_plots(session, area_id)]
 
 
 @router.get("/allocations", response_model=list[AllocationOut],

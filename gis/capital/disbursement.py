@@ -54,7 +54,12 @@ from gis.models import (
     Project,
     User,
 )
-from gis.workflow.boundary import clean_key, idempotency_conflict, translate_db_errors
+from gis.workflow.boundary import (
+    check_replayed_reversal,
+    clean_key,
+    idempotency_conflict,
+    translate_db_errors,
+)
 
 MAX_VND = 10**16
 """Largest amount accepted (a typo guard far above any provincial capital plan)."""
@@ -357,9 +362,8 @@ def reverse_disbursement(session: Session, entry_id: int, *, reason: str | None,
         user = _writer(session, actor_id, original.project_id)
         earlier = _find(session, key, user.id)
         if earlier is not None:
-            if (earlier.reverses_id, earlier.note) != (entry_id, why) or (
-                    reversed_on is not None and earlier.disbursed_on != reversed_on):
-                raise idempotency_conflict()
+            check_replayed_reversal((earlier.reverses_id, earlier.note, earlier.disbursed_on),
+                                    of=entry_id, reason=why, on=reversed_on)
             return _result(session, earlier, replayed=True)
         if original.reverses_id is not None:
             raise refuse("cannot reverse a reversal", "Không thể đảo một bút toán đảo; hãy ghi "

@@ -25,6 +25,7 @@ from gis.core.text import clean_text, fmt_date, fmt_vnd
 from gis.models import ClearanceCase, LandUser, Payee, Payment
 from gis.workflow.boundary import (
     act_as,
+    check_replayed_reversal,
     check_version,
     clean_key,
     idempotency_conflict,
@@ -312,10 +313,8 @@ def reverse_payment(
             Payment.idempotency_key == key, Payment.recorded_by == user.id)
         ).first() if key else None
         if earlier is not None:
-            # A retry after midnight without an explicit date is still the same request.
-            if (earlier.reverses_payment_id, earlier.note) != (payment_id, why) or (
-                    reversed_on is not None and earlier.paid_on != reversed_on):
-                raise idempotency_conflict()
+            check_replayed_reversal((earlier.reverses_payment_id, earlier.note, earlier.paid_on),
+                                    of=payment_id, reason=why, on=reversed_on)
             return _case_result(earlier, case, replayed=True)
         check_version(case, expected_version)
         if original.reverses_payment_id is not None:

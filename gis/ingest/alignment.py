@@ -27,7 +27,7 @@ from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.cad import CAD_DRIVERS, decode_texts, read_cad
 from gis.ingest.crs_detect import crs_label, require_crs
 from gis.ingest.fields import _key
-from gis.ingest.overlay import OverlayResult, overlay_project
+from gis.ingest.overlay import MIN_CASE_AREA_M2, OverlayResult, overlay_project
 from gis.ingest.parcels import province_context
 from gis.ingest.reader import read_source
 from gis.ingest.report import Problem, Severity, ValidationReport
@@ -349,7 +349,7 @@ def import_alignment(
     start_chainage: str | float | None = None,
     assume_crs: str | None = None,
     layer: str | None = None,
-    min_area_m2: float = 1.0,
+    min_area_m2: float = MIN_CASE_AREA_M2,
     overlay: bool = True,
     confirm_paid: bool = False,
     dry_run: bool = False,

@@ -19,6 +19,8 @@ from gis.core.formats import fmt_dec
 from gis.core.lookups import project_by_code
 
 WHOLE_SHARE = 0.995  # recovered ≥ 99.5 % of the parcel counts as the whole parcel
+MIN_CASE_AREA_M2 = 1.0
+"""The overlay's default: a parcel the footprint crosses by less gets no case."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ NOTE_PHRASES_VI = (OVERLAY_NOTE_VI, "diện tích thu hồi", "thu hồi một p
 """The vocabulary of the history note a new overlay writes (translated by pages)."""
 
 
-def overlay_project(session: Session, project_code: str, min_area_m2: float = 1.0, *,
+def overlay_project(session: Session, project_code: str,
+                    min_area_m2: float = MIN_CASE_AREA_M2, *,
                     actor: str = "overlay", confirm_paid: bool = False) -> OverlayResult:
     """Intersect the project's alignment footprints with the current parcels (set-based SQL).
 

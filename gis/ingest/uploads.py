@@ -362,7 +362,8 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
                       "matched_other_survey": len(write.matched),
                       "new_versions": len(write.new_versions),
                       "land_users_created": write.holders.users_created,
-                      "holdings_created": write.holders.holdings_created}
+                      "holdings_created": write.holders.holdings_created,
+                      "outside_footprints": write.outside_footprints}
             held = [asdict(h) for h in write.held]
     except ImportRejected as exc:
         found = exc.extra.get("report")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import ImportRejected
 from gis.ingest.locks import QUERY_CANCELED, lock_survey_import
+from gis.ingest.overlay import MIN_CASE_AREA_M2
 
 STAGE_COLUMNS = ("row_no", "commune_code", "sheet_commune_code", "sheet_no", "parcel_no",
                  "land_use_code", "land_use_code_source", "legal_area_m2", "address", "geom")
@@ -85,6 +86,7 @@ class WriteResult:
     matched: list[OtherSurvey] = field(default_factory=list)  # same parcel, other survey
     new_versions: list[OtherSurvey] = field(default_factory=list)  # re-surveyed boundary
     holders: HolderCounts = field(default_factory=HolderCounts)
+    outside_footprints: int = 0  # rows no project's footprint crosses (no case, no project map)
 
 
 def _copy(session: Session, table: str, frame: pd.DataFrame) -> None:
@@ -123,6 +125,25 @@ def stage(session: Session, rows: gpd.GeoDataFrame) -> None:
     frame["geom"] = shapely.to_wkb(geoms, hex=True, include_srid=True)
     _copy(session, "import_stage", frame[list(STAGE_COLUMNS)])
     session.execute(text("ANALYZE import_stage"))
+
+
+def outside_footprints(session: Session) -> int:
+    """How many rows of ``import_stage`` no project's footprint crosses by the overlay's
+    ``MIN_CASE_AREA_M2``: they will get no clearance case, so no project's map draws them.
+    The footprints near the file are cut into small indexed pieces (as the overlay does), so
+    each row meets its few pieces through the index."""
+    session.execute(text("DROP TABLE IF EXISTS import_pieces"))
+    session.execute(text(
+        "CREATE TEMP TABLE import_pieces ON COMMIT DROP AS SELECT project_id,"
+        " ST_Subdivide(footprint, 64) AS geom FROM alignments WHERE footprint && (SELECT"
+        f" ST_SetSRID(ST_Extent(geom)::geometry, {STORAGE_SRID}) FROM import_stage)"))
+    session.execute(text("CREATE INDEX ON import_pieces USING gist (geom)"))
+    session.execute(text("ANALYZE import_pieces"))
+    return int(session.execute(text(
+        "SELECT count(*) FROM import_stage s WHERE NOT EXISTS (SELECT 1 FROM import_pieces q"
+        " WHERE ST_Intersects(s.geom, q.geom) GROUP BY q.project_id"
+        " HAVING sum(ST_Area(ST_Intersection(s.geom, q.geom))) >= :m)"),
+        {"m": MIN_CASE_AREA_M2}).scalar_one())
 
 
 def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str | None,
@@ -237,7 +258,8 @@ def _write(session: Session, rows: gpd.GeoDataFrame, *, survey: str, source: str
         AND NOT EXISTS (SELECT 1 FROM import_stage s WHERE {_IDENTITY})
     """), {"sid": sid}).scalar_one()
     result = WriteResult(sid, counts.get("new", 0), int(getattr(updated, "rowcount", 0)),
-                         counts.get("same", 0), [] if confirm_paid else held, int(not_in_file))
+                         counts.get("same", 0), [] if confirm_paid else held, int(not_in_file),
+                         outside_footprints=outside_footprints(session))
     for row, ident, name, kind in session.execute(text("""
         SELECT d.row_no, s.commune_code || '/' || s.sheet_no || '/' || s.parcel_no, v.name,
                CASE WHEN d.other_survey_id IS NOT NULL THEN 'matched' ELSE 'version' END

@@ -37,8 +37,8 @@ from gis.export.query import (
     where_clause,
 )
 from gis.ingest.overlay import CURRENT_PARCEL
+from gis.ingest.overlay import MIN_CASE_AREA_M2 as MIN_OVERLAY_AREA_M2
 
-MIN_OVERLAY_AREA_M2 = 1.0  # ``overlay_project``'s default: less is no case
 DEADLINE_LIMIT = 1_000_000  # open cases whose deadlines are read for the overdue filter
 
 

@@ -5,6 +5,7 @@ driver errors into domain errors (so a constraint violation never becomes a 500)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -113,6 +114,17 @@ def idempotency_conflict() -> Conflict:
     return Conflict("idempotency key reused with a different request",
                     message_vi="Mã chống gửi trùng (Idempotency-Key) đã được dùng cho một yêu "
                     "cầu khác; hãy dùng mã mới.", reason="idempotency_key_reused")
+
+
+def check_replayed_reversal(earlier: tuple[int | None, str | None, dt.date], *, of: int,
+                            reason: str, on: dt.date | None) -> None:
+    """A reversal found by its idempotency key, ``earlier`` = (the entry it reversed, its
+    reason, its date), must be this request: reversing entry ``of`` for ``reason`` and, when
+    a date is given, ``on`` it (a retry after midnight without a date is still the same
+    request); otherwise :func:`idempotency_conflict`."""
+    reversed_of, why, day = earlier
+    if (reversed_of, why) != (of, reason) or (on is not None and day != on):
+        raise idempotency_conflict()
 
 
 def parse_enum(cls: type[E], value: object, field: str) -> E:

@@ -16,9 +16,8 @@ from api.app import create_app
 from gis.access.accounts import create_user
 from gis.core.domain import Role
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from tests.support import running_server
+from gis.db.engine import session_factory
+from tests.support import reference_engine, running_server
 
 PASSWORD = "mat-khau-thu-nghiem"
 ROLES = ("admin", "staff", "leader", "field")
@@ -45,13 +44,9 @@ class ApiWorld:
 def load_api_world(url: str, settings: Settings) -> Engine:
     """Migrate ``url``, load a small demo and one account per role (field: CT-HNCL only;
     field2: CA-LSN only); return an engine on it."""
-    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
 
-    eng = make_engine(url, settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
+    eng = reference_engine(url, settings)
     load_demo(eng, parcels=400, seed=20250331)
     with session_factory(eng).begin() as s:
         for role in ROLES:

@@ -44,7 +44,7 @@ def _payee(world: ApiWorld, case_id: int) -> int:
 
 
 def test_projects_detail_and_alignments(client: TestClient, world: ApiWorld) -> None:
-    listed = [ProjectOut.model_validate(p) for p in
+    listed = [ProjectOut(**p) for p in
               client.get("/api/projects", headers=world.auth("leader")).json()]
     assert {p.code for p in listed} >= {"CT-HNCL", "CA-LSN"}
     expressway = next(p for p in listed if p.code == "CT-HNCL")

@@ -24,12 +24,10 @@ from gis.access.accounts import create_user
 from gis.core.domain import Role
 from gis.core.errors import Conflict
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from gis.db.seed import seed_reference
+from gis.db.engine import session_factory
 from gis.ingest import locks
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import commune_at_test_point, run_gpmb, serving
+from tests.support import commune_at_test_point, reference_engine, run_gpmb, serving
 
 SURVEY = "Đo đạc sự cố"
 PASSWORD = "mat-khau-su-co-2026"
@@ -40,10 +38,8 @@ LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('gpmb-import:' || :n))"
 def fault_db(make_database: Callable[[str], str], test_settings: Settings
              ) -> Iterator[tuple[str, Engine, str]]:
     url = make_database("gpmb_import_faults")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
+    eng = reference_engine(url, test_settings)
     with session_factory(eng).begin() as s:
-        seed_reference(s)
         commune = commune_at_test_point(s)
         create_user(s, "su.co", Role.STAFF, PASSWORD, full_name="Cán bộ sự cố")
     yield url, eng, commune

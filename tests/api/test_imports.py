@@ -3,6 +3,7 @@ stale confirmations refused, CRS confirmation, bad files, size limit, roles, rep
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -15,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -86,7 +88,8 @@ def test_upload_dry_run_confirm_and_reupload(client: TestClient, world: ApiWorld
     assert run["mapping"]["parcel_no"] == "SoThua" and run["unmapped"] == []
     assert run["counts"] == {"inserted": 6, "updated": 0, "unchanged": 0, "not_in_file": 0,
                              "matched_other_survey": 0, "new_versions": 0,
-                             "land_users_created": 6, "holdings_created": 6}  # ChuSuDung
+                             "land_users_created": 6, "holdings_created": 6,  # ChuSuDung
+                             "outside_footprints": 6}  # the spot is in no project's footprint
     assert {p["code"] for p in run["problems"]} == {"land_use_mapped", "land_users"}  # BHK -> HNK
     assert world.scalar(COUNTS) == before, "a dry run writes nothing"
 
@@ -284,6 +287,41 @@ def test_paid_parcels_are_held_until_confirmed(client: TestClient, world: ApiWor
     assert res.status_code == 200 and res.json()["committed"]["updated"] == 1
     assert world.scalar("SELECT legal_area_m2::float FROM parcels WHERE id = :p",
                         p=pid) == pytest.approx(legal + 7.5)
+
+
+def test_parcels_outside_every_footprint_are_counted_and_said(
+        client: TestClient, world: ApiWorld, spot: Spot, tmp_path: Path) -> None:
+    """The dry run counts the file's parcels that no project's footprint crosses (by the
+    overlay's 1 m²): they get no case, so no project's map draws them; the import page says
+    so, in Vietnamese and in English."""
+    with world.engine.connect() as conn:
+        x, y, commune = conn.execute(text("""
+            SELECT ST_X(pt), ST_Y(pt), (SELECT code FROM communes WHERE ST_Contains(boundary, pt))
+            FROM (SELECT ST_PointOnSurface(a.footprint) AS pt FROM alignments a
+                  JOIN projects j ON j.id = a.project_id WHERE j.code = 'CT-HNCL'
+                  ORDER BY a.id LIMIT 1) s""")).one()
+        footprints = shapely.union_all([shapely.from_wkb(bytes(w)) for w in conn.execute(text(
+            "SELECT ST_AsBinary(footprint) FROM alignments WHERE footprint IS NOT NULL"))
+            .scalars()])
+    frame = pd.concat([parcel_frame(commune, x - 25, y - 25, sheet=951),  # from the corridor
+                       parcel_frame(spot.commune, spot.x, spot.y, sheet=952)],
+                      ignore_index=True)
+    outside = sum(shapely.intersection(g, footprints).area < 1.0 for g in frame.geometry)
+    assert 0 < outside < len(frame), "the file has parcels of both kinds"
+
+    body = upload(client, world, write(frame, tmp_path / "ngoai-pham-vi.gpkg"))
+    run = body["dry_run"]
+    assert run["ok"], run["problems"]
+    assert run["counts"]["outside_footprints"] == outside
+    res = client.post("/api/auth/login", json={"username": "t.staff", "password": PASSWORD})
+    assert res.status_code == 200, res.text
+    page = html.unescape(client.get(f"/imports/{body['id']}").text)
+    assert (f"{outside} thửa trong tệp nằm ngoài phạm vi thu hồi của mọi dự án: không có hồ sơ"
+            " GPMB nên không hiện trên bản đồ dự án") in page
+    english = html.unescape(client.get(f"/imports/{body['id']}?lang=en").text)
+    assert (f"{outside} parcels in the file lie outside every project's recovery footprint:"
+            " they have no clearance case, so no project map draws them") in english
+    client.cookies.clear()
 
 
 def test_roles_and_owners(client: TestClient, world: ApiWorld, spot: Spot,

@@ -21,7 +21,7 @@ FIELDS = ("cases", "handed_over", "recovered_area_m2", "handed_over_area_m2", "a
 def _listed(client: TestClient, world: ApiWorld, **query: str) -> dict[str, ProjectOut]:
     res = client.get("/api/projects", params=query, headers=world.auth("leader"))
     assert res.status_code == 200, res.text
-    return {p.code: p for p in (ProjectOut.model_validate(r) for r in res.json())}
+    return {p.code: p for p in (ProjectOut(**r) for r in res.json())}
 
 
 def test_projects_as_of_a_past_day(client: TestClient, world: ApiWorld) -> None:

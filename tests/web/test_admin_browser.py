@@ -21,9 +21,8 @@ from sqlalchemy import Engine, text
 from gis.access.accounts import create_user
 from gis.core.domain import Role
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from tests.support import running_server
+from gis.db.engine import session_factory
+from tests.support import reference_engine, running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
 
 ADMIN = ("quantri.kiemthu", "mat-khau-quan-tri-2026")
@@ -59,13 +58,9 @@ class AdminServer:
 @pytest.fixture(scope="module")
 def server(make_database: Callable[[str], str], test_settings: Settings,
            scratch_dir: Path) -> Iterator[AdminServer]:
-    from gis.db.seed import seed_reference
-
     url = make_database("gpmb_admin_page")
-    engine = make_engine(url, test_settings)
-    migrate.upgrade(engine)
+    engine = reference_engine(url, test_settings)
     with session_factory(engine).begin() as s:
-        seed_reference(s)
         create_user(s, ADMIN[0], Role.ADMIN, ADMIN[1], full_name="Quản trị kiểm thử")
         create_user(s, LEADER[0], Role.LEADER, LEADER[1], full_name="Lãnh đạo xem")
     with running_server(url, scratch_dir / "adm-srv", scratch_dir / "serve-admin.log") as base:

@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
-import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from gis.core.settings import Settings
-from tests.web.test_cases_http import CasesWorld, build_world, hidden, sign_in
+from tests.web.test_cases_http import CasesWorld, client_fixture, hidden, sign_in, world_fixture
 
 OFFICER, UNIT = "Hoàng Văn Đức", "Trung tâm Phát triển quỹ đất huyện Cao Lộc"
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_case_owner")
-    yield w
-    w.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(test_settings, engine=world.engine)) as c:
-        yield c
+world = world_fixture("gpmb_case_owner")
+client = client_fixture()
 
 
 def _owner_form(client: TestClient, case_id: int) -> dict[str, str]:

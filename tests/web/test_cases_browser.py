@@ -6,7 +6,7 @@ recolouring its parcel on the project map without restarting the server."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,27 +16,21 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from gis.core.calendar import local_today
-from gis.core.settings import Settings
-from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
-from tests.web.test_cases_http import MOVABLE, NEXT, PASSWORD, CasesWorld, build_world
+from tests.web.test_cases_http import (
+    MOVABLE,
+    NEXT,
+    PASSWORD,
+    CasesWorld,
+    server_fixture,
+    world_fixture,
+)
 from web.maps import STEP_COLOURS
 
-
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_cases_browser")
-    yield w
-    w.engine.dispose()
+world = world_fixture("gpmb_cases_browser")
 
 
-@pytest.fixture(scope="module")
-def server(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
-    """`gpmb serve` for real on this module's database (one process: one tile cache)."""
-    with running_server(world.url, scratch_dir / "srv-cases",
-                        scratch_dir / "serve-cases.log") as base:
-        yield base
+server = server_fixture("cases")  # one process: one tile cache
 
 
 @pytest.fixture(scope="module")

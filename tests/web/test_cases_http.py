@@ -27,8 +27,8 @@ from gis.access.accounts import create_user
 from gis.core.calendar import local_today
 from gis.core.domain import CaseStep, Role
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
+from gis.db.engine import session_factory
+from tests.support import reference_engine, running_server
 
 PASSWORD = "mat-khau-ho-so-2026"
 MOVABLE = "c.step IN ('notified', 'inventoried')"
@@ -80,14 +80,10 @@ class CasesWorld:
 def build_world(make_database: Callable[[str], str], settings: Settings,
                 name: str) -> CasesWorld:
     """The small demo in database ``name``, with staff, leader, field and admin accounts."""
-    from gis.db.seed import seed_reference
     from gis.demo.load import load_demo
 
     url = make_database(name)
-    eng = make_engine(url, settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
+    eng = reference_engine(url, settings)
     load_demo(eng, parcels=400, seed=20250331)
     with session_factory(eng).begin() as s:
         for role in ("staff", "leader", "field", "admin"):
@@ -96,18 +92,45 @@ def build_world(make_database: Callable[[str], str], settings: Settings,
     return CasesWorld(eng, url)
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_cases_http")
-    yield w
-    w.engine.dispose()
+def world_fixture(name: str) -> Any:
+    """A module's ``world`` fixture: :func:`build_world` in database ``name``."""
+
+    @pytest.fixture(scope="module", name="world")
+    def fixture(make_database: Callable[[str], str], test_settings: Settings
+                ) -> Iterator[CasesWorld]:
+        w = build_world(make_database, test_settings, name)
+        yield w
+        w.engine.dispose()
+
+    return fixture
 
 
-@pytest.fixture(scope="module")
-def app_client(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(test_settings, engine=world.engine)) as c:
-        yield c
+def client_fixture(name: str = "client") -> Any:
+    """A module's in-process client fixture (called ``name``) on the module's ``world``."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
+        with TestClient(create_app(test_settings, engine=world.engine)) as c:
+            yield c
+
+    return fixture
+
+
+def server_fixture(tag: str) -> Any:
+    """A module's ``server`` fixture: ``gpmb serve`` for real on the module's ``world``
+    (``tag`` names its data folder and log)."""
+
+    @pytest.fixture(scope="module", name="server")
+    def fixture(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
+        with running_server(world.url, scratch_dir / f"srv-{tag}",
+                            scratch_dir / f"serve-{tag}.log") as base:
+            yield base
+
+    return fixture
+
+
+world = world_fixture("gpmb_cases_http")
+app_client = client_fixture("app_client")
 
 
 def sign_in(client: TestClient, role: str) -> TestClient:

@@ -5,33 +5,20 @@ case page of a real `gpmb serve` over a writable demo database of its own."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
 from gis.core.calendar import local_today
-from gis.core.settings import Settings
-from tests.support import running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
-from tests.web.test_cases_http import PASSWORD, CasesWorld, build_world
+from tests.web.test_cases_http import PASSWORD, CasesWorld, server_fixture, world_fixture
+
+world = world_fixture("gpmb_dates_browser")
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_dates_browser")
-    yield w
-    w.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
-    with running_server(world.url, scratch_dir / "srv-dates",
-                        scratch_dir / "serve-dates.log") as base:
-        yield base
+server = server_fixture("dates")
 
 
 @pytest.fixture

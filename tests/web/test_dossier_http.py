@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +15,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from gis.access.accounts import create_user
 from gis.cases.dossier import money
 from gis.core.domain import Role
-from gis.core.settings import Settings
 from gis.db.engine import session_factory
-from tests.web.test_cases_http import PASSWORD, CasesWorld, build_world, sign_in
+from tests.web.test_cases_http import PASSWORD, CasesWorld, client_fixture, sign_in, world_fixture
 
 PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_dossier")
-    yield w
-    w.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(world: CasesWorld, test_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(test_settings, engine=world.engine)) as c:
-        yield c
+world = world_fixture("gpmb_dossier")
+client = client_fixture()
 
 
 @pytest.fixture(scope="module")

@@ -5,41 +5,24 @@ a deposit without its account next to the field, then records it in the ledger."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from gis.core.settings import Settings
-from tests.support import running_server
-from tests.web.browser import PageWatch, offline_context
+from tests.web.browser import PageWatch, signed_in_context
 from tests.web.test_cases_browser import REFUSED_422
-from tests.web.test_cases_http import PASSWORD, CasesWorld, build_world
+from tests.web.test_cases_http import PASSWORD, CasesWorld, server_fixture, world_fixture
+
+world = world_fixture("gpmb_households_browser")
 
 
-@pytest.fixture(scope="module")
-def world(make_database: Callable[[str], str], test_settings: Settings
-          ) -> Iterator[CasesWorld]:
-    w = build_world(make_database, test_settings, "gpmb_households_browser")
-    yield w
-    w.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(world: CasesWorld, scratch_dir: Path) -> Iterator[str]:
-    with running_server(world.url, scratch_dir / "srv-households",
-                        scratch_dir / "serve-households.log") as base:
-        yield base
+server = server_fixture("households")
 
 
 @pytest.fixture
 def staff_page(browser: Browser, page_watch: PageWatch, server: str) -> Iterator[Page]:
-    res = httpx.post(server + "/api/auth/login", timeout=30,
-                     json={"username": "hs.staff", "password": PASSWORD})
-    assert res.status_code == 200, res.text
-    context = offline_context(browser, page_watch, server, dict(res.cookies))
+    context = signed_in_context(browser, page_watch, server, "hs.staff", PASSWORD)
     yield context.new_page()
     context.close()
 

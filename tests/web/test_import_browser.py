@@ -20,10 +20,9 @@ from sqlalchemy import Engine, text
 from gis.access.accounts import create_user
 from gis.core.domain import Role
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
+from gis.db.engine import session_factory
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import running_server
+from tests.support import reference_engine, running_server
 from tests.web.browser import PageWatch, offline_context, screenshot
 
 STAFF = ("canbo.nhap", "mat-khau-can-bo-2026")
@@ -58,13 +57,9 @@ class ImportServer:
 @pytest.fixture(scope="module")
 def server(make_database: Callable[[str], str], test_settings: Settings,
            scratch_dir: Path) -> Iterator[ImportServer]:
-    from gis.db.seed import seed_reference
-
     url = make_database("gpmb_import_page")
-    engine = make_engine(url, test_settings)
-    migrate.upgrade(engine)
+    engine = reference_engine(url, test_settings)
     with session_factory(engine).begin() as s:
-        seed_reference(s)
         create_user(s, STAFF[0], Role.STAFF, STAFF[1], full_name="Cán bộ nhập liệu")
         create_user(s, LEADER[0], Role.LEADER, LEADER[1], full_name="Lãnh đạo xem")
         commune = s.execute(text(

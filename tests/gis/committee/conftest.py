@@ -11,16 +11,14 @@ from sqlalchemy.orm import Session
 from gis.access.accounts import create_user
 from gis.core.domain import Role
 from gis.models import CommitteeUnit, CommitteeUnitUser
+from tests.support import rolled_back
 
 
 @pytest.fixture
 def demo_session(demo_engine: Engine) -> Iterator[Session]:
     """A session on the demo database whose changes are rolled back."""
-    with demo_engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(demo_engine) as s:
+        yield s
 
 
 def unit_id(session: Session, code: str) -> int:

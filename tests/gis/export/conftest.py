@@ -13,12 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from gis.db.seed import seed_reference
 from gis.ingest import import_parcels
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import commune_at_test_point
+from tests.support import commune_at_test_point, reference_engine, rolled_back
 
 SURVEY = "Đo đạc Bản Đông 2024"
 
@@ -56,10 +53,7 @@ def imported(session: Session, tmp_path: Path) -> Imported:
 def fresh_engine(make_database: Callable[[str], str], test_settings: Settings
                  ) -> Iterator[Engine]:
     """A second empty database (reference data only) to import exported files into."""
-    eng = make_engine(make_database("gpmb_export_fresh"), test_settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
+    eng = reference_engine(make_database("gpmb_export_fresh"), test_settings)
     yield eng
     eng.dispose()
 
@@ -67,11 +61,8 @@ def fresh_engine(make_database: Callable[[str], str], test_settings: Settings
 @pytest.fixture
 def fresh_session(fresh_engine: Engine) -> Iterator[Session]:
     """A session on the fresh database, rolled back after the test."""
-    with fresh_engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(fresh_engine) as s:
+        yield s
 
 
 @pytest.fixture

@@ -9,24 +9,14 @@ import pandas as pd
 import pytest
 
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from gis.db.seed import seed_reference
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import commune_at_test_point
+from tests.support import cli_database
 from tests.support import run_gpmb as gpmb
 
 
 @pytest.fixture(scope="module")
 def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tuple[str, str]:
-    url = make_database("gpmb_export_cli")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
-        code = commune_at_test_point(s)
-    eng.dispose()
-    return url, code
+    return cli_database(make_database, test_settings, "gpmb_export_cli")
 
 
 def test_exported_file_imports_back_unchanged(cli_db: tuple[str, str], tmp_path: Path) -> None:

@@ -21,17 +21,15 @@ from gis.core.errors import InvalidInput, NotFound
 from gis.field import site as field
 from gis.models import ClearanceCase, Project, User
 from gis.workflow.service import record_note
+from tests.support import rolled_back
 
 PROJECT = "CT-HNCL"
 
 
 @pytest.fixture
 def demo(demo_engine: Engine) -> Iterator[Session]:
-    with demo_engine.connect() as conn:
-        trans = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
-            yield s
-        trans.rollback()
+    with rolled_back(demo_engine) as s:
+        yield s
 
 
 def _project_id(session: Session, code: str = PROJECT) -> int:

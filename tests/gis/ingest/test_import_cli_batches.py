@@ -13,11 +13,9 @@ from shapely.geometry import LineString
 from sqlalchemy import text
 
 from gis.core.settings import Settings
-from gis.db import migrate
 from gis.db.engine import make_engine, session_factory
-from gis.db.seed import seed_reference
 from tests.gis.ingest.helpers import parcel_frame, write
-from tests.support import commune_at_test_point
+from tests.support import commune_at_test_point, reference_engine
 from tests.support import run_gpmb as gpmb
 
 X, Y = 449000.0, 2417400.0
@@ -27,10 +25,8 @@ X, Y = 449000.0, 2417400.0
 @pytest.fixture(scope="module")
 def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tuple[str, str]:
     url = make_database("gpmb_import_batches_cli")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
+    eng = reference_engine(url, test_settings)
     with session_factory(eng).begin() as s:
-        seed_reference(s)
         code = commune_at_test_point(s)
         s.execute(text("INSERT INTO projects (code, name, investment_form, owner) VALUES"
                        " ('DUONG-CLI', 'Đường thử CLI', 'public_budget', 'Sở Xây dựng')"))

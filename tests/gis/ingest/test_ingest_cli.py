@@ -8,25 +8,15 @@ from pathlib import Path
 import pytest
 
 from gis.core.settings import Settings
-from gis.db import migrate
-from gis.db.engine import make_engine, session_factory
-from gis.db.seed import seed_reference
 from tests.gis.ingest.helpers import parcel_frame, write
 from tests.gis.ingest.test_ingest_cad_labels import _dxf as cad_labels_dxf
-from tests.support import commune_at_test_point
+from tests.support import cli_database
 from tests.support import run_gpmb as gpmb
 
 
 @pytest.fixture(scope="module")
 def cli_db(make_database: Callable[[str], str], test_settings: Settings) -> tuple[str, str]:
-    url = make_database("gpmb_ingest_cli")
-    eng = make_engine(url, test_settings)
-    migrate.upgrade(eng)
-    with session_factory(eng).begin() as s:
-        seed_reference(s)
-        code = commune_at_test_point(s)
-    eng.dispose()
-    return url, str(code)
+    return cli_database(make_database, test_settings, "gpmb_ingest_cli")
 
 
 def test_import_parcels_cli(cli_db: tuple[str, str], tmp_path: Path) -> None:
@@ -41,6 +31,7 @@ def test_import_parcels_cli(cli_db: tuple[str, str], tmp_path: Path) -> None:
                "--report", str(report))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "6 thêm mới, 0 cập nhật, 0 không đổi" in res.stdout
+    assert "6 thửa trong tệp nằm ngoài phạm vi thu hồi của mọi dự án" in res.stdout  # no project
     assert "land_use_mapped" in res.stdout and report.exists()
     assert report.with_suffix(".geojson").exists()
     again = gpmb(url, "import", "parcels", str(path), "--crs", "EPSG:9215", "--survey", "Đo 2024")

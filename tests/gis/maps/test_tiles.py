@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from gis.maps import tiles
 from gis.models import CaseEvent, CaseNextDeadline, ClearanceCase, Project
 from gis.workflow import overdue
 from gis.workflow.overdue import case_deadlines, overdue_cases
+from tests.support import rolled_back
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -275,46 +276,35 @@ def test_cache_serves_and_invalidates_only_touched_tiles(demo: Session) -> None:
     assert cache.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
 
 
-def test_a_committed_step_change_invalidates_its_tiles(demo_engine: Engine) -> None:
-    tiles.install_invalidation_hooks()
-    tiles.CACHE.clear()
-    with demo_engine.connect() as conn:
-        outer = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
-            pid = _project_id(session)
-            z, x, y, case = _parcel_tile(session)
-            tiles.get_tile(session, z, x, y, project_id=pid, today=TODAY)
-            tiles.get_tile(session, z, x + 5, y, project_id=pid, today=TODAY)
-            assert len(tiles.CACHE) == 2
-            row = session.get(ClearanceCase, case["case_id"])
-            assert row is not None
-            row.step_changed_on = TODAY  # any change to the case counts
-            session.commit()
-            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
-            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
-            assert tiles.CACHE.get(far) is not None
-        outer.rollback()  # the demo database stays as it was
-    tiles.CACHE.clear()
+def _touch_case(session: Session, case_id: int) -> None:
+    row = session.get(ClearanceCase, case_id)
+    assert row is not None
+    row.step_changed_on = TODAY  # any change to the case counts
 
 
-def test_a_committed_event_invalidates_its_case_tiles(demo_engine: Engine) -> None:
-    """An event added through the ORM (it may move the deadline) drops its parcel's tiles."""
+def _add_event(session: Session, case_id: int) -> None:
+    session.add(CaseEvent(case_id=case_id, kind=EventKind.NOTE, occurred_on=TODAY,
+                          note="Kiểm tra hiện trường"))
+
+
+@pytest.mark.parametrize("change", [_touch_case, _add_event], ids=["case", "event"])
+def test_a_committed_change_invalidates_its_case_tiles(
+        demo_engine: Engine, change: Callable[[Session, int], None]) -> None:
+    """A change to the case, or an event added through the ORM (it may move the deadline),
+    drops its parcel's tiles once committed, and not the others."""
     tiles.install_invalidation_hooks()
     tiles.CACHE.clear()
-    with demo_engine.connect() as conn:
-        outer = conn.begin()
-        with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
-            pid = _project_id(session)
-            z, x, y, case = _parcel_tile(session)
-            tiles.get_tile(session, z, x, y, project_id=pid, today=TODAY)
-            tiles.get_tile(session, z, x + 5, y, project_id=pid, today=TODAY)
-            session.add(CaseEvent(case_id=case["case_id"], kind=EventKind.NOTE,
-                                  occurred_on=TODAY, note="Kiểm tra hiện trường"))
-            session.commit()
-            assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
-            far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
-            assert tiles.CACHE.get(far) is not None
-        outer.rollback()
+    with rolled_back(demo_engine) as session:  # the demo database stays as it was
+        pid = _project_id(session)
+        z, x, y, case = _parcel_tile(session)
+        tiles.get_tile(session, z, x, y, project_id=pid, today=TODAY)
+        tiles.get_tile(session, z, x + 5, y, project_id=pid, today=TODAY)
+        assert len(tiles.CACHE) == 2
+        change(session, case["case_id"])
+        session.commit()
+        assert tiles.CACHE.get(tiles.cache_key(pid, PROVINCE, TODAY, z, x, y)) is None
+        far = tiles.cache_key(pid, PROVINCE, TODAY, z, x + 5, y)
+        assert tiles.CACHE.get(far) is not None
     tiles.CACHE.clear()
 
 

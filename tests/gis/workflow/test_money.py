@@ -12,6 +12,7 @@ from gis.compensation.ledger import reverse_payment
 from gis.compensation.plan import DecisionResult
 from gis.core.domain import CaseStep, ItemKind
 from gis.core.errors import Conflict, GpmbError, InvalidInput, InvalidTransition
+from gis.workflow.boundary import check_replayed_reversal
 from tests.gis.workflow.helpers import TODAY, D, World, item
 
 S = CaseStep
@@ -127,6 +128,19 @@ def test_reversal(world: World) -> None:
     assert ledger(w, c) == [(900_000_000, None), (-900_000_000, wrong.payment_id),
                             (90_000_000, None)]
     assert w.case_row(c).paid_vnd == 90_000_000
+
+
+def test_a_replayed_reversal_must_be_the_same_request() -> None:
+    """A reversal found by its idempotency key (of a payment or a disbursement) answers the
+    retry only for the same entry and reason, and the same day when one is given."""
+    earlier = (7, "Nhập nhầm số tiền", D(2025, 6, 1))
+    check_replayed_reversal(earlier, of=7, reason="Nhập nhầm số tiền", on=None)  # next day
+    check_replayed_reversal(earlier, of=7, reason="Nhập nhầm số tiền", on=D(2025, 6, 1))
+    for of, why, on in ((8, "Nhập nhầm số tiền", None), (7, "Lý do khác", None),
+                        (7, "Nhập nhầm số tiền", D(2025, 6, 2))):
+        with pytest.raises(Conflict) as info:
+            check_replayed_reversal(earlier, of=of, reason=why, on=on)
+        assert info.value.extra["reason"] == "idempotency_key_reused"
 
 
 def test_paid_needs_paid_plus_deposited_equal_to_approved(world: World) -> None:
