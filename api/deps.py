@@ -28,7 +28,7 @@ from gis.access.logins import (
     csrf_matches,
     resolve_token,
 )
-from gis.access.scope import Scope, load_scope
+from gis.access.scope import OFFICE_ROLES, PERSONAL_DATA_ROLES, Scope, load_scope
 from gis.core.domain import Role
 from gis.core.errors import AuthenticationFailed, PermissionDenied
 from gis.core.settings import Settings
@@ -37,7 +37,6 @@ from gis.models import AuthToken, User
 CSRF_COOKIE = "gpmb_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.STAFF})
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/auth/token")
 cookie_scheme = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
@@ -190,9 +189,9 @@ class RequireRole:
         return user
 
 
-CaseWriter = Annotated[Principal, Depends(RequireRole(Role.STAFF, Role.ADMIN))]
+CaseWriter = Annotated[Principal, Depends(RequireRole(*OFFICE_ROLES))]
 """May change cases, money and resettlement (staff; admin too)."""
-FieldWriter = Annotated[Principal, Depends(RequireRole(Role.STAFF, Role.ADMIN, Role.FIELD))]
+FieldWriter = Annotated[Principal, Depends(RequireRole(*OFFICE_ROLES, Role.FIELD))]
 """May record what field teams do on site (notes, handover); the workflow checks scope."""
 AdminUser = Annotated[Principal, Depends(RequireRole(Role.ADMIN))]
 """May manage accounts."""

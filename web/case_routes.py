@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from gis.access.scope import require_case
+from gis.access.scope import OFFICE_ROLES, require_case
 from gis.cases.documents import list_documents
 from gis.cases.queries import (
     SORTS,
@@ -44,7 +44,6 @@ from gis.core.domain import (
     STEP_ORDER,
     CaseStep,
     EventKind,
-    Role,
 )
 from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.core.lookups import project_by_code
@@ -90,7 +89,6 @@ from web.templating import templates
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-WRITERS = frozenset({Role.STAFF, Role.ADMIN})
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the form's text fields around the file
 PAGE_SIZES = (25, 50, 100)
 SORT_LABELS_VI = {
@@ -229,7 +227,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             "last": (page_no - 1) * per + len(page.items),
             "prev_url": _page_url(request, page_no - 1) if page_no > 1 else None,
             "next_url": _page_url(request, page_no + 1) if page_no < pages else None,
-            "can_edit": _user(request).role in WRITERS,
+            "can_edit": _user(request).role in OFFICE_ROLES,
             "export_fields": _export_fields(shown),
         }
         return templates.TemplateResponse(request, "cases_list.html", context)
@@ -281,7 +279,7 @@ def _case_context(request: Request, session: Session, case_id: int, *,
     d = case_detail(session, case_id, today, scope=scope)
     c, p = d.case, d.parcel
     user = _user(request)
-    can_edit = user.role in WRITERS
+    can_edit = user.role in OFFICE_ROLES
     docs: dict[int, list[Any]] = {}
     for doc in list_documents(session, case_id, scope=scope):
         docs.setdefault(doc.event_id, []).append(doc)
@@ -333,7 +331,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
     (for staff) the forms."""
     with _sessions(request) as session:
         try:
-            if _user(request).role in WRITERS:  # open the land users' household records
+            if _user(request).role in OFFICE_ROLES:  # open the land users' household records
                 require_case(session, page_scope(request), case_id)
                 ensure_case_households(session, case_id)
                 session.commit()
@@ -383,7 +381,7 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
 
 async def _post(request: Request, case_id: int, form: str, action: Action) -> Response:
     """Who may post, the CSRF check, then the change itself (off the event loop)."""
-    if _user(request).role not in WRITERS:
+    if _user(request).role not in OFFICE_ROLES:
         return _refused(request, 403, "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ "
                         "nghiệp vụ mới được ghi nhận thay đổi.")
     length = request.headers.get("content-length", "")

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from gis.access.scope import load_scope
+from gis.access.scope import OFFICE_ROLES, load_scope
 from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
 from gis.core.calendar import local_today
 from gis.core.domain import STEP_LABELS_VI
@@ -217,7 +217,7 @@ def _conflict_page(request: Request, *, error: tuple[int, str] | None = None,
     context = {"entries": entries, "done": done, "error": error,
                "saved": DECISIONS_VI.get(saved or ""),
                "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
-               "may_resolve": _viewer(request).role in field_conflicts.RESOLVERS,
+               "may_resolve": _viewer(request).role in OFFICE_ROLES,
                "step_label": lambda s: STEP_LABELS_VI.get(s, s) if s else "",
                "when": fmt_time, "local_day": fmt_day}
     return templates.TemplateResponse(request, "field_conflicts.html", context,

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from gis.access.scope import OFFICE_ROLES
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.view import household_view, require_household
@@ -29,7 +30,6 @@ from gis.core.domain import (
     LedgerKind,
     PayeeKind,
     PaymentMethod,
-    Role,
 )
 from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.maps.parcel_panel import PAYMENT_METHODS_VI
@@ -53,7 +53,6 @@ from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-WRITERS = frozenset({Role.STAFF, Role.ADMIN})
 ITEM_ROWS = 6
 ITEM_FIELDS = ("case_id", "kind", "description", "quantity", "unit", "unit_price_vnd",
                "legal_ground", "created_on", "illegal", "exception_ground")
@@ -132,7 +131,8 @@ def _context(request: Request, session: Session, household_id: int, *,
     view = household_view(session, household_id, local_today())
     kept = posted.values if posted is not None and errors is not None else {}
     return {
-        "h": view, "hm": view.money, "today": local_today(), "can_edit": user.role in WRITERS,
+        "h": view, "hm": view.money, "today": local_today(),
+        "can_edit": user.role in OFFICE_ROLES,
         "item_labels": ITEM_LABELS_VI, "payee_labels": PAYEE_LABELS_VI,
         "decision_labels": DECISION_LABELS_VI, "issuer_levels": LEVEL_LABELS_VI,
         "methods": PAYMENT_METHODS_VI,
@@ -185,7 +185,7 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
 
 
 async def _post(request: Request, household_id: int, form: str, action: Action) -> Response:
-    if request.state.user.role not in WRITERS:
+    if request.state.user.role not in OFFICE_ROLES:
         return templates.TemplateResponse(request, "case_error.html", {
             "status": 403, "message": "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ nghiệp "
             "vụ mới được ghi nhận thay đổi."}, status_code=403)

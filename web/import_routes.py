@@ -19,8 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData, UploadFile
 
 from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
-from gis.access.scope import OutOfScope, require_province
-from gis.core.domain import Role
+from gis.access.scope import OFFICE_ROLES, OutOfScope, require_province
 from gis.core.errors import GpmbError, PermissionDenied
 from gis.ingest import uploads
 from gis.ingest.fields import LABELS_VI
@@ -32,7 +31,6 @@ from web.auth import page_scope
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-IMPORTERS = frozenset({Role.STAFF, Role.ADMIN})
 CSRF_COOKIE = "gpmb_csrf"
 MULTIPART_OVERHEAD = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +59,7 @@ def _max_mb(request: Request) -> int:
 
 def _require_importer(request: Request) -> User:
     user = _user(request)
-    if user.role not in IMPORTERS:
+    if user.role not in OFFICE_ROLES:
         raise PageError(403, "Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới được nhập dữ "
                         "liệu. Liên hệ quản trị nếu bạn cần quyền này.")
     try:
@@ -97,7 +95,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
 def _upload_page(request: Request, *, error: str | None = None, status: int = 200
                  ) -> HTMLResponse:
     user = _user(request)
-    allowed = user.role in IMPORTERS
+    allowed = user.role in OFFICE_ROLES
     recent = uploads.list_uploads(_root(request), user.id) if allowed else []
     return _render(request, "import_upload.html",
                    {"error": error, "allowed": allowed, "recent": recent}, status)
@@ -141,7 +139,7 @@ def _error_page(request: Request, exc: PageError) -> HTMLResponse:
 @router.get("/imports", response_class=HTMLResponse)
 def import_home(request: Request) -> HTMLResponse:
     """The upload form and the person's recent uploads."""
-    if _user(request).role not in IMPORTERS:
+    if _user(request).role not in OFFICE_ROLES:
         return _upload_page(request, error="Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới "
                             "được nhập dữ liệu. Liên hệ quản trị nếu bạn cần quyền này.",
                             status=403)
