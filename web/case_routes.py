@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
 from gis.access.scope import OFFICE_ROLES, require_case
 from gis.cases.documents import list_documents
 from gis.cases.queries import (
@@ -74,16 +76,15 @@ from web.case_actions import (
     reverse_payment_form,
 )
 from web.case_forms import (
-    CSRF_COOKIE,
     DOCUMENT_ROWS,
     MAX_UPLOAD_BYTES,
     FormErrors,
     Posted,
-    csrf_refusal,
     form_errors,
-    read_form,
 )
+from web.error_pages import error_page
 from web.maps import STEP_COLOURS
+from web.page_posts import PostRefused, checked_post, refusal_page
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -143,12 +144,6 @@ def _user(request: Request) -> User:
     return user
 
 
-def _refused(request: Request, status: int, message: str) -> HTMLResponse:
-    return templates.TemplateResponse(request, "case_error.html",
-                                      {"status": status, "message": message},
-                                      status_code=status)
-
-
 # ---- the list ----------------------------------------------------------------------------
 
 def _list_filter(request: Request, session: Session, project: Project | None
@@ -156,7 +151,10 @@ def _list_filter(request: Request, session: Session, project: Project | None
     """The filter asked for in the query string; unknown values are ignored."""
     params = request.query_params
     if project is None and params.get("project"):
-        project = session.scalar(select(Project).where(Project.code == params["project"]))
+        try:
+            project = project_by_code(session, params["project"])
+        except NotFound:
+            project = None
     commune = params.get("commune", "")
     steps = tuple(CaseStep(s) for s in params.getlist("step") if s in CaseStep.__members__.values())
     overdue = {"1": True, "0": False}.get(params.get("overdue", ""))
@@ -204,7 +202,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return error_page(request, 404, exc.message_vi)
         f, shown = _list_filter(request, session, fixed)
         per, page_no = shown["per"], shown["page"]
         page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
@@ -337,7 +335,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
                 session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return error_page(request, 404, exc.message_vi)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "case_page.html", context)
 
@@ -355,11 +353,11 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
             session.commit()
         except GpmbError as exc:
             session.rollback()
-            if isinstance(exc, PermissionDenied):
-                return _refused(request, 403, exc.message_vi)
-            if isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found":
-                return _refused(request, 404, exc.message_vi)
+            if isinstance(exc, PermissionDenied) or (
+                    isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found"):
+                return error_page(request, status_for(exc), exc.message_vi)
             errors = form_errors(form, exc, FORM_FIELDS[kind])
+            errors.status = status_for(exc)  # the API's status for the same refusal
             reason = exc.extra.get("reason")
             stale = isinstance(exc, Conflict) and reason in {"stale_version",
                                                              "idempotency_key_reused"}
@@ -370,8 +368,6 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
                 errors.message = None
                 errors.stale = (exc.extra.get("current_version"),
                                 exc.extra.get("expected_version"))
-            if isinstance(exc, Conflict):
-                errors.status = 409
             context = _case_context(request, session, case_id, errors=errors, posted=posted,
                                     keep_version=not stale)
             return templates.TemplateResponse(request, "case_page.html", context,
@@ -380,17 +376,13 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
 
 
 async def _post(request: Request, case_id: int, form: str, action: Action) -> Response:
-    """Who may post, the CSRF check, then the change itself (off the event loop)."""
-    if _user(request).role not in OFFICE_ROLES:
-        return _refused(request, 403, "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ "
-                        "nghiệp vụ mới được ghi nhận thay đổi.")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-        return _refused(request, 413, "Tệp quá lớn: tối đa 10 MB.")
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    if why is not None:
-        return _refused(request, 403, why)
+    """Who may post, the size, the CSRF check, then the change itself (off the event
+    loop)."""
+    try:
+        posted = await checked_post(request, roles=OFFICE_ROLES,
+                                    max_bytes=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
+    except PostRefused as refused:
+        return refusal_page(request, refused)
     response: Response = await run_in_threadpool(_apply, request, case_id, form, action, posted)
     return response
 

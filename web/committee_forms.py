@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
 from gis.committee.access import CommitteeActor, require_reader
 from gis.committee.board import members
 from gis.committee.plans import plan_history, plans_in_force, record_plan
@@ -46,20 +48,18 @@ from gis.committee.vocab import (
     Measure,
 )
 from gis.core.calendar import local_today
-from gis.core.errors import Conflict, GpmbError, InvalidInput, NotFound, PermissionDenied
+from gis.core.errors import GpmbError, InvalidInput
 from gis.core.lookups import project_by_code
 from gis.models import CommitteeMeeting, CommitteeUnit, Project, User
 from gis.workflow.boundary import translate_db_errors
 from web.case_forms import (
-    CSRF_COOKIE,
     Posted,
-    csrf_refusal,
     date_value,
-    read_form,
     required_date,
     text_value,
 )
 from web.committee_routes import board_response
+from web.page_posts import PostRefused, checked_post
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -90,10 +90,8 @@ def refusal_of(form: str, exc: GpmbError, fields: Iterable[str],
     the form's input name)."""
     named = exc.extra.get("field")
     field = field_map(named) if isinstance(named, str) else None
-    status = (403 if isinstance(exc, PermissionDenied) else 404 if isinstance(exc, NotFound)
-              else 409 if isinstance(exc, Conflict) else 422)
     return Refusal(form, exc.message_vi, exc.code, str(exc.extra.get("reason") or exc.code),
-                   field if field in set(fields) else None, status)
+                   field if field in set(fields) else None, status_for(exc))
 
 
 def _bad(name: str, message: str) -> InvalidInput:
@@ -174,9 +172,10 @@ def _write(request: Request, posted: Posted, form: str, fields: Iterable[str], w
 
 
 async def _posted(request: Request) -> Posted | HTMLResponse:
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    return HTMLResponse(why, status_code=403) if why is not None else posted
+    try:
+        return await checked_post(request)
+    except PostRefused as refused:
+        return HTMLResponse(refused.message, status_code=refused.status)
 
 
 # -- the register ------------------------------------------------------------------------
