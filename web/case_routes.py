@@ -13,6 +13,7 @@ stands. Included by ``web.routes.mount_web``.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,7 +21,6 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CSRF_COOKIE
 from api.errors import status_for
@@ -84,7 +84,7 @@ from web.case_forms import (
 )
 from web.error_pages import error_page
 from web.maps import STEP_COLOURS
-from web.page_posts import PostRefused, checked_post, refusal_page
+from web.page_posts import apply_post
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -378,13 +378,8 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
 async def _post(request: Request, case_id: int, form: str, action: Action) -> Response:
     """Who may post, the size, the CSRF check, then the change itself (off the event
     loop)."""
-    try:
-        posted = await checked_post(request, roles=OFFICE_ROLES,
-                                    max_bytes=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
-    except PostRefused as refused:
-        return refusal_page(request, refused)
-    response: Response = await run_in_threadpool(_apply, request, case_id, form, action, posted)
-    return response
+    return await apply_post(request, partial(_apply, request, case_id, form, action),
+                            roles=OFFICE_ROLES, max_bytes=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
 
 
 @router.post("/cases/{case_id}/step")

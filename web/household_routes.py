@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CSRF_COOKIE
 from api.errors import status_for
@@ -49,7 +49,7 @@ from web.case_forms import (
     vnd_value,
 )
 from web.error_pages import error_page
-from web.page_posts import PostRefused, checked_post, posted_version, refusal_page
+from web.page_posts import apply_post, posted_version
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -178,13 +178,8 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
 
 
 async def _post(request: Request, household_id: int, form: str, action: Action) -> Response:
-    try:
-        posted = await checked_post(request, roles=OFFICE_ROLES)
-    except PostRefused as refused:
-        return refusal_page(request, refused)
-    response: Response = await run_in_threadpool(_apply, request, household_id, form, action,
-                                                 posted)
-    return response
+    return await apply_post(request, partial(_apply, request, household_id, form, action),
+                            roles=OFFICE_ROLES)
 
 
 @router.post("/households/{household_id}/decisions")

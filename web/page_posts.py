@@ -8,8 +8,11 @@ shown by the page that was posted to (``refusal_page``: the site's error page).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.deps import csrf_refusal
@@ -64,6 +67,19 @@ async def checked_post(request: Request, *, roles: frozenset[Role] | None = None
     posted = await read_form(request)
     check_page_csrf(request, posted.values.get("csrf_token"))
     return posted
+
+
+async def apply_post(request: Request, apply: Callable[[Posted], Response], *,
+                     roles: frozenset[Role] | None = None, max_bytes: int | None = None
+                     ) -> Response:
+    """``checked_post``, then ``apply(posted)`` (the change and the page it answers) in the
+    thread pool, off the event loop; a refused post is the site's error page."""
+    try:
+        posted = await checked_post(request, roles=roles, max_bytes=max_bytes)
+    except PostRefused as refused:
+        return refusal_page(request, refused)
+    response: Response = await run_in_threadpool(apply, posted)
+    return response
 
 
 async def checked_form(request: Request, *, roles: frozenset[Role] | None = None,
