@@ -114,7 +114,7 @@ def _project_page(request: Request, code: str, status: int = 200, **extra: Any
         try:
             project = project_by_code(session, code, reason="unknown_project")
         except GpmbError as exc:
-            return refused(request, 404, exc.message_vi)
+            return refused(request, status_for(exc), exc.message_vi)
         milestones = list(project.milestones)
     return _page(request, "admin_project.html",
                  {"project": project, "milestones": milestones, **extra}, status)

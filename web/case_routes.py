@@ -202,7 +202,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
-            return error_page(request, 404, exc.message_vi)
+            return error_page(request, status_for(exc), exc.message_vi)
         f, shown = _list_filter(request, session, fixed)
         per, page_no = shown["per"], shown["page"]
         page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
@@ -335,7 +335,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
                 session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
-            return error_page(request, 404, exc.message_vi)
+            return error_page(request, status_for(exc), exc.message_vi)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "case_page.html", context)
 

@@ -153,7 +153,7 @@ def household_page(request: Request, household_id: Id, saved: str | None = None
             require_household(session, page_scope(request), household_id)
             context = _context(request, session, household_id)
         except NotFound as exc:
-            return error_page(request, 404, exc.message_vi)
+            return error_page(request, status_for(exc), exc.message_vi)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "household_page.html", context)
 

@@ -58,7 +58,7 @@ def _require_importer(request: Request) -> User:
     try:
         require_province(page_scope(request), "Nhập dữ liệu địa chính")
     except OutOfScope as exc:
-        raise PostRefused(403, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     return user
 
 
@@ -158,7 +158,7 @@ def _load(request: Request, upload_id: str) -> uploads.Upload:
     try:
         return uploads.load_upload(_root(request), upload_id, user.id)
     except GpmbError as exc:
-        raise PostRefused(404, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
 
 
 @router.get("/imports/{upload_id}", response_class=HTMLResponse)
@@ -269,7 +269,7 @@ def _report(request: Request, upload_id: str, kind: str) -> FileResponse:
     try:
         path = uploads.report_path(_root(request), up, kind)
     except GpmbError as exc:
-        raise PostRefused(404, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     stem = up.filename.rsplit(".", 1)[0]
     return FileResponse(path, media_type=XLSX if kind == "xlsx" else "application/geo+json",
                         filename=f"kiem-tra-{stem}.{kind}", content_disposition_type="attachment")

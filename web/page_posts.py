@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.deps import csrf_refusal
-from api.errors import TOO_LARGE_VI
+from api.errors import TOO_LARGE_VI, PayloadTooLarge, status_for
 from gis.core.domain import Role
 from web.auth import page_session
 from web.case_forms import Posted, int_value, read_form
@@ -45,7 +45,7 @@ def check_page_csrf(request: Request, sent: str | None) -> None:
     another host or whose ``sent`` token is not the session's CSRF token."""
     refusal = csrf_refusal(request, page_session(request), sent)
     if refusal is not None:
-        raise PostRefused(403, refusal.message_vi)
+        raise PostRefused(status_for(refusal), refusal.message_vi)
 
 
 def _admit(request: Request, roles: frozenset[Role] | None, role_refusal: str,
@@ -55,7 +55,7 @@ def _admit(request: Request, roles: frozenset[Role] | None, role_refusal: str,
         raise PostRefused(403, role_refusal)
     length = request.headers.get("content-length", "")
     if max_bytes is not None and length.isdigit() and int(length) > max_bytes:
-        raise PostRefused(413, too_large)
+        raise PostRefused(status_for(PayloadTooLarge()), too_large)
 
 
 async def checked_post(request: Request, *, roles: frozenset[Role] | None = None,
