@@ -70,14 +70,16 @@ async def checked_post(request: Request, *, roles: frozenset[Role] | None = None
 
 
 async def apply_post(request: Request, apply: Callable[[Posted], Response], *,
-                     roles: frozenset[Role] | None = None, max_bytes: int | None = None
+                     roles: frozenset[Role] | None = None, max_bytes: int | None = None,
+                     refuse: Callable[[Request, PostRefused], Response] = refusal_page
                      ) -> Response:
     """``checked_post``, then ``apply(posted)`` (the change and the page it answers) in the
-    thread pool, off the event loop; a refused post is the site's error page."""
+    thread pool, off the event loop; a refused post is answered by ``refuse`` (the site's
+    error page)."""
     try:
         posted = await checked_post(request, roles=roles, max_bytes=max_bytes)
     except PostRefused as refused:
-        return refusal_page(request, refused)
+        return refuse(request, refused)
     response: Response = await run_in_threadpool(apply, posted)
     return response
 
