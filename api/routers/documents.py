@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import CurrentUser, FieldWriter, SessionDep, SettingsDep
-from api.errors import TOO_LARGE_VI, PayloadTooLarge, problem, problems
+from api.errors import STATUS_BY_ERROR, TOO_LARGE_VI, PayloadTooLarge, problem, problems
 from api.http import Id
 from api.routers.case_writes import current_state_on_conflict
 from api.schemas import DocumentOut
@@ -55,7 +55,8 @@ class UploadSizeGuard:
             length = dict(scope["headers"]).get(b"content-length")
             if length is not None and length.isdigit() and (
                     int(length) > MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD):
-                response = problem(413, PayloadTooLarge.code, TOO_LARGE_VI, TOO_LARGE_VI,
+                response = problem(STATUS_BY_ERROR[PayloadTooLarge], PayloadTooLarge.code,
+                                   TOO_LARGE_VI, TOO_LARGE_VI,
                                    extra={"reason": "too_large",
                                           "max_bytes": MAX_DOCUMENT_BYTES})
                 await response(scope, receive, send)
