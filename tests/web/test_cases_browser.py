@@ -57,13 +57,11 @@ def staff_page(browser: Browser, page_watch: PageWatch, server: str,
     context.close()
 
 
-REFUSED_422 = ("Failed to load resource: the server responded with a status of 422 "
-               "(Unprocessable Entity)")
-"""What Chromium logs for a page answered 422 — a refused form is shown again with that
-status on purpose; it is the only console line those tests allow, once."""
 REFUSED_409 = ("Failed to load resource: the server responded with a status of 409 "
                "(Conflict)")
-"""The same for a refusal the API answers 409 (the workflow's ``InvalidTransition``)."""
+"""What Chromium logs for a page answered 409 — a form the workflow refused
+(``InvalidTransition``, 409 as in the API) is shown again with that status on purpose; it
+is the only console line those tests allow, once."""
 
 
 def _clean(watch: PageWatch, *, refused_once: str | None = None) -> None:
