@@ -113,7 +113,7 @@ def create_app(
     _document_problems(app)
     _local_docs(app)
 
-    from web.routes import mount_web  # web -> gis only; the factory mounts it
+    from web.routes import mount_web  # imported late: web uses api.deps and api.errors
 
     mount_web(app)
     app.add_middleware(RefuseNulText)

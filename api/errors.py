@@ -9,6 +9,8 @@ standard members.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import psycopg
@@ -23,13 +25,35 @@ from api.contract import allowed_methods, document_bodies, is_malformed_body, wr
 from gis.access.logins import LoginThrottled
 from gis.core import errors as e
 from gis.db.translate import translate
+from gis.ingest.guards import UploadTooLarge
 from web.error_pages import error_page, wants_page
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
-STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
+TOO_LARGE_VI = "Tệp quá lớn: tối đa 10 MB."
+
+
+class PreconditionRequired(e.InvalidInput):
+    """A change that must name the version it was based on did not."""
+
+    code = "version_required"
+    message_vi = ("Thiếu phiên bản hồ sơ: gửi tiêu đề If-Match (ETag) hoặc trường 'version' "
+                  "để tránh ghi đè thay đổi của người khác.")
+
+
+class PayloadTooLarge(e.InvalidInput):
+    """The uploaded file is bigger than the limit."""
+
+    code = "payload_too_large"
+    message_vi = TOO_LARGE_VI
+
+
+STATUS_BY_ERROR: Mapping[type[e.GpmbError], int] = MappingProxyType({
+    PreconditionRequired: 428,
+    PayloadTooLarge: 413,
+    UploadTooLarge: 413,
     e.InvalidInput: 422,
     e.InvalidQuery: 400,
     e.BadGeometry: 422,
@@ -44,7 +68,10 @@ STATUS_BY_ERROR: dict[type[e.GpmbError], int] = {
     e.PostgisMissing: 503,
     e.ClusterError: 503,
     e.ConfigurationError: 500,
-}
+})
+"""Every domain error's status, written here once and read-only: nothing adds to it at
+import time. The nearest mapped base class of an error wins (``status_for``); the pages
+answer the same status as the API."""
 
 
 class FieldError(BaseModel):
@@ -146,8 +173,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.extra["retry_after_s"])
     if isinstance(exc, e.DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
-    if status in (403, 404, 422) and wants_page(request):
-        return error_page(request, status, exc.message_vi)
+    if status != 401 and wants_page(request):  # a person on a page: the same status, as HTML
+        return error_page(request, status, exc.message_vi, headers=headers or None)
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from api.errors import STATUS_BY_ERROR
+from api.errors import PreconditionRequired
 from gis.core.errors import InvalidInput
 
 GEO_JSON = "application/geo+json"
@@ -19,17 +19,6 @@ class GeoJSONResponse(JSONResponse):
     """A JSON body served as ``application/geo+json`` (RFC 7946)."""
 
     media_type = GEO_JSON
-
-
-class PreconditionRequired(InvalidInput):
-    """A change that must name the version it was based on did not."""
-
-    code = "version_required"
-    message_vi = ("Thiếu phiên bản hồ sơ: gửi tiêu đề If-Match (ETag) hoặc trường 'version' "
-                  "để tránh ghi đè thay đổi của người khác.")
-
-
-STATUS_BY_ERROR[PreconditionRequired] = 428
 
 
 def etag(version: int) -> str:

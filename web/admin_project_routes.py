@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
 from gis.access.accounts import set_actor
 from gis.core.domain import InvestmentForm
 from gis.core.errors import GpmbError, InvalidInput
@@ -34,7 +36,7 @@ from gis.projects.admin import (
     update_project,
 )
 from web.admin_routes import admin_form, admin_refusal, refused
-from web.case_forms import CSRF_COOKIE, date_value, int_value, required_date, vnd_value
+from web.case_forms import date_value, int_value, required_date, vnd_value
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -112,14 +114,10 @@ def _project_page(request: Request, code: str, status: int = 200, **extra: Any
         try:
             project = project_by_code(session, code, reason="unknown_project")
         except GpmbError as exc:
-            return refused(request, 404, exc.message_vi)
+            return refused(request, status_for(exc), exc.message_vi)
         milestones = list(project.milestones)
     return _page(request, "admin_project.html",
                  {"project": project, "milestones": milestones, **extra}, status)
-
-
-def _status(exc: GpmbError) -> int:
-    return {"not_found": 404, "conflict": 409}.get(exc.code, 422)
 
 
 @router.get("/admin/projects", response_class=HTMLResponse)
@@ -143,7 +141,7 @@ async def post_project(request: Request) -> Response:
                 code = create_project(session, values.get("code", ""),
                                       _project_fields(values)).code
         except GpmbError as exc:
-            return _list_page(request, _status(exc), error=exc.message_vi, posted=values)
+            return _list_page(request, status_for(exc), error=exc.message_vi, posted=values)
         return RedirectResponse(f"/admin/projects/{code}?saved=created", status_code=303)
 
     return await run_in_threadpool(run)
@@ -166,7 +164,7 @@ def _edit(request: Request, code: str, values: dict[str, str], saved: str,
             change(session, version)
     except GpmbError as exc:
         stale = exc.extra.get("reason") == "stale_version"
-        return _project_page(request, code, _status(exc), error=exc.message_vi,
+        return _project_page(request, code, status_for(exc), error=exc.message_vi,
                              posted={} if stale else values,
                              failed=values.get("milestone_id", "project"))
     return RedirectResponse(f"/admin/projects/{code}?saved={saved}", status_code=303)

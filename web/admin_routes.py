@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
 from gis.access.accounts import (
     create_user,
     generate_password,
@@ -33,8 +35,8 @@ from gis.core.collation import vi_name_key
 from gis.core.domain import Role
 from gis.core.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
-from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.error_pages import error_page
+from web.page_posts import PostRefused, checked_form
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +49,8 @@ SAVED_VI = {
     "role": "Đã đổi vai trò.",
     "scope": "Đã cập nhật phân công dự án/xã.",
 }
+ADMINS = frozenset({Role.ADMIN})
+ADMIN_ONLY_VI = "Chỉ quản trị viên mới được quản lý tài khoản và dự án."
 Username = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 
 
@@ -62,20 +66,18 @@ def refused(request: Request, status: int, message: str) -> HTMLResponse:
 
 def admin_refusal(request: Request) -> HTMLResponse | None:
     """The 403 page for anyone but an administrator, else None."""
-    if _user(request).role != Role.ADMIN:
-        return refused(request, 403, "Chỉ quản trị viên mới được quản lý tài khoản và dự án.")
+    if _user(request).role not in ADMINS:
+        return refused(request, 403, ADMIN_ONLY_VI)
     return None
 
 
 async def admin_form(request: Request) -> FormData | HTMLResponse:
     """The posted form of an administrator, once the role and CSRF checks passed."""
-    if (no := admin_refusal(request)) is not None:
-        return no
-    form = await request.form(max_files=0, max_fields=400)
-    token = form.get("csrf_token")
-    why = await run_in_threadpool(csrf_refusal, request, token if isinstance(token, str)
-                                  else None)
-    return refused(request, 403, why) if why is not None else form
+    try:
+        return await checked_form(request, roles=ADMINS, role_refusal=ADMIN_ONLY_VI,
+                                  max_files=0, max_fields=400)
+    except PostRefused as no:
+        return refused(request, no.status, no.message)
 
 
 def _codes(form: FormData, name: str) -> list[str]:
@@ -143,8 +145,8 @@ def _change(request: Request, change: Any, saved: str, posted: dict[str, str]) -
             set_actor(session, actor)
             shown = change(session)
     except GpmbError as exc:
-        status = {"not_found": 404, "conflict": 409}.get(exc.code, 422)
-        return _users_page(request, status=status, error=exc.message_vi, posted=posted)
+        return _users_page(request, status=status_for(exc), error=exc.message_vi,
+                           posted=posted)
     if shown is not None:  # a password to show once
         return _users_page(request, new_password=shown)
     return RedirectResponse(f"/admin/users?{urlencode({'saved': saved})}", status_code=303)

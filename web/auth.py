@@ -1,6 +1,8 @@
 """Pages and their data need a signed-in user: HTML is redirected to /login, the rest 401.
 
-``web`` does not import ``api``: it checks the session cookie with ``gis.access.logins`` directly.
+The session cookie is looked up once per request, by the API's own look-up
+(``api.deps.cookie_session``); what it found stays on the request for the CSRF check of a
+form post (``web.page_posts``) and the scope checks of the page.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from gis.access.logins import SESSION, SESSION_COOKIE, resolve_token
-from gis.access.scope import Scope, load_scope
+from api.deps import Presented, cookie_session
+from gis.access.scope import Scope
 from gis.models import User
 
 
@@ -21,16 +23,21 @@ class LoginRequired(Exception):
 
 def require_page_user(request: Request) -> User:
     """The signed-in user (any role) of a page request; stored on ``request.state.user``,
-    their scope (``gis.access.scope``) on ``request.state.scope``."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        with request.app.state.sessions() as session:
-            found = resolve_token(session, token, SESSION)
-            if found is not None:
-                request.state.user = found[0]
-                request.state.scope = load_scope(session, found[0].id, found[0].role)
-                return found[0]
-    raise LoginRequired
+    their scope (``gis.access.scope``) on ``request.state.scope``, the session itself on
+    ``request.state.presented``. A plain ``def``: the look-up runs in the thread pool."""
+    presented = cookie_session(request)
+    if presented is None:
+        raise LoginRequired
+    request.state.presented = presented
+    request.state.user = presented.user
+    request.state.scope = presented.scope
+    return presented.user
+
+
+def page_session(request: Request) -> Presented | None:
+    """The session ``require_page_user`` found for this request (None outside the pages)."""
+    presented: Presented | None = getattr(request.state, "presented", None)
+    return presented
 
 
 def page_scope(request: Request) -> Scope:

@@ -32,12 +32,9 @@ from web.case_forms import (
     text_value,
     vnd_value,
 )
+from web.page_posts import posted_version
 
 Action = Callable[[Session, Request, int, User, Posted], None]
-
-
-def _version(posted: Posted) -> int:
-    return int_value(posted.values, "version", "Thiếu phiên bản hồ sơ; hãy tải lại trang.")
 
 
 def _attach(session: Session, request: Request, case_id: int, result: EventResult,
@@ -61,7 +58,7 @@ def record_step_form(session: Session, request: Request, case_id: int, user: Use
                      posted: Posted) -> None:
     """The step form: the next step, its decision, and the scan attached to it."""
     v = posted.values
-    version = _version(posted)
+    version = posted_version(posted)
     if not text_value(v, "to_step"):
         raise InvalidInput("to_step required", message_vi="Chọn bước tiếp theo.",
                            reason="required", field="to_step")
@@ -81,7 +78,7 @@ def record_side_event_form(session: Session, request: Request, case_id: int, use
     """The side-event form: consultation, renewed notice, exception, complaint, compulsory
     inventory, enforcement, compliance or note."""
     v = posted.values
-    version = _version(posted)
+    version = posted_version(posted)
     kind = parse_enum(EventKind, v.get("kind", ""), "kind")
     if kind == EventKind.STEP:
         raise InvalidInput("a step is not a side event", message_vi="Chọn loại sự kiện.",
@@ -119,7 +116,7 @@ def record_payment_form(session: Session, request: Request, case_id: int, user: 
     """The payment form: payee, whole VND, date, method (a deposit with its account),
     voucher."""
     v = posted.values
-    version = _version(posted)
+    version = posted_version(posted)
     payee = int_value(v, "payee_id", "Chọn người nhận tiền.")
     amount = vnd_value(v, "amount_vnd")
     paid_on = required_date(v, "paid_on")
@@ -136,7 +133,7 @@ def reverse_payment_form(payment_id: int) -> Action:
     def run(session: Session, request: Request, case_id: int, user: User,
             posted: Posted) -> None:
         v = posted.values
-        version = _version(posted)
+        version = posted_version(posted)
         original = session.get(Payment, payment_id)
         if original is None or original.case_id != case_id:
             raise NotFound(f"payment {payment_id} not in case {case_id}",
@@ -151,7 +148,7 @@ def allocate_plot_form(session: Session, request: Request, case_id: int, user: U
                        posted: Posted) -> None:
     """The allocation form: a free resettlement plot for the case."""
     v = posted.values
-    version = _version(posted)
+    version = posted_version(posted)
     plot_id = int_value(v, "plot_id", "Chọn lô tái định cư.")
     allocated_on = required_date(v, "allocated_on")
     allocate_plot(session, case_id, plot_id, allocated_on=allocated_on, actor_id=user.id,
@@ -162,7 +159,7 @@ def release_plot_form(allocation_id: int) -> Action:
     """The form taking back the plot of one allocation (checked against the version)."""
     def run(session: Session, request: Request, case_id: int, user: User,
             posted: Posted) -> None:
-        version = _version(posted)
+        version = posted_version(posted)
         released_on = required_date(posted.values, "released_on")
         allocation = session.get(ResettlementAllocation, allocation_id)
         if allocation is None or allocation.case_id != case_id:
@@ -181,4 +178,4 @@ def assign_owner_form(session: Session, _request: Request, case_id: int, user: U
     v = posted.values
     assign_responsible(session, case_id, officer=text_value(v, "responsible_officer"),
                        unit=text_value(v, "responsible_unit"), actor_id=user.id,
-                       expected_version=_version(posted))
+                       expected_version=posted_version(posted))

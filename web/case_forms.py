@@ -1,10 +1,9 @@
-"""What the case page's forms need besides the workflow: reading the posted values, the CSRF
-check, and turning a domain error into a message next to the field it names.
+"""What the case page's forms need besides the workflow: reading the posted values and
+turning a domain error into a message next to the field it names.
 
-The CSRF check is the API's double-submit mechanism (``api.deps``): the session's CSRF
-token, issued at sign-in and readable in the ``gpmb_csrf`` cookie, must come back in the
-form's ``csrf_token`` field, and an ``Origin``/``Referer``, when sent, must name this host.
-``web`` does not import ``api``, so the few lines are repeated here on ``gis.access.logins``.
+The checks before a post is read (role, size, the CSRF token of the ``gpmb_csrf`` cookie
+echoed in the form's ``csrf_token`` field) are ``web.page_posts``'s, on the API's CSRF
+check (``api.deps``).
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Query, Request
 from starlette.datastructures import UploadFile
 
-from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.core.calendar import LOCAL_TZ
 from gis.core.errors import GpmbError, InvalidInput
 from gis.core.formats import parse_day
@@ -27,8 +24,6 @@ from gis.workflow.paperwork import DocKind, DocumentRef
 DOCUMENT_ROWS = 3
 """Supporting-document rows on a step or side-event form (doc_kind_N, doc_no_N…)."""
 
-CSRF_COOKIE = "gpmb_csrf"
-"""The script-readable cookie holding the session's CSRF token (as in ``api.deps``)."""
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _GROUPED = re.compile(r"^\d{1,3}(?:[. ]\d{3})+$")
 
@@ -70,29 +65,6 @@ async def read_form(request: Request, file_field: str = "document") -> Posted:
         else:
             values[key] = value
     return posted
-
-
-def same_origin(request: Request) -> bool:
-    """True unless an Origin (or Referer) header names another host."""
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if not source:
-        return True  # the token check alone decides
-    return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
-
-
-def csrf_refusal(request: Request, presented: str | None) -> str | None:
-    """Why a page form post fails the CSRF check (a Vietnamese message), or None if it
-    passes."""
-    if not same_origin(request):
-        return "Yêu cầu đến từ trang khác; đã bị chặn (CSRF)."
-    token = request.cookies.get(SESSION_COOKIE)
-    found = None
-    if token:
-        with request.app.state.sessions() as session:
-            found = resolve_token(session, token, SESSION)
-    if found is None or not csrf_matches(found[1], presented):
-        return "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi thử lại."
-    return None
 
 
 def _bad(name: str, message: str) -> InvalidInput:

@@ -13,6 +13,7 @@ stands. Included by ``web.routes.mount_web``.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,9 +21,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from gis.access.scope import require_case
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
+from gis.access.scope import OFFICE_ROLES, require_case
 from gis.cases.documents import list_documents
 from gis.cases.queries import (
     SORTS,
@@ -44,7 +46,6 @@ from gis.core.domain import (
     STEP_ORDER,
     CaseStep,
     EventKind,
-    Role,
 )
 from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
 from gis.core.lookups import project_by_code
@@ -75,22 +76,20 @@ from web.case_actions import (
     reverse_payment_form,
 )
 from web.case_forms import (
-    CSRF_COOKIE,
     DOCUMENT_ROWS,
     MAX_UPLOAD_BYTES,
     FormErrors,
     Posted,
-    csrf_refusal,
     form_errors,
-    read_form,
 )
+from web.error_pages import error_page
 from web.maps import STEP_COLOURS
+from web.page_posts import apply_post
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-WRITERS = frozenset({Role.STAFF, Role.ADMIN})
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the form's text fields around the file
 PAGE_SIZES = (25, 50, 100)
 SORT_LABELS_VI = {
@@ -145,12 +144,6 @@ def _user(request: Request) -> User:
     return user
 
 
-def _refused(request: Request, status: int, message: str) -> HTMLResponse:
-    return templates.TemplateResponse(request, "case_error.html",
-                                      {"status": status, "message": message},
-                                      status_code=status)
-
-
 # ---- the list ----------------------------------------------------------------------------
 
 def _list_filter(request: Request, session: Session, project: Project | None
@@ -158,7 +151,10 @@ def _list_filter(request: Request, session: Session, project: Project | None
     """The filter asked for in the query string; unknown values are ignored."""
     params = request.query_params
     if project is None and params.get("project"):
-        project = session.scalar(select(Project).where(Project.code == params["project"]))
+        try:
+            project = project_by_code(session, params["project"])
+        except NotFound:
+            project = None
     commune = params.get("commune", "")
     steps = tuple(CaseStep(s) for s in params.getlist("step") if s in CaseStep.__members__.values())
     overdue = {"1": True, "0": False}.get(params.get("overdue", ""))
@@ -206,7 +202,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return error_page(request, status_for(exc), exc.message_vi)
         f, shown = _list_filter(request, session, fixed)
         per, page_no = shown["per"], shown["page"]
         page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
@@ -229,7 +225,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             "last": (page_no - 1) * per + len(page.items),
             "prev_url": _page_url(request, page_no - 1) if page_no > 1 else None,
             "next_url": _page_url(request, page_no + 1) if page_no < pages else None,
-            "can_edit": _user(request).role in WRITERS,
+            "can_edit": _user(request).role in OFFICE_ROLES,
             "export_fields": _export_fields(shown),
         }
         return templates.TemplateResponse(request, "cases_list.html", context)
@@ -281,7 +277,7 @@ def _case_context(request: Request, session: Session, case_id: int, *,
     d = case_detail(session, case_id, today, scope=scope)
     c, p = d.case, d.parcel
     user = _user(request)
-    can_edit = user.role in WRITERS
+    can_edit = user.role in OFFICE_ROLES
     docs: dict[int, list[Any]] = {}
     for doc in list_documents(session, case_id, scope=scope):
         docs.setdefault(doc.event_id, []).append(doc)
@@ -333,13 +329,13 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
     (for staff) the forms."""
     with _sessions(request) as session:
         try:
-            if _user(request).role in WRITERS:  # open the land users' household records
+            if _user(request).role in OFFICE_ROLES:  # open the land users' household records
                 require_case(session, page_scope(request), case_id)
                 ensure_case_households(session, case_id)
                 session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return error_page(request, status_for(exc), exc.message_vi)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "case_page.html", context)
 
@@ -357,11 +353,11 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
             session.commit()
         except GpmbError as exc:
             session.rollback()
-            if isinstance(exc, PermissionDenied):
-                return _refused(request, 403, exc.message_vi)
-            if isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found":
-                return _refused(request, 404, exc.message_vi)
+            if isinstance(exc, PermissionDenied) or (
+                    isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found"):
+                return error_page(request, status_for(exc), exc.message_vi)
             errors = form_errors(form, exc, FORM_FIELDS[kind])
+            errors.status = status_for(exc)  # the API's status for the same refusal
             reason = exc.extra.get("reason")
             stale = isinstance(exc, Conflict) and reason in {"stale_version",
                                                              "idempotency_key_reused"}
@@ -372,8 +368,6 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
                 errors.message = None
                 errors.stale = (exc.extra.get("current_version"),
                                 exc.extra.get("expected_version"))
-            if isinstance(exc, Conflict):
-                errors.status = 409
             context = _case_context(request, session, case_id, errors=errors, posted=posted,
                                     keep_version=not stale)
             return templates.TemplateResponse(request, "case_page.html", context,
@@ -382,19 +376,10 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
 
 
 async def _post(request: Request, case_id: int, form: str, action: Action) -> Response:
-    """Who may post, the CSRF check, then the change itself (off the event loop)."""
-    if _user(request).role not in WRITERS:
-        return _refused(request, 403, "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ "
-                        "nghiệp vụ mới được ghi nhận thay đổi.")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-        return _refused(request, 413, "Tệp quá lớn: tối đa 10 MB.")
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    if why is not None:
-        return _refused(request, 403, why)
-    response: Response = await run_in_threadpool(_apply, request, case_id, form, action, posted)
-    return response
+    """Who may post, the size, the CSRF check, then the change itself (off the event
+    loop)."""
+    return await apply_post(request, partial(_apply, request, case_id, form, action),
+                            roles=OFFICE_ROLES, max_bytes=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
 
 
 @router.post("/cases/{case_id}/step")

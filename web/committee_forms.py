@@ -22,8 +22,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
 from gis.committee.access import CommitteeActor, require_reader
 from gis.committee.board import members
 from gis.committee.plans import plan_history, plans_in_force, record_plan
@@ -46,20 +47,18 @@ from gis.committee.vocab import (
     Measure,
 )
 from gis.core.calendar import local_today
-from gis.core.errors import Conflict, GpmbError, InvalidInput, NotFound, PermissionDenied
+from gis.core.errors import GpmbError, InvalidInput
 from gis.core.lookups import project_by_code
 from gis.models import CommitteeMeeting, CommitteeUnit, Project, User
 from gis.workflow.boundary import translate_db_errors
 from web.case_forms import (
-    CSRF_COOKIE,
     Posted,
-    csrf_refusal,
     date_value,
-    read_form,
     required_date,
     text_value,
 )
 from web.committee_routes import board_response
+from web.page_posts import PostRefused, apply_post
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -90,10 +89,8 @@ def refusal_of(form: str, exc: GpmbError, fields: Iterable[str],
     the form's input name)."""
     named = exc.extra.get("field")
     field = field_map(named) if isinstance(named, str) else None
-    status = (403 if isinstance(exc, PermissionDenied) else 404 if isinstance(exc, NotFound)
-              else 409 if isinstance(exc, Conflict) else 422)
     return Refusal(form, exc.message_vi, exc.code, str(exc.extra.get("reason") or exc.code),
-                   field if field in set(fields) else None, status)
+                   field if field in set(fields) else None, status_for(exc))
 
 
 def _bad(name: str, message: str) -> InvalidInput:
@@ -173,10 +170,9 @@ def _write(request: Request, posted: Posted, form: str, fields: Iterable[str], w
     return RedirectResponse(target, status_code=303)
 
 
-async def _posted(request: Request) -> Posted | HTMLResponse:
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    return HTMLResponse(why, status_code=403) if why is not None else posted
+def _bare(_request: Request, refused: PostRefused) -> Response:
+    """A post refused before its change was tried (CSRF): the bare message."""
+    return HTMLResponse(refused.message, status_code=refused.status)
 
 
 # -- the register ------------------------------------------------------------------------
@@ -235,13 +231,9 @@ def _change(year: int) -> Work:
 @router.post("/committee/register/{year}")
 async def post_register_change(request: Request, year: Year) -> Response:
     """Add a project to the year's list, change its entry or remove it (a dated document)."""
-    posted = await _posted(request)
-    if isinstance(posted, HTMLResponse):
-        return posted
-    form = posted.values.get("form", "register-add")[:40]
-    response: Response = await run_in_threadpool(
-        _write, request, posted, form, REGISTER_FIELDS, _change(year), _register_page(year))
-    return response
+    return await apply_post(request, lambda posted: _write(
+        request, posted, posted.values.get("form", "register-add")[:40], REGISTER_FIELDS,
+        _change(year), _register_page(year)), refuse=_bare)
 
 
 # -- plans ---------------------------------------------------------------------------------
@@ -310,9 +302,6 @@ def _plan(year: int, code: str, order: list[int]) -> Work:
 @router.post("/committee/plans/{year}/{code}")
 async def post_plan(request: Request, year: Year, code: Code) -> Response:
     """A new revision of the project's plan (append-only; the earlier ones are kept)."""
-    posted = await _posted(request)
-    if isinstance(posted, HTMLResponse):
-        return posted
     order: list[int] = []
 
     def field(name: str) -> str:  # months[i].x → the input of that month
@@ -321,10 +310,9 @@ async def post_plan(request: Request, year: Year, code: Code) -> Response:
             return f"m{order[int(found[1])]}.{found[2]}"
         return name
 
-    response: Response = await run_in_threadpool(
-        _write, request, posted, "plan", PLAN_FIELDS, _plan(year, code, order),
-        _plan_page(year, code), field)
-    return response
+    return await apply_post(request, lambda posted: _write(
+        request, posted, "plan", PLAN_FIELDS, _plan(year, code, order), _plan_page(year, code),
+        field), refuse=_bare)
 
 
 # -- meetings and tasks -----------------------------------------------------------------------
@@ -372,12 +360,8 @@ def _meeting(session: Session, user_id: int, values: dict[str, str]) -> str:
 @router.post("/committee/meetings")
 async def post_meeting(request: Request) -> Response:
     """Record a meeting held (quarterly or ad hoc), its chair and conclusion notice."""
-    posted = await _posted(request)
-    if isinstance(posted, HTMLResponse):
-        return posted
-    response: Response = await run_in_threadpool(
-        _write, request, posted, "meeting", MEETING_FIELDS, _meeting, _meetings_page)
-    return response
+    return await apply_post(request, lambda posted: _write(
+        request, posted, "meeting", MEETING_FIELDS, _meeting, _meetings_page), refuse=_bare)
 
 
 def _task(meeting_id: int) -> Work:
@@ -396,13 +380,9 @@ def _task(meeting_id: int) -> Work:
 @router.post("/committee/meetings/{meeting_id}/tasks")
 async def post_task(request: Request, meeting_id: Id) -> Response:
     """Add a conclusion of the meeting as a task for a unit (and member) with a deadline."""
-    posted = await _posted(request)
-    if isinstance(posted, HTMLResponse):
-        return posted
-    response: Response = await run_in_threadpool(
-        _write, request, posted, f"task-{meeting_id}", TASK_FIELDS, _task(meeting_id),
-        _meetings_page)
-    return response
+    return await apply_post(request, lambda posted: _write(
+        request, posted, f"task-{meeting_id}", TASK_FIELDS, _task(meeting_id),
+        _meetings_page), refuse=_bare)
 
 
 def _board_page(request: Request, session: Session, refusal: Refusal | None,
@@ -442,14 +422,9 @@ def _update(kind: str, task_id: int) -> Work:
 
 
 async def _task_update(request: Request, task_id: int, kind: str) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, HTMLResponse):
-        return posted
-    _, page = _back(posted.values)
-    response: Response = await run_in_threadpool(
-        _write, request, posted, f"{kind}-{task_id}", UPDATE_FIELDS, _update(kind, task_id),
-        page)
-    return response
+    return await apply_post(request, lambda posted: _write(
+        request, posted, f"{kind}-{task_id}", UPDATE_FIELDS, _update(kind, task_id),
+        _back(posted.values)[1]), refuse=_bare)
 
 
 @router.post("/committee/tasks/{task_id}/done")

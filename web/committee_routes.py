@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api.deps import CSRF_COOKIE
 from gis.committee.access import CommitteeActor, require_reader
 from gis.committee.board import Board, committee_board, members
 from gis.committee.case_lists import count_cases, describe_vi, list_cases
@@ -32,10 +33,7 @@ from gis.core.calendar import LOCAL_TZ
 from gis.core.domain import STEP_LABELS_VI
 from gis.core.errors import NotFound
 from gis.models import CommitteeTask, User
-from web.case_forms import (
-    CSRF_COOKIE,
-    AsOf,
-)
+from web.case_forms import AsOf
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)

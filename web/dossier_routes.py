@@ -11,11 +11,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from api.errors import status_for
 from gis.cases.dossier import Dossier, build_dossier
 from gis.core.calendar import local_today
 from gis.core.errors import NotFound
 from gis.reports.dossier_pdf import build_dossier_pdf
 from web.auth import page_scope
+from web.error_pages import error_page
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -29,9 +31,7 @@ def _dossier(request: Request, case_id: int) -> Dossier:
 
 
 def _not_found(request: Request, exc: NotFound) -> HTMLResponse:
-    return templates.TemplateResponse(request, "case_error.html",
-                                      {"status": 404, "message": exc.message_vi},
-                                      status_code=404)
+    return error_page(request, status_for(exc), exc.message_vi)
 
 
 @router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)

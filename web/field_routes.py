@@ -15,7 +15,6 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -23,25 +22,25 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.deps import CSRF_HEADER, check_csrf
 from gis.access.accounts import scope_of
-from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
 from gis.access.scope import Scope
 from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type, store_document
 from gis.core.calendar import local_today
 from gis.core.domain import STEP_LABELS_VI, CaseStep, Role
-from gis.core.errors import InvalidInput, PermissionDenied
+from gis.core.errors import InvalidInput, NotFound
+from gis.core.lookups import project_by_code
 from gis.field import site as field
 from gis.maps import layers as mapdata
 from gis.models import CaseDocument, Project, User
 from gis.workflow.service import record_note, record_step
-from web.auth import LoginRequired, page_scope
+from web.auth import LoginRequired, page_scope, page_session
 from web.maps import STEP_COLOURS
 from web.templating import WEB_DIR, templates
 
 router = APIRouter(include_in_schema=False)
 
 TILE_URL = "/tiles/parcels/{z}/{x}/{y}.pbf"
-CSRF_HEADER = "X-CSRF-Token"
 GZIP_MIN_BYTES = 512
 PHOTO_NOTE_VI = "Ảnh hiện trường"
 SERVICE_WORKER = WEB_DIR / "static" / "field" / "field-sw.js"
@@ -63,11 +62,11 @@ def _viewer(request: Request) -> User:
 def _project_id(session: Session, code: str | None, scope: Scope) -> int | None:
     if not code:
         return None
-    project_id = session.scalar(select(Project.id).where(Project.code == code))
-    if project_id is None or not scope.allows_project(project_id):  # no probing of codes
+    try:  # out of scope is "no project" too: no probing of codes
+        return project_by_code(session, code, scope=scope).id
+    except NotFound:
         raise InvalidInput(f"no project {code!r}", message_vi=f"Không có dự án mã {code}.",
-                           reason="unknown_project", field="project")
-    return project_id
+                           reason="unknown_project", field="project") from None
 
 
 def compact_json(request: Request, payload: Any, *, status_code: int = 200) -> Response:
@@ -86,23 +85,13 @@ def compact_json(request: Request, payload: Any, *, status_code: int = 200) -> R
 
 
 def field_writer(request: Request) -> User:
-    """The signed-in user of a write, after the same-origin and CSRF checks."""
-    token = request.cookies.get(SESSION_COOKIE)
-    found = None
-    if token:
-        with _sessions(request) as session:
-            found = resolve_token(session, token, SESSION)
-    if found is None:
+    """The signed-in user of a write, after the API's same-origin and CSRF checks (the
+    token in the ``X-CSRF-Token`` header) on the session ``require_page_user`` found."""
+    presented = page_session(request)
+    if presented is None:
         raise LoginRequired
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if source and urlsplit(source).netloc != request.headers.get("host", request.url.netloc):
-        raise PermissionDenied("cross-origin request", reason="csrf_origin",
-                               message_vi="Yêu cầu đến từ trang khác; đã bị chặn (CSRF).")
-    if not csrf_matches(found[1], request.headers.get(CSRF_HEADER)):
-        raise PermissionDenied("missing or wrong CSRF token", reason="csrf_token",
-                               message_vi="Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải "
-                               "lại trang rồi thử lại.")
-    return found[0]
+    check_csrf(request, presented, request.headers.get(CSRF_HEADER))
+    return presented.user
 
 
 Writer = Annotated[User, Depends(field_writer)]

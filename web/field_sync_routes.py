@@ -18,7 +18,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from gis.access.scope import load_scope
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
+from gis.access.scope import OFFICE_ROLES, load_scope
 from gis.cases.documents import JPEG, MAX_DOCUMENT_BYTES, sniff_media_type
 from gis.core.calendar import local_today
 from gis.core.domain import STEP_LABELS_VI
@@ -27,7 +29,6 @@ from gis.core.formats import fmt_day, fmt_time, parse_day
 from gis.field import area as field_area
 from gis.field import conflicts as field_conflicts
 from gis.field import sync as field_sync
-from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.field_routes import (
     TILE_URL,
     Writer,
@@ -37,6 +38,7 @@ from web.field_routes import (
     _viewer,
     compact_json,
 )
+from web.page_posts import PostRefused, check_page_csrf
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -217,7 +219,7 @@ def _conflict_page(request: Request, *, error: tuple[int, str] | None = None,
     context = {"entries": entries, "done": done, "error": error,
                "saved": DECISIONS_VI.get(saved or ""),
                "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
-               "may_resolve": _viewer(request).role in field_conflicts.RESOLVERS,
+               "may_resolve": _viewer(request).role in OFFICE_ROLES,
                "step_label": lambda s: STEP_LABELS_VI.get(s, s) if s else "",
                "when": fmt_time, "local_day": fmt_day}
     return templates.TemplateResponse(request, "field_conflicts.html", context,
@@ -238,9 +240,11 @@ def resolve_conflict(request: Request, action_id: int,
                      edited_note: Annotated[str | None, Form(max_length=2000)] = None,
                      edited_on: Annotated[str, Form(max_length=40)] = "") -> Response:
     """Apply (as sent or edited) or discard one conflict; the workflow decides again."""
-    why = csrf_refusal(request, csrf_token)
-    if why is not None:
-        return _conflict_page(request, error=(action_id, why), status=403)
+    try:
+        check_page_csrf(request, csrf_token)
+    except PostRefused as refused:
+        return _conflict_page(request, error=(action_id, refused.message),
+                              status=refused.status)
     with _sessions(request) as session:
         try:
             field_conflicts.resolve_action(
@@ -251,6 +255,6 @@ def resolve_conflict(request: Request, action_id: int,
             session.commit()
         except GpmbError as exc:
             session.rollback()
-            status = 403 if exc.code == "permission_denied" else 409
-            return _conflict_page(request, error=(action_id, exc.message_vi), status=status)
+            return _conflict_page(request, error=(action_id, exc.message_vi),
+                                  status=status_for(exc))
     return RedirectResponse(f"/field/conflicts?saved={decision}", status_code=303)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
+from gis.access.scope import OFFICE_ROLES
 from gis.compensation.ledger import add_payee, record_household_payment
 from gis.compensation.plan import ItemInput, record_decision
 from gis.compensation.view import household_view, require_household
@@ -29,31 +32,28 @@ from gis.core.domain import (
     LedgerKind,
     PayeeKind,
     PaymentMethod,
-    Role,
 )
-from gis.core.errors import Conflict, GpmbError, NotFound, PermissionDenied
+from gis.core.errors import GpmbError, NotFound, PermissionDenied
 from gis.maps.parcel_panel import PAYMENT_METHODS_VI
 from gis.models import User
 from gis.workflow.authority import LEVEL_LABELS_VI
 from web.auth import page_scope
 from web.case_forms import (
-    CSRF_COOKIE,
     FormErrors,
     Posted,
-    csrf_refusal,
     date_value,
     form_errors,
     int_value,
-    read_form,
     required_date,
     text_value,
     vnd_value,
 )
+from web.error_pages import error_page
+from web.page_posts import apply_post, posted_version
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-WRITERS = frozenset({Role.STAFF, Role.ADMIN})
 ITEM_ROWS = 6
 ITEM_FIELDS = ("case_id", "kind", "description", "quantity", "unit", "unit_price_vnd",
                "legal_ground", "created_on", "illegal", "exception_ground")
@@ -70,10 +70,6 @@ FORM_FIELDS = {
 SAVED_VI = {"decision": "Đã ghi quyết định và các khoản của phương án.",
             "payee": "Đã ghi người nhận tiền.", "hpayment": "Đã ghi vào sổ chi trả."}
 Action = Callable[[Session, int, User, Posted], None]
-
-
-def _version(posted: Posted) -> int:
-    return int_value(posted.values, "version", "Thiếu phiên bản hồ sơ; hãy tải lại trang.")
 
 
 def _items(v: dict[str, str]) -> list[ItemInput]:
@@ -99,7 +95,7 @@ def decision_form(session: Session, household_id: int, user: User, posted: Poste
     record_decision(
         session, household_id, kind=v.get("kind", ""), decision_no=v.get("decision_no", ""),
         decision_date=required_date(v, "decision_date"), signer=v.get("signer", ""),
-        items=_items(v), actor_id=user.id, expected_version=_version(posted),
+        items=_items(v), actor_id=user.id, expected_version=posted_version(posted),
         amends_decision_id=int(amends) if amends and amends.isdigit() else None,
         zero_ground=text_value(v, "zero_ground"), note=text_value(v, "note"),
         idempotency_key=text_value(v, "idem"), issuer_level=text_value(v, "issuer_level"),
@@ -110,7 +106,7 @@ def payee_form(session: Session, household_id: int, user: User, posted: Posted) 
     """An authorised person or heir with their document."""
     v = posted.values
     add_payee(session, household_id, kind=v.get("kind", ""), full_name=text_value(
-        v, "full_name"), actor_id=user.id, expected_version=_version(posted),
+        v, "full_name"), actor_id=user.id, expected_version=posted_version(posted),
         document_no=text_value(v, "document_no"), document_date=date_value(v, "document_date"),
         share_parts=int_value(v, "share_parts", "Phần hưởng phải là số nguyên dương."))
 
@@ -123,7 +119,7 @@ def payment_form(session: Session, household_id: int, user: User, posted: Posted
         vnd_value(v, "amount_vnd"), required_date(v, "paid_on"), kind=v.get("kind", ""),
         method=v.get("method") or None, deposit_account=text_value(v, "deposit_account"),
         voucher_no=text_value(v, "voucher_no"), note=text_value(v, "note"), actor_id=user.id,
-        expected_version=_version(posted), idempotency_key=text_value(v, "idem"))
+        expected_version=posted_version(posted), idempotency_key=text_value(v, "idem"))
 
 
 def _context(request: Request, session: Session, household_id: int, *,
@@ -132,7 +128,8 @@ def _context(request: Request, session: Session, household_id: int, *,
     view = household_view(session, household_id, local_today())
     kept = posted.values if posted is not None and errors is not None else {}
     return {
-        "h": view, "hm": view.money, "today": local_today(), "can_edit": user.role in WRITERS,
+        "h": view, "hm": view.money, "today": local_today(),
+        "can_edit": user.role in OFFICE_ROLES,
         "item_labels": ITEM_LABELS_VI, "payee_labels": PAYEE_LABELS_VI,
         "decision_labels": DECISION_LABELS_VI, "issuer_levels": LEVEL_LABELS_VI,
         "methods": PAYMENT_METHODS_VI,
@@ -156,8 +153,7 @@ def household_page(request: Request, household_id: Id, saved: str | None = None
             require_household(session, page_scope(request), household_id)
             context = _context(request, session, household_id)
         except NotFound as exc:
-            return templates.TemplateResponse(request, "case_error.html", {
-                "status": 404, "message": exc.message_vi}, status_code=404)
+            return error_page(request, status_for(exc), exc.message_vi)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "household_page.html", context)
 
@@ -171,12 +167,9 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
         except GpmbError as exc:
             session.rollback()
             if isinstance(exc, PermissionDenied | NotFound):
-                status = 403 if isinstance(exc, PermissionDenied) else 404
-                return templates.TemplateResponse(request, "case_error.html", {
-                    "status": status, "message": exc.message_vi}, status_code=status)
+                return error_page(request, status_for(exc), exc.message_vi)
             errors = form_errors(form, exc, FORM_FIELDS[form])
-            if isinstance(exc, Conflict):
-                errors.status = 409
+            errors.status = status_for(exc)  # the API's status for the same refusal
             context = _context(request, session, household_id, errors=errors, posted=posted)
             return templates.TemplateResponse(request, "household_page.html", context,
                                               status_code=errors.status)
@@ -185,18 +178,8 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
 
 
 async def _post(request: Request, household_id: int, form: str, action: Action) -> Response:
-    if request.state.user.role not in WRITERS:
-        return templates.TemplateResponse(request, "case_error.html", {
-            "status": 403, "message": "Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ nghiệp "
-            "vụ mới được ghi nhận thay đổi."}, status_code=403)
-    posted = await read_form(request)
-    why = await run_in_threadpool(csrf_refusal, request, posted.values.get("csrf_token"))
-    if why is not None:
-        return templates.TemplateResponse(request, "case_error.html", {
-            "status": 403, "message": why}, status_code=403)
-    response: Response = await run_in_threadpool(_apply, request, household_id, form, action,
-                                                 posted)
-    return response
+    return await apply_post(request, partial(_apply, request, household_id, form, action),
+                            roles=OFFICE_ROLES)
 
 
 @router.post("/households/{household_id}/decisions")

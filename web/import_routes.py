@@ -3,47 +3,38 @@ encoding, field mapping, validation report, what would change), confirm.
 
 Thin: parse the form, check role and CSRF, call ``gis.ingest.uploads``, render. Server-side
 forms (work without script); ``/static/import/import.js`` only adds a size check and a
-busy state. Like the other forms, a write needs the session's CSRF token (the
-``csrf_token`` field, from the ``gpmb_csrf`` cookie) and a same-origin Origin/Referer.
+busy state. Like the other forms (``web.page_posts``), a write needs the session's CSRF
+token (the ``csrf_token`` field, from the ``gpmb_csrf`` cookie) and a same-origin
+Origin/Referer; a refusal answers the API's status (``api.errors.status_for``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from gis.access.logins import SESSION, SESSION_COOKIE, csrf_matches, resolve_token
-from gis.access.scope import OutOfScope, require_province
-from gis.core.domain import Role
-from gis.core.errors import GpmbError, PermissionDenied
+from api.deps import CSRF_COOKIE
+from api.errors import status_for
+from gis.access.scope import OFFICE_ROLES, OutOfScope, require_province
+from gis.core.errors import GpmbError
 from gis.ingest import uploads
 from gis.ingest.fields import LABELS_VI
-from gis.ingest.guards import UploadTooLarge
 from gis.ingest.locks import run_unless_abandoned
 from gis.ingest.report import SEVERITY_VI
 from gis.models import User
 from web.auth import page_scope
+from web.page_posts import PostRefused, checked_form
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-IMPORTERS = frozenset({Role.STAFF, Role.ADMIN})
-CSRF_COOKIE = "gpmb_csrf"
 MULTIPART_OVERHEAD = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class PageError(Exception):
-    """A refusal shown on the import page itself (with its HTTP status)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status, self.message = status, message
-        super().__init__(message)
 
 
 def _user(request: Request) -> User:
@@ -61,29 +52,14 @@ def _max_mb(request: Request) -> int:
 
 def _require_importer(request: Request) -> User:
     user = _user(request)
-    if user.role not in IMPORTERS:
-        raise PageError(403, "Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới được nhập dữ "
+    if user.role not in OFFICE_ROLES:
+        raise PostRefused(403, "Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới được nhập dữ "
                         "liệu. Liên hệ quản trị nếu bạn cần quyền này.")
     try:
         require_province(page_scope(request), "Nhập dữ liệu địa chính")
     except OutOfScope as exc:
-        raise PageError(403, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     return user
-
-
-def _check_csrf(request: Request, form: FormData) -> None:
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if source and urlsplit(source).netloc != request.headers.get("host", request.url.netloc):
-        raise PageError(403, "Yêu cầu đến từ trang khác; đã bị chặn (CSRF).")
-    presented = form.get("csrf_token")
-    token = request.cookies.get(SESSION_COOKIE)
-    with request.app.state.sessions() as session:
-        found = resolve_token(session, token, SESSION) if token else None
-        ok = found is not None and csrf_matches(found[1], presented
-                                                if isinstance(presented, str) else None)
-    if not ok:
-        raise PageError(403, "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi "
-                        "thử lại.")
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200
@@ -97,7 +73,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
 def _upload_page(request: Request, *, error: str | None = None, status: int = 200
                  ) -> HTMLResponse:
     user = _user(request)
-    allowed = user.role in IMPORTERS
+    allowed = user.role in OFFICE_ROLES
     recent = uploads.list_uploads(_root(request), user.id) if allowed else []
     return _render(request, "import_upload.html",
                    {"error": error, "allowed": allowed, "recent": recent}, status)
@@ -109,23 +85,12 @@ def _check_page(request: Request, upload: uploads.Upload, *, error: str | None =
                                                   "error": error}, status)
 
 
-def _status_of(exc: GpmbError) -> int:
-    if isinstance(exc, UploadTooLarge):
-        return 413
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return {"not_found": 404, "conflict": 409}.get(exc.code, 422)
+def _too_large_vi(request: Request) -> str:
+    return (f"Tệp quá lớn: tối đa {_max_mb(request)} MB. Hãy tách thành nhiều tệp (ví dụ "
+            "theo xã) rồi nhập lần lượt.")
 
 
-def _upload_limit(request: Request) -> None:
-    """Refuse (413) before reading the body when the declared length is over the limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > _max_mb(request) * 1024**2 + MULTIPART_OVERHEAD:
-        raise PageError(413, f"Tệp quá lớn: tối đa {_max_mb(request)} MB. Hãy tách thành nhiều "
-                        "tệp (ví dụ theo xã) rồi nhập lần lượt.")
-
-
-def _error_page(request: Request, exc: PageError) -> HTMLResponse:
+def _error_page(request: Request, exc: PostRefused) -> HTMLResponse:
     """The refusal shown on the page it came from."""
     upload_id = request.path_params.get("upload_id")
     if upload_id:
@@ -141,7 +106,7 @@ def _error_page(request: Request, exc: PageError) -> HTMLResponse:
 @router.get("/imports", response_class=HTMLResponse)
 def import_home(request: Request) -> HTMLResponse:
     """The upload form and the person's recent uploads."""
-    if _user(request).role not in IMPORTERS:
+    if _user(request).role not in OFFICE_ROLES:
         return _upload_page(request, error="Chỉ cán bộ nghiệp vụ (staff) hoặc quản trị mới "
                             "được nhập dữ liệu. Liên hệ quản trị nếu bạn cần quyền này.",
                             status=403)
@@ -163,23 +128,23 @@ async def import_upload(request: Request) -> Response:
     """Store the file, dry-run it, show the result."""
     try:
         return await _import_upload(request)
-    except PageError as exc:
+    except PostRefused as exc:
         return _error_page(request, exc)
 
 
 async def _import_upload(request: Request) -> Response:
     user = _require_importer(request)
-    _upload_limit(request)  # before the body is read
-    form = await request.form(max_files=1, max_fields=10)
+    form = await checked_form(  # the size is refused before the body is read
+        request, max_bytes=_max_mb(request) * 1024**2 + MULTIPART_OVERHEAD,
+        too_large=_too_large_vi(request), max_files=1, max_fields=10)
     try:
-        await run_in_threadpool(_check_csrf, request, form)
         file, survey = form.get("file"), form.get("survey")
         if not isinstance(file, UploadFile) or not file.filename:
-            raise PageError(422, "Chưa chọn tệp để tải lên.")
+            raise PostRefused(422, "Chưa chọn tệp để tải lên.")
         name = survey.strip()[:200] or None if isinstance(survey, str) else None
         up = await run_in_threadpool(_store_and_check, request, user, file, name)
     except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     finally:
         await form.close()  # the spooled temporary copy of the upload
     return RedirectResponse(f"/imports/{up.id}", status_code=303)
@@ -193,7 +158,7 @@ def _load(request: Request, upload_id: str) -> uploads.Upload:
     try:
         return uploads.load_upload(_root(request), upload_id, user.id)
     except GpmbError as exc:
-        raise PageError(404, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
 
 
 @router.get("/imports/{upload_id}", response_class=HTMLResponse)
@@ -201,7 +166,7 @@ def import_page(request: Request, upload_id: UploadId) -> HTMLResponse:
     """The dry run of an upload (or what its confirmed import did)."""
     try:
         return _check_page(request, _load(request, upload_id))
-    except PageError as exc:
+    except PostRefused as exc:
         return _error_page(request, exc)
 
 
@@ -231,27 +196,38 @@ async def import_recheck(request: Request, upload_id: UploadId) -> Response:
     """Check again with the chosen CRS, layer and column mapping."""
     try:
         return await _recheck(request, upload_id)
-    except PageError as exc:
+    except PostRefused as exc:
         return _error_page(request, exc)
 
 
-async def _recheck(request: Request, upload_id: str) -> Response:
+Step = Callable[[uploads.Upload, FormData, User], Awaitable[object]]
+
+
+async def _upload_post(request: Request, upload_id: str, max_fields: int, step: Step
+                       ) -> Response:
+    """A post on one upload: the upload, the checked form, ``step``, back to the upload's
+    page; a domain error refused with the API's status."""
     up = _load(request, upload_id)
-    form = await request.form(max_files=0, max_fields=200)
-    await run_in_threadpool(_check_csrf, request, form)
-    options = _options(form, up.options)
-    user = _user(request)
-
-    def run() -> uploads.Upload:
-        with request.app.state.sessions() as session:
-            return uploads.check_upload(session, _root(request), up, options,
-                                        actor=f"web:{user.username}")
-
+    form = await checked_form(request, max_files=0, max_fields=max_fields)
     try:
-        await run_in_threadpool(run)
+        await step(up, form, _user(request))
     except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+
+
+async def _recheck(request: Request, upload_id: str) -> Response:
+    async def step(up: uploads.Upload, form: FormData, user: User) -> None:
+        options = _options(form, up.options)
+
+        def run() -> uploads.Upload:
+            with request.app.state.sessions() as session:
+                return uploads.check_upload(session, _root(request), up, options,
+                                            actor=f"web:{user.username}")
+
+        await run_in_threadpool(run)
+
+    return await _upload_post(request, upload_id, 200, step)
 
 
 @router.post("/imports/{upload_id}/confirm", response_class=HTMLResponse)
@@ -259,28 +235,22 @@ async def import_confirm(request: Request, upload_id: UploadId) -> Response:
     """Import as the dry run showed; refused when it is stale."""
     try:
         return await _confirm(request, upload_id)
-    except PageError as exc:
+    except PostRefused as exc:
         return _error_page(request, exc)
 
 
 async def _confirm(request: Request, upload_id: str) -> Response:
-    up = _load(request, upload_id)
-    form = await request.form(max_files=0, max_fields=10)
-    await run_in_threadpool(_check_csrf, request, form)
-    check_id = form.get("check_id")
-    confirm_paid = form.get("confirm_paid") == "1"
-    user = _user(request)
-    root = _root(request)
-
-    try:
+    async def step(up: uploads.Upload, form: FormData, user: User) -> None:
+        check_id = form.get("check_id")
+        confirm_paid = form.get("confirm_paid") == "1"
+        root = _root(request)
         await run_unless_abandoned(  # a closed tab cancels the import in the database
             lambda canceller: uploads.confirm_upload(
                 request.app.state.sessions, root, up, str(check_id or ""),
                 confirm_paid=confirm_paid, actor=f"web:{user.username}", canceller=canceller),
             request.is_disconnected)
-    except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
-    return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+
+    return await _upload_post(request, upload_id, 10, step)
 
 
 @router.get("/imports/{upload_id}/report.{kind}")
@@ -288,18 +258,18 @@ def import_report(request: Request, upload_id: UploadId, kind: str) -> Response:
     """The last dry run's report: ``xlsx`` (Excel) or ``geojson`` (problem features)."""
     try:
         return _report(request, upload_id, kind)
-    except PageError as exc:
+    except PostRefused as exc:
         return _error_page(request, exc)
 
 
 def _report(request: Request, upload_id: str, kind: str) -> FileResponse:
     if kind not in ("xlsx", "geojson"):
-        raise PageError(404, "Không tìm thấy báo cáo.")
+        raise PostRefused(404, "Không tìm thấy báo cáo.")
     up = _load(request, upload_id)
     try:
         path = uploads.report_path(_root(request), up, kind)
     except GpmbError as exc:
-        raise PageError(404, exc.message_vi) from exc
+        raise PostRefused(status_for(exc), exc.message_vi) from exc
     stem = up.filename.rsplit(".", 1)[0]
     return FileResponse(path, media_type=XLSX if kind == "xlsx" else "application/geo+json",
                         filename=f"kiem-tra-{stem}.{kind}", content_disposition_type="attachment")

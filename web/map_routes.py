@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gis.access.logins import BEARER, SESSION, SESSION_COOKIE, resolve_token
-from gis.access.scope import load_scope
+from api.deps import look_up
+from gis.access.logins import BEARER, SESSION, SESSION_COOKIE
 from gis.access.session_cache import CachedSession, cache_of, listening
 from gis.core.calendar import LOCAL_TZ
 from gis.core.landuse import land_use_type
@@ -147,13 +147,11 @@ def _check_tile_session(request: Request, credential: tuple[str, str]) -> Cached
     generation = cache.generation
     kind, token = credential
     with _sessions(request) as session:
-        found = resolve_token(session, token, kind)
-        if found is None:
-            raise LoginRequired
-        user = found[0]
-        scope = load_scope(session, user.id, user.role)
-    cache.put(_cache_token(credential), user.id, scope, generation)
-    return CachedSession(user.id, scope, time.monotonic())
+        presented = look_up(session, token, kind)
+    if presented is None:
+        raise LoginRequired
+    cache.put(_cache_token(credential), presented.user.id, presented.scope, generation)
+    return CachedSession(presented.user.id, presented.scope, time.monotonic())
 
 
 def _tile_project_id(request: Request, code: str) -> int:

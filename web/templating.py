@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from gis.access.scope import OFFICE_ROLES
 from gis.core.formats import fmt_dec, fmt_int
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -29,3 +30,4 @@ def compact_vnd(value: int) -> tuple[float, str]:
 templates.env.filters["vnd"] = fmt_int
 templates.env.filters["num"] = fmt_dec
 templates.env.filters["compact_vnd"] = compact_vnd
+templates.env.globals["office_roles"] = OFFICE_ROLES  # staff and admin (gis.access.scope)

@@ -14,29 +14,17 @@ from fastapi.responses import FileResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import CurrentUser, FieldWriter, SessionDep, SettingsDep
-from api.errors import STATUS_BY_ERROR, problem, problems
+from api.errors import STATUS_BY_ERROR, TOO_LARGE_VI, PayloadTooLarge, problem, problems
 from api.http import Id
 from api.routers.case_writes import current_state_on_conflict
 from api.schemas import DocumentOut
 from gis.cases.documents import MAX_DOCUMENT_BYTES, list_documents, open_document, store_document
-from gis.core.errors import InvalidInput
 from gis.core.settings import Settings
 from gis.models import CaseDocument
 
 router = APIRouter(prefix="/api", tags=["documents"])
 UPLOAD_PATH_SUFFIX = "/documents"
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
-TOO_LARGE_VI = "Tệp quá lớn: tối đa 10 MB."
-
-
-class PayloadTooLarge(InvalidInput):
-    """The uploaded file is bigger than the limit."""
-
-    code = "payload_too_large"
-    message_vi = TOO_LARGE_VI
-
-
-STATUS_BY_ERROR[PayloadTooLarge] = 413
 
 
 def storage_root(settings: Settings) -> Path:
@@ -67,7 +55,8 @@ class UploadSizeGuard:
             length = dict(scope["headers"]).get(b"content-length")
             if length is not None and length.isdigit() and (
                     int(length) > MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD):
-                response = problem(413, PayloadTooLarge.code, TOO_LARGE_VI, TOO_LARGE_VI,
+                response = problem(STATUS_BY_ERROR[PayloadTooLarge], PayloadTooLarge.code,
+                                   TOO_LARGE_VI, TOO_LARGE_VI,
                                    extra={"reason": "too_large",
                                           "max_bytes": MAX_DOCUMENT_BYTES})
                 await response(scope, receive, send)

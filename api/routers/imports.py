@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from api.deps import CaseWriter, Principal, SessionDep, SettingsDep
-from api.errors import STATUS_BY_ERROR, problems
+from api.errors import problems
 from gis.access.scope import require_province
 from gis.core.errors import InvalidInput
 from gis.core.settings import Settings
@@ -29,7 +29,6 @@ from gis.ingest.guards import UploadTooLarge
 from gis.ingest.locks import run_unless_abandoned
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
-STATUS_BY_ERROR[UploadTooLarge] = 413
 MULTIPART_OVERHEAD = 64 * 1024
 UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="Upload id")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

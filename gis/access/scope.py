@@ -31,7 +31,11 @@ from gis.core.domain import Role
 from gis.core.errors import NotFound, PermissionDenied
 from gis.models import ClearanceCase, Parcel, Project, UserCommune, UserProject
 
-PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+OFFICE_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+"""The office: staff and admin. They change cases, money, household records and
+resettlement, import parcel files and resolve field conflicts; leaders only read and field
+teams record what they do on site."""
+PERSONAL_DATA_ROLES = OFFICE_ROLES
 """Roles that see land users' citizen ID and phone numbers; every other role gets names only."""
 
 OUT_OF_SCOPE_VI = "Hồ sơ không thuộc dự án/xã được phân công cho bạn."

@@ -41,9 +41,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from gis.access.scope import check_project_write, load_scope, require_province
+from gis.access.scope import OFFICE_ROLES, check_project_write, load_scope, require_province
 from gis.core.calendar import local_today
-from gis.core.domain import Role
 from gis.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gis.core.text import DECISION_NO, clean_text, fmt_date, fmt_vnd
 from gis.models import (
@@ -64,7 +63,6 @@ from gis.workflow.boundary import (
 MAX_VND = 10**16
 """Largest amount accepted (a typo guard far above any provincial capital plan)."""
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-WRITERS = frozenset({Role.STAFF, Role.ADMIN})
 
 
 def refuse(detail: str, message_vi: str, reason: str, **extra: Any) -> InvalidInput:
@@ -180,7 +178,7 @@ def _writer(session: Session, actor_id: int, project_id: int | None) -> User:
     if user is None or not user.is_active:
         raise PermissionDenied(f"user {actor_id} unknown or disabled", message_vi="Tài khoản "
                                "không tồn tại hoặc đã bị khoá.", reason="inactive_actor")
-    if user.role not in WRITERS:
+    if user.role not in OFFICE_ROLES:
         raise PermissionDenied(f"role {user.role} may not record disbursement",
                                reason="role_not_allowed", role=user.role.value)
     scope = load_scope(session, user.id, user.role)

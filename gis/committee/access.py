@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gis.access.scope import OFFICE_ROLES
 from gis.committee.vocab import UnitKind
 from gis.core.domain import Role
 from gis.core.errors import PermissionDenied
 from gis.models import CommitteeMember, CommitteeTask, CommitteeUnit, CommitteeUnitUser, User
 
-READER_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER})
+READER_ROLES = OFFICE_ROLES | {Role.LEADER}
 
 
 @dataclass(frozen=True)

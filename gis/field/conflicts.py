@@ -13,15 +13,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.access.scope import Scope, scope_case_sql
+from gis.access.scope import OFFICE_ROLES, Scope, scope_case_sql
 from gis.core.calendar import LOCAL_TZ
-from gis.core.domain import Role
 from gis.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gis.field.sync import CaseState, apply_action, conflict_reasons
 from gis.models import FieldAction, FieldActionResolution, User
 from gis.workflow.boundary import lock_case
 
-RESOLVERS = frozenset({Role.STAFF, Role.ADMIN})
 OPEN_LIMIT = 200
 KIND_LABELS_VI = {"handover": "Xác nhận bàn giao mặt bằng", "note": "Ghi chú hiện trường",
                   "photo": "Ảnh hiện trường", "inventory": "Kiểm tra kiểm đếm"}
@@ -102,7 +100,7 @@ def resolve_action(session: Session, action_id: int, resolver: User, *, apply: b
                    edited_on: dt.date | None = None) -> FieldActionResolution:
     """Apply (as it was, or with the note/date edited) or discard a conflicting or refused
     field action. Applying runs the workflow as ``resolver`` on the case as it is now."""
-    if resolver.role not in RESOLVERS:
+    if resolver.role not in OFFICE_ROLES:
         raise PermissionDenied("only staff resolve field conflicts", reason="role_not_allowed",
                                message_vi="Chỉ cán bộ nghiệp vụ mới xử lý xung đột dữ liệu "
                                "hiện trường.")

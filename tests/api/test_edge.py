@@ -3,8 +3,14 @@ no-store on personal data, Secure cookies over HTTPS, /health on its own connect
 
 from __future__ import annotations
 
+import datetime as dt
+import html as htmllib
 import io
+import subprocess
+import sys
 import threading
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -12,6 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from api.errors import status_for
+from gis.core.calendar import local_today
+from gis.core.errors import InvalidTransition
 from gis.core.settings import Settings
 from tests.api.conftest import PASSWORD, ApiWorld
 
@@ -236,3 +245,102 @@ def test_overload_is_shed_at_admission_not_queued(api_engine: Engine, test_setti
     assert all(status == 503 for status, _, _ in answers), answers
     assert codes.count("server_busy") == 2 and codes.count("db_busy") == 2, codes
     assert {retry for _, code, retry in answers if code == "server_busy"} == {"1"}
+
+
+# ---- one HTTP edge for the pages and the API ----------------------------------------------
+
+CSRF_WRONG_VI = "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi thử lại."
+CSRF_ORIGIN_VI = "Yêu cầu đến từ trang khác; đã bị chặn (CSRF)."
+
+
+def test_the_error_table_is_one_read_only_literal() -> None:
+    """Every status is in ``api.errors``'s table as soon as it is imported (413, 428
+    included), and nothing adds to it when the app's modules are imported."""
+    from api.errors import STATUS_BY_ERROR
+
+    assert isinstance(STATUS_BY_ERROR, MappingProxyType)
+    with pytest.raises(TypeError):
+        STATUS_BY_ERROR[KeyError] = 400  # type: ignore[index]
+    script = """
+import sys
+from api.errors import STATUS_BY_ERROR, PayloadTooLarge, PreconditionRequired, status_for
+from gis.ingest.guards import UploadTooLarge
+assert "api.http" not in sys.modules and "api.routers.documents" not in sys.modules
+before = dict(STATUS_BY_ERROR)
+assert before[PreconditionRequired] == 428, before
+assert before[PayloadTooLarge] == 413 and before[UploadTooLarge] == 413, before
+assert status_for(UploadTooLarge("too big")) == 413
+import api.app, api.http, api.routers.documents, api.routers.imports, web.routes
+assert dict(STATUS_BY_ERROR) == before, "a module changed the table when imported"
+assert api.http.PreconditionRequired is PreconditionRequired
+assert api.routers.documents.PayloadTooLarge is PayloadTooLarge
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def _sign_in_staff(client: TestClient) -> str:
+    signed_in = client.post("/api/auth/login", json={"username": "t.staff",
+                                                     "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    return str(client.cookies["gpmb_csrf"])
+
+
+def test_a_wrong_csrf_token_is_refused_alike_by_the_pages_and_the_api(
+        client: TestClient, world: ApiWorld) -> None:
+    """One CSRF check: a page form post gets the page's Vietnamese message, an API or field
+    write the 403 problem with the check's reason, for a wrong token and for a foreign
+    origin alike; nothing is written."""
+    case_id, version = _case(world)
+    csrf = _sign_in_staff(client)
+    today = local_today().isoformat()
+    note = {"kind": "note", "occurred_on": today, "note": "kiểm tra CSRF"}
+    before = _counts(world)
+    html_page = {"Accept": "text/html"}
+    foreign = {"Origin": "https://trang-khac.example"}
+    for sent, headers, message, reason in (("sai-ma", {}, CSRF_WRONG_VI, "csrf_token"),
+                                           (csrf, foreign, CSRF_ORIGIN_VI, "csrf_origin")):
+        page_posts = [
+            (f"/cases/{case_id}/side-events",
+             {**note, "version": str(version), "csrf_token": sent}),
+            ("/committee/register/2025", {"form": "register-add", "csrf_token": sent}),
+            ("/field/conflicts/2147483000", {"decision": "discard", "csrf_token": sent}),
+            ("/imports", {"survey": "thử", "csrf_token": sent}),
+        ]
+        for url, data in page_posts:
+            page = client.post(url, data=data, headers={**html_page, **headers})
+            assert page.status_code == 403, (url, page.status_code, page.text[:300])
+            assert page.headers["content-type"].startswith("text/html"), url
+            assert message in htmllib.unescape(page.text), url
+        for url, body in ((f"/api/cases/{case_id}/events", {**note, "version": version}),
+                          (f"/field/api/cases/{case_id}/notes", {"note": "kiểm tra CSRF"})):
+            api = client.post(url, json=body, headers={"X-CSRF-Token": sent, **headers})
+            assert api.status_code == 403, (url, api.text)
+            problem = api.json()
+            assert problem["code"] == "permission_denied", url
+            assert problem["extra"]["reason"] == reason and problem["title"] == message, url
+    assert _counts(world) == before
+
+
+def test_a_domain_error_on_a_page_answers_the_api_status_as_a_page(
+        client: TestClient, world: ApiWorld) -> None:
+    """The same refusal (a note dated in the future: the workflow's ``InvalidTransition``)
+    answers the same status on the case page (HTML, the message next to the form) as in
+    the API (problem+json)."""
+    case_id, version = _case(world)
+    csrf = _sign_in_staff(client)
+    future = (local_today() + dt.timedelta(days=5)).isoformat()
+    note = {"kind": "note", "occurred_on": future, "note": "ngày sai"}
+    before = _counts(world)
+    api = client.post(f"/api/cases/{case_id}/events", json={**note, "version": version},
+                      headers={"X-CSRF-Token": csrf})
+    assert api.status_code == status_for(InvalidTransition()) == 409, api.text
+    assert api.json()["extra"]["reason"] == "date_in_future"
+    page = client.post(f"/cases/{case_id}/side-events",
+                       data={**note, "version": str(version), "csrf_token": csrf},
+                       headers={"Accept": "text/html"})
+    assert page.status_code == api.status_code, page.text[:300]
+    assert page.headers["content-type"].startswith("text/html")
+    assert api.json()["title"] in htmllib.unescape(page.text)
+    assert _counts(world) == before

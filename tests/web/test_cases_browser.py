@@ -51,15 +51,16 @@ def staff_page(browser: Browser, page_watch: PageWatch, server: str,
     context.close()
 
 
-REFUSED_422 = ("Failed to load resource: the server responded with a status of 422 "
-               "(Unprocessable Entity)")
-"""What Chromium logs for a page answered 422 — a refused form is shown again with that
-status on purpose; it is the only console line those tests allow, once."""
+REFUSED_409 = ("Failed to load resource: the server responded with a status of 409 "
+               "(Conflict)")
+"""What Chromium logs for a page answered 409 — a form the workflow refused
+(``InvalidTransition``, 409 as in the API) is shown again with that status on purpose; it
+is the only console line those tests allow, once."""
 
 
-def _clean(watch: PageWatch, *, refused_once: bool = False) -> None:
+def _clean(watch: PageWatch, *, refused_once: str | None = None) -> None:
     assert watch.external_requests == []
-    assert watch.console_errors == ([REFUSED_422] if refused_once else [])
+    assert watch.console_errors == ([refused_once] if refused_once else [])
 
 
 def test_list_filters_and_paging(server: str, staff_page: Page, page_watch: PageWatch,
@@ -122,7 +123,7 @@ def test_bad_date_is_shown_next_to_its_field(server: str, staff_page: Page,
     assert page.evaluate("document.activeElement.id") == "step-occurred_on"
     assert page.get_attribute("#case-step", "data-step") == case["step"]  # nothing recorded
     screenshot(page, "case_step_refused")
-    _clean(page_watch, refused_once=True)
+    _clean(page_watch, refused_once=REFUSED_409)  # InvalidTransition, as in the API
 
 
 def _parcel_feature(page: Page, parcel_id: int) -> dict[str, Any] | None:
@@ -218,4 +219,4 @@ def test_payment_over_outstanding_is_refused_at_the_amount(
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "case_page_phone")
-    _clean(page_watch, refused_once=True)
+    _clean(page_watch, refused_once=REFUSED_409)  # InvalidTransition, as in the API

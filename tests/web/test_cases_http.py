@@ -526,7 +526,7 @@ def test_future_date_is_refused_next_to_the_field(staff: TestClient,
     res = staff.post(f"/cases/{case['id']}/step", data={
         **form, "to_step": NEXT[case["step"]], "occurred_on": future, "decision_no": "31/TB-UBND",
         "decision_date": local_today().isoformat(), "signer": "Vi Văn Tùng"})
-    assert res.status_code == 422
+    assert res.status_code == 409  # InvalidTransition: the API's status (api.errors.status_for)
     message = field_error(res.text, "step", "occurred_on")
     assert message and "ở tương lai" in message
     assert field_error(res.text, "step", "decision_no") is None
@@ -577,7 +577,7 @@ def test_payment_over_outstanding_is_refused_then_a_payment_and_its_reversal(
     res = staff.post(f"/cases/{case['id']}/payments", data={
         **form, "amount_vnd": too_much, "paid_on": local_today().isoformat(),
         "method": "transfer"})
-    assert res.status_code == 422
+    assert res.status_code == 409  # InvalidTransition: the API's status
     message = field_error(res.text, "payment", "amount_vnd")
     assert message and "vượt" in message and "còn" in message
     deposit = staff.post(f"/cases/{case['id']}/payments", data={
@@ -709,7 +709,7 @@ def test_household_page_decision_payee_and_deposit(staff: TestClient,
             "items[2].unit": "m²", "items[2].unit_price_vnd": "500.000",
             "items[2].legal_ground": "Đơn giá công trình", "items[2].illegal": "1"}
     bad = staff.post(f"/households/{household}/decisions", data=body)
-    assert bad.status_code == 422
+    assert bad.status_code == 409  # InvalidTransition: the API's status
     assert "trái phép" in (field_error(bad.text, "decision", "items[2].exception_ground")
                            or "")
     assert 'value="150,5"' in bad.text

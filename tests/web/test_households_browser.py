@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.web.browser import PageWatch, signed_in_context
-from tests.web.test_cases_browser import REFUSED_422
+from tests.web.test_cases_browser import REFUSED_409
 from tests.web.test_cases_http import PASSWORD, CasesWorld, server_fixture, world_fixture
 
 world = world_fixture("gpmb_households_browser")
@@ -64,4 +64,4 @@ def test_case_and_household_pages_show_items_payees_interest_and_take_a_deposit(
     assert row.count() == 1 and "1.000.000" in row.inner_text()
     assert page.inner_text("#hh-deposited").strip().startswith("1.000.000")
     assert page_watch.external_requests == []
-    assert page_watch.console_errors == [REFUSED_422]
+    assert page_watch.console_errors == [REFUSED_409]  # the ledger's refusal, as in the API
