@@ -1,6 +1,7 @@
 """The parcel dossier as an A4 PDF, drawn with fpdf2 in the embedded DejaVu fonts of the
 meeting summary (``gis.reports.pdf``), so Vietnamese diacritics stay intact. Tables wrap
-their cells and break across pages; every page carries the parcel and a page number."""
+their cells and break across pages; every page carries the parcel and a page number. The
+words of the page furniture follow the ``Wording`` the dossier was built with."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fpdf.fonts import FontFace
 
 from gis.cases.dossier import Dossier, Section, Table
 from gis.core.text import fmt_date
+from gis.core.wording import VIETNAMESE, Wording
 from gis.reports.pdf import font_dir
 
 LINE = 190.0
@@ -18,17 +20,19 @@ HEADINGS = FontFace(emphasis="BOLD", fill_color=(221, 235, 227))
 
 class _DossierPDF(FPDF):
     footer_text = ""
+    page_word = "trang"
 
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
         self.set_text_color(100, 100, 100)
-        self.cell(0, 5, f"{self.footer_text} — trang {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} — {self.page_word} {self.page_no()}/{{nb}}",
+                  align="C")
         self.set_text_color(0, 0, 0)
 
 
-def build_dossier_pdf(dossier: Dossier) -> bytes:
-    """The dossier as PDF bytes."""
+def build_dossier_pdf(dossier: Dossier, w: Wording = VIETNAMESE) -> bytes:
+    """The dossier as PDF bytes (``w``: the language it was built in)."""
     fonts = font_dir()
     pdf = _DossierPDF(orientation="P", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
@@ -36,8 +40,10 @@ def build_dossier_pdf(dossier: Dossier) -> bytes:
     pdf.set_title(dossier.title.capitalize())
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=14)
-    pdf.footer_text = (f"Hồ sơ GPMB #{dossier.case_id} · {dossier.subtitle} · in ngày "
-                       f"{fmt_date(dossier.printed_on)}")
+    pdf.footer_text = w("Hồ sơ GPMB #{id} · {subtitle} · in ngày {day}",
+                        id=str(dossier.case_id), subtitle=dossier.subtitle,
+                        day=fmt_date(dossier.printed_on))
+    pdf.page_word = w("trang")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(LINE, 7, dossier.title, align="C", new_x="LMARGIN", new_y="NEXT")
