@@ -1,7 +1,7 @@
 """The printable dossier of one parcel's case (``/cases/{id}/dossier``) and its PDF
 (``/cases/{id}/dossier.pdf``): the same content (``gis.cases.dossier``), the same access as
 the case page — anyone signed in within the case's scope; outside it a 404 like an unknown id.
-Included by ``web.routes.mount_web``."""
+Both follow the reader's language. Included by ``web.routes.mount_web``."""
 
 from __future__ import annotations
 
@@ -38,9 +38,10 @@ def _not_found(request: Request, exc: NotFound) -> HTMLResponse:
 
 @router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)
 def dossier_page(request: Request, case_id: Id) -> HTMLResponse:
-    """The dossier as a print-friendly page (A4, browser print)."""
+    """The dossier as a print-friendly page (A4, browser print), in the reader's language
+    (the same words as the PDF)."""
     try:
-        dossier = _dossier(request, case_id)
+        dossier = _dossier(request, case_id, report_wording(request))
     except NotFound as exc:
         return _not_found(request, exc)
     return templates.TemplateResponse(request, "dossier.html", {"x": dossier})
