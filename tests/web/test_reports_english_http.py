@@ -30,7 +30,7 @@ from gis.progress import progress_figures
 from gis.progress.milestones import MILESTONE_STATUS_VI
 from gis.projects.admin import MILESTONE_KINDS_VI
 from gis.reports import Period, build_pdf, build_workbook
-from tests.web.test_i18n import VIETNAMESE
+from tests.web.test_i18n import VIETNAMESE, visible_text
 from web.i18n import LANG_COOKIE, english, place_name, wording
 
 AS_OF = dt.date(2025, 3, 31)
@@ -242,3 +242,68 @@ def test_every_word_of_the_reports_has_english(demo_engine: Engine) -> None:
             build_dossier(s, case_id, dt.date.today(), scope=Scope(), w=w)
     assert len(asked) > 150
     assert sorted(asked - set(english()) - {""}) == []
+
+
+NATION = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập – Tự do – Hạnh phúc")
+"""The formal national heading of the printed dossier: Vietnamese in either language."""
+
+
+def test_dossier_page_in_english(reader: dict[str, httpx.Client], demo_engine: Engine,
+                                 names: list[str]) -> None:
+    """The print page of the dossier has the words of the English PDF; what is left in
+    Vietnamese is data (names, document numbers, what people typed), the national heading
+    (marked ``lang="vi"``) and the switch back to Vietnamese."""
+    with demo_engine.connect() as conn:
+        case = conn.execute(text(
+            """SELECT c.id, p.parcel_no, p.sheet_no FROM clearance_cases c
+               JOIN parcels p ON p.id = c.parcel_id
+               WHERE EXISTS (SELECT 1 FROM payments y WHERE y.case_id = c.id
+                             AND y.amount_vnd >= 1000)
+               ORDER BY c.paid_vnd DESC LIMIT 1""")).one()
+        amounts = conn.execute(text("SELECT amount_vnd FROM payments WHERE case_id = :c"),
+                               {"c": case.id}).scalars().all()
+        typed = set(conn.execute(text(
+            """SELECT unnest(ARRAY[decision_no, signer, issuer_unit, note]) FROM case_events
+               WHERE case_id = :c
+               UNION SELECT unnest(ARRAY[description, unit, legal_ground])
+               FROM compensation_line_items
+               UNION SELECT unnest(ARRAY[decision_no, signer]) FROM compensation_decisions
+               UNION SELECT unnest(ARRAY[doc_no, signed_by]) FROM event_documents
+               WHERE case_id = :c
+               UNION SELECT unnest(ARRAY[note, voucher_no, deposit_account]) FROM payments
+               WHERE case_id = :c
+               UNION SELECT unnest(ARRAY[responsible_officer, responsible_unit])
+               FROM clearance_cases WHERE id = :c
+               UNION SELECT address FROM parcels
+               UNION SELECT name FROM resettlement_areas UNION SELECT full_name FROM users
+               UNION SELECT filename FROM case_documents WHERE case_id = :c"""),
+            {"c": case.id}).scalars()) - {None}
+    res = reader["en"].get(f"/cases/{case.id}/dossier")
+    assert res.status_code == 200
+    page = res.text
+    assert '<html lang="en">' in page
+    assert f'id="dossier" data-case-id="{case.id}" lang="en"' in page
+    assert f'<p class="dossier-nation" lang="vi">{NATION[0]}' in page
+    shown = visible_text(page)
+    assert f"DOSSIER OF PARCEL NO. {case.parcel_no}, MAP SHEET NO. {case.sheet_no}" in shown
+    for label in ("I. Parcel", "II. Recovery procedure", "Current step", "Land use",
+                  "Procedure steps taken", "Payment and deposit ledger", "VI. History",
+                  "Print the dossier", "Download the PDF"):
+        assert label in shown, label
+    assert any(p.startswith(f"Clearance case #{case.id} — printed on ") for p in shown)
+    flat = " ".join(shown)
+    for amount in amounts:
+        assert money(amount, "en") in flat  # 1,200,000
+    data = sorted(set(names) | {str(t) for t in typed}, key=len, reverse=True)
+    left = [p for p in shown if _left(p, data)]
+    assert sorted(left) == sorted([*NATION, "Tiếng Việt"])
+    # The same words as the English PDF of the dossier: its headings, labels and table heads.
+    with Session(demo_engine) as s:
+        dossier = build_dossier(s, case.id, dt.date.today(), scope=Scope(),
+                                w=wording("en"))
+    for section in dossier.sections:
+        assert section.title in shown
+        assert {label for label, _ in section.facts} <= set(shown)
+        for table in section.tables:
+            assert table.title in shown
+            assert set(table.heads) <= set(shown) if table.rows else table.empty in shown
