@@ -32,7 +32,7 @@ from gis.reports.chart import disbursement_chart, s_curve_chart
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
 from web.auth import page_scope
 from web.case_forms import AsOf
-from web.i18n import milestone_name, request_language
+from web.i18n import milestone_name, report_wording, request_language
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -96,22 +96,23 @@ def project_dashboard(request: Request, code: str, as_of: AsOf) -> HTMLResponse:
 def excel_report(request: Request, code: str, as_of: AsOf,
                  period: Annotated[str, Query(description="week | month | quarter")] = "month",
                  ) -> Response:
-    """The periodic progress report (báo cáo tiến độ GPMB) of the period ending ``as_of``."""
+    """The periodic progress report (báo cáo tiến độ GPMB) of the period ending ``as_of``,
+    in the reader's language."""
     day, kind = as_of or _today(), parse_period(period)
     out = BytesIO()
     with _sessions(request) as session:
         project = project_for_report(session, code, page_scope(request)).code
-        write_excel(session, code, day, out, kind)
+        write_excel(session, code, day, out, kind, report_wording(request))
     return _attachment(out.getvalue(), XLSX,
                        f"bao-cao-tien-do-gpmb-{project}-{kind.value}-{day.isoformat()}.xlsx")
 
 
 @router.get("/projects/{code}/reports/summary.pdf")
 def pdf_summary(request: Request, code: str, as_of: AsOf) -> Response:
-    """The one-page PDF summary for meetings, as of ``as_of``."""
+    """The one-page PDF summary for meetings, as of ``as_of``, in the reader's language."""
     day = as_of or _today()
     with _sessions(request) as session:
         project_for_report(session, code, page_scope(request))
-        data, progress = build_pdf(session, code, day)
+        data, progress = build_pdf(session, code, day, report_wording(request))
     return _attachment(data, "application/pdf",
                        f"tom-tat-gpmb-{progress.project.code}-{day.isoformat()}.pdf")

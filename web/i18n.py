@@ -34,6 +34,7 @@ from gis.core.formats import (
     fmt_time,
 )
 from gis.core.landuse import LAND_USE_TYPES
+from gis.core.wording import VIETNAMESE, Wording
 from gis.field import sync as field_sync
 from gis.ingest import overlay
 from gis.projects.admin import MILESTONE_KINDS_VI
@@ -220,6 +221,21 @@ def milestone_name(milestone: Any, lang: str) -> str:
     if kind == "handover_share" and getattr(milestone, "target_share", None):
         name += f": {fmt_dec(float(milestone.target_share) * 100, 0, lang)} %"
     return name
+
+
+def report_wording(request: Request | None) -> Wording:
+    """How a downloaded report (Excel, PDF) speaks to this request (``wording``)."""
+    return wording(request_language(request))
+
+
+def wording(lang: str) -> Wording:
+    """How a report speaks in ``lang``: Vietnamese as written, or English words, numbers,
+    communes and milestones as the pages show them."""
+    if lang != "en":
+        return VIETNAMESE
+    return Wording(lang, tr=lambda text: translate(text, lang),
+                   place=lambda name: place_name(name, lang),
+                   milestone=lambda m: milestone_name(m, lang))
 
 
 @pass_context

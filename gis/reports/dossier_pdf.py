@@ -1,34 +1,44 @@
 """The parcel dossier as an A4 PDF, drawn with fpdf2 in the embedded DejaVu fonts of the
-meeting summary (``gis.reports.pdf``), so Vietnamese diacritics stay intact. Tables wrap
-their cells and break across pages; every page carries the parcel and a page number."""
+meeting summary (``gis.reports.pdf``), so Vietnamese diacritics stay intact. Fact labels wrap
+in their column, table cells in theirs, each row as tall as its tallest part; tables break
+across pages and every page carries the parcel and a page number. The words of the page
+furniture follow the ``Wording`` the dossier was built with."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from gis.cases.dossier import Dossier, Section, Table
 from gis.core.text import fmt_date
+from gis.core.wording import VIETNAMESE, Wording
 from gis.reports.pdf import font_dir
 
 LINE = 190.0
 """Usable width of an A4 page with 10 mm margins, in mm."""
+LABEL = 62.0
+"""Width of the label column of a section's facts, in mm (a longer label wraps in it)."""
+FACT_LINE = 4.8
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(221, 235, 227))
 
 
 class _DossierPDF(FPDF):
     footer_text = ""
+    page_word = "trang"
 
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
         self.set_text_color(100, 100, 100)
-        self.cell(0, 5, f"{self.footer_text} — trang {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} — {self.page_word} {self.page_no()}/{{nb}}",
+                  align="C")
         self.set_text_color(0, 0, 0)
 
 
-def build_dossier_pdf(dossier: Dossier) -> bytes:
-    """The dossier as PDF bytes."""
+def build_dossier_pdf(dossier: Dossier, w: Wording = VIETNAMESE) -> bytes:
+    """The dossier as PDF bytes (``w``: the language it was built in)."""
     fonts = font_dir()
     pdf = _DossierPDF(orientation="P", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
@@ -36,8 +46,10 @@ def build_dossier_pdf(dossier: Dossier) -> bytes:
     pdf.set_title(dossier.title.capitalize())
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=14)
-    pdf.footer_text = (f"Hồ sơ GPMB #{dossier.case_id} · {dossier.subtitle} · in ngày "
-                       f"{fmt_date(dossier.printed_on)}")
+    pdf.footer_text = w("Hồ sơ GPMB #{id} · {subtitle} · in ngày {day}",
+                        id=str(dossier.case_id), subtitle=dossier.subtitle,
+                        day=fmt_date(dossier.printed_on))
+    pdf.page_word = w("trang")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(LINE, 7, dossier.title, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -54,15 +66,34 @@ def _section(pdf: FPDF, section: Section) -> None:
         pdf.add_page()
     pdf.set_font("DejaVu", "B", 10.5)
     pdf.multi_cell(LINE, 6, section.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8.5)
     for label, value in section.facts:
-        pdf.set_font("DejaVu", "B", 8.5)
-        pdf.cell(62, 4.8, label + ":")
-        pdf.set_font("DejaVu", "", 8.5)
-        pdf.multi_cell(LINE - 62, 4.8, value, new_x="LMARGIN", new_y="NEXT")
+        _fact(pdf, label + ":", value)
     for table in section.tables:
         _table(pdf, table)
     pdf.ln(2)
+
+
+def _fact(pdf: FPDF, label: str, value: str) -> None:
+    """One fact: the label wrapped in its column, the value beside it, the next fact below
+    the taller of the two (both on one page)."""
+    pdf.set_font("DejaVu", "B", 8.5)
+    label_height = _height(pdf, LABEL, label, "L")
+    pdf.set_font("DejaVu", "", 8.5)
+    height = max(label_height, _height(pdf, LINE - LABEL, value, "J"))
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 8.5)
+    pdf.multi_cell(LABEL, FACT_LINE, label, align="L", new_x="RIGHT", new_y="TOP")
+    pdf.set_font("DejaVu", "", 8.5)
+    pdf.multi_cell(LINE - LABEL, FACT_LINE, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top + height)
+
+
+def _height(pdf: FPDF, width: float, text: str, align: str) -> float:
+    """How tall ``text`` is once wrapped in ``width`` mm in the current font, in mm."""
+    lines = pdf.multi_cell(width, FACT_LINE, text, align=align, dry_run=True, output="LINES")
+    return len(cast(list[str], lines)) * FACT_LINE
 
 
 def _table(pdf: FPDF, table: Table) -> None:

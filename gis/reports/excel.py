@@ -8,7 +8,8 @@ Sheet 2: milestones; sheet 3: the weekly S-curve; sheet 4: the payment table per
 commune by commune (``gis.reports.households``); sheet 5: the capital disbursement of the
 as-of year (plan revisions, disbursed to date against the plan, the investor's target and
 the national average, month by month).
-Vietnamese headings, number formats, frozen header, column widths.
+Vietnamese headings (in English when given an English ``Wording``: the cells of numbers
+stay numbers), number formats, frozen header, column widths.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gis.capital.figures import (
     disbursement_figures,
 )
 from gis.core.collation import vi_name_key
+from gis.core.wording import VIETNAMESE, Wording
 from gis.progress.figures import EMPTY, Figures, progress_figures
 from gis.progress.milestones import NO_FORECAST_VI
 from gis.progress.overview import ProjectProgress, project_progress
@@ -42,6 +44,9 @@ INT = "#,##0"
 PCT = "0.0%"
 
 Value = Callable[[Figures, Figures], float | int | str]
+
+OBSTACLES = "Khó khăn, vướng mắc"
+"""The column of words, written in the report's language."""
 
 # (heading, number format, width, value(now, period start), summed in the total row)
 COLUMNS: list[tuple[str, str, int, Value, bool]] = [
@@ -67,7 +72,7 @@ COLUMNS: list[tuple[str, str, int, Value, bool]] = [
     ("Khiếu nại chưa giải quyết", INT, 11, lambda f, _: f.complaints_open, True),
     ("Quyết định cưỡng chế", INT, 11, lambda f, _: f.enforcement_decided, True),
     ("Hồ sơ quá hạn", INT, 9, lambda f, _: f.overdue_total, True),
-    ("Khó khăn, vướng mắc", "@", 42, lambda f, _: obstacles_vi(f), False),
+    (OBSTACLES, "@", 42, lambda f, _: obstacles_vi(f), False),
 ]
 FIRST_COL = 3  # A: STT, B: Xã/phường
 HEADER_ROW = 5
@@ -78,19 +83,22 @@ HEAD_FILL = PatternFill("solid", fgColor="DDEBE3")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
-def obstacles_vi(f: Figures) -> str:
+def obstacles_vi(f: Figures, w: Wording = VIETNAMESE) -> str:
     """What holds a commune back, in a few words ("" when nothing does)."""
     parts = []
+    # Counts as plain digits, as the report has always written them.
     if f.parcels > f.parcels_counted:
-        parts.append(f"{f.parcels - f.parcels_counted} thửa chưa kiểm đếm")
+        parts.append(w("{n} thửa chưa kiểm đếm", n=str(f.parcels - f.parcels_counted)))
     if f.complaints_open:
-        parts.append(f"{f.complaints_open} hồ sơ khiếu nại")
+        parts.append(w("{n} hồ sơ khiếu nại", n=str(f.complaints_open)))
     if f.resettlement_needed > f.resettlement_allocated:
-        parts.append(f"{f.resettlement_needed - f.resettlement_allocated} hồ sơ chờ tái định cư")
+        parts.append(w("{n} hồ sơ chờ tái định cư",
+                       n=str(f.resettlement_needed - f.resettlement_allocated)))
     if f.enforcement_decided > f.enforcement_executed:
-        parts.append(f"{f.enforcement_decided - f.enforcement_executed} hồ sơ chờ cưỡng chế")
+        parts.append(w("{n} hồ sơ chờ cưỡng chế",
+                       n=str(f.enforcement_decided - f.enforcement_executed)))
     if f.overdue_total:
-        parts.append(f"{f.overdue_total} hồ sơ quá hạn")
+        parts.append(w("{n} hồ sơ quá hạn", n=str(f.overdue_total)))
     return "; ".join(parts)
 
 
@@ -114,19 +122,25 @@ def _column_total(values: list[object]) -> int | float:
     return round(sum(float(v) for v in numbers), 4)
 
 
+def _value(head: str, value: Value, now: Figures, base: Figures, w: Wording
+           ) -> float | int | str:
+    return obstacles_vi(now, w) if head == OBSTACLES else value(now, base)
+
+
 def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
-                before: dict[str, Figures], before_total: Figures) -> None:
+                before: dict[str, Figures], before_total: Figures, w: Wording) -> None:
     project = progress.project
     last_col = FIRST_COL + len(COLUMNS) - 1
-    ws.title = "Tiến độ GPMB"
-    ws["A1"] = "BÁO CÁO TIẾN ĐỘ GIẢI PHÓNG MẶT BẰNG"
+    ws.title = w("Tiến độ GPMB")
+    ws["A1"] = w("BÁO CÁO TIẾN ĐỘ GIẢI PHÓNG MẶT BẰNG")
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"Dự án: {project.name} (mã {project.code})"
-    ws["A3"] = (f"Kỳ báo cáo: {period.label_vi} (từ {fmt_date(period.start)} đến "
-                f"{fmt_date(period.end)}); số liệu tính đến hết ngày {fmt_date(period.end)}")
+    ws["A2"] = w("Dự án: {name} (mã {code})", name=project.name, code=project.code)
+    ws["A3"] = w("Kỳ báo cáo: {period} (từ {start} đến {end}); số liệu tính đến hết ngày "
+                 "{end}", period=period.label(w), start=fmt_date(period.start),
+                 end=fmt_date(period.end))
     for r in (1, 2, 3):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
-    heads = ["STT", "Xã/phường", *(c[0] for c in COLUMNS)]
+    heads = [w("STT"), w("Xã/phường"), *(w(c[0]) for c in COLUMNS)]
     for col, head in enumerate(heads, start=1):
         _cell(ws, HEADER_ROW, col, head, bold=True)
         cell = ws.cell(row=HEADER_ROW, column=col)
@@ -142,24 +156,24 @@ def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
     for n, row in enumerate(rows, start=1):
         r = HEADER_ROW + n
         _cell(ws, r, 1, n)
-        _cell(ws, r, 2, row.name)
+        _cell(ws, r, 2, w.place(row.name))
         base = before.get(row.code, EMPTY)
-        for i, (_, fmt, _, value, _) in enumerate(COLUMNS):
-            shown = value(row.figures, base)
+        for i, (head, fmt, _, value, _) in enumerate(COLUMNS):
+            shown = _value(head, value, row.figures, base, w)
             _cell(ws, r, FIRST_COL + i, shown, fmt)
             shown_by_col[i].append(shown)
     total = HEADER_ROW + len(rows) + 1
     _cell(ws, total, 1, None)
-    _cell(ws, total, 2, "Tổng cộng", bold=True)
-    for i, (_, fmt, _, value, summed) in enumerate(COLUMNS):
+    _cell(ws, total, 2, w("Tổng cộng"), bold=True)
+    for i, (head, fmt, _, value, summed) in enumerate(COLUMNS):
         # The total is a stored value, not a formula: readers that do not calculate
         # (openpyxl data_only, pandas, viewers) would see an empty cell otherwise.
-        cell_value: object = value(progress.figures, before_total)
+        cell_value: object = _value(head, value, progress.figures, before_total, w)
         if summed and rows:
             cell_value = _column_total(shown_by_col[i])
         _cell(ws, total, FIRST_COL + i, cell_value, fmt, bold=True)
         ws.cell(row=total, column=FIRST_COL + i).fill = TOTAL_FILL
-    ws.cell(row=total + 2, column=1, value=(
+    ws.cell(row=total + 2, column=1, value=w(
         "Ghi chú: số hộ ở dòng Tổng cộng đếm không trùng lặp (một hộ có đất ở nhiều xã được "
         "tính một lần); số liệu tính từ lịch sử hồ sơ đến hết ngày báo cáo."))
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=FIRST_COL)
@@ -167,28 +181,29 @@ def _main_sheet(ws: Worksheet, progress: ProjectProgress, period: ReportPeriod,
     ws.page_setup.orientation = "landscape"
 
 
-def _milestone_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
-    ws.title = "Mốc tiến độ"
+def _milestone_sheet(ws: Worksheet, progress: ProjectProgress, w: Wording) -> None:
+    ws.title = w("Mốc tiến độ")
     heads = ["Mốc", "Hạn", "Mục tiêu", "Đạt được", "Dự báo hoàn thành", "Tình trạng"]
     for col, head in enumerate(heads, start=1):
-        _cell(ws, 1, col, head, bold=True)
+        _cell(ws, 1, col, w(head), bold=True)
     for r, m in enumerate(progress.milestones, start=2):
-        _cell(ws, r, 1, m.title)
+        _cell(ws, r, 1, w.milestone(m))
         _cell(ws, r, 2, m.due_date, "DD/MM/YYYY")
         _cell(ws, r, 3, m.target_share, PCT)
         _cell(ws, r, 4, round(m.share, 6), PCT)
-        _cell(ws, r, 5, m.forecast or (NO_FORECAST_VI if m.no_forecast else "—"), "DD/MM/YYYY")
-        _cell(ws, r, 6, m.status_vi)
+        _cell(ws, r, 5, m.forecast or (w(NO_FORECAST_VI) if m.no_forecast else "—"),
+              "DD/MM/YYYY")
+        _cell(ws, r, 6, w(m.status_vi))
     for letter, width in zip("ABCDEF", (44, 12, 10, 10, 18, 18), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
 
 
-def _curve_sheet(ws: Worksheet, progress: ProjectProgress) -> None:
-    ws.title = "Tiến độ theo tuần"
+def _curve_sheet(ws: Worksheet, progress: ProjectProgress, w: Wording) -> None:
+    ws.title = w("Tiến độ theo tuần")
     for col, head in enumerate(["Tuần đến ngày", "Lũy kế đã bàn giao (ha)",
                                 "Lũy kế hộ đã chi trả (hộ)"], start=1):
-        _cell(ws, 1, col, head, bold=True)
+        _cell(ws, 1, col, w(head), bold=True)
     for r, p in enumerate(progress.curve.points, start=2):
         _cell(ws, r, 1, p.week_end, "DD/MM/YYYY")
         _cell(ws, r, 2, round(float(p.handed_over_m2) / 1e4, 4), HA)
@@ -202,27 +217,30 @@ def _pct(value: float | None) -> float | str:
     return round(value / 100, 6) if value is not None else "—"
 
 
-def _disbursement_sheet(ws: Worksheet, f: DisbursementFigures, as_of: dt.date) -> None:
-    ws.title = "Giải ngân vốn"
-    ws["A1"] = f"TÌNH HÌNH GIẢI NGÂN KẾ HOẠCH VỐN NĂM {f.year}"
+def _disbursement_sheet(ws: Worksheet, f: DisbursementFigures, as_of: dt.date,
+                        w: Wording) -> None:
+    ws.title = w("Giải ngân vốn")
+    ws["A1"] = w("TÌNH HÌNH GIẢI NGÂN KẾ HOẠCH VỐN NĂM {year}", year=str(f.year))
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = f"Số liệu tính đến hết ngày {fmt_date(as_of)}"
+    ws["A2"] = w("Số liệu tính đến hết ngày {day}", day=fmt_date(as_of))
     plan = f.plan
     rows: list[tuple[str, object, str | None]] = [
-        ("Kế hoạch vốn được giao (VNĐ)", f.plan_vnd, INT),
-        ("Quyết định giao/điều chỉnh gần nhất",
-         f"{plan.decision_no} ngày {fmt_date(plan.decision_date)} (lần {plan.revision})"
-         if plan else "Chưa giao kế hoạch vốn", None),
-        ("Lũy kế giải ngân (VNĐ)", f.disbursed_vnd, INT),
-        ("Còn lại chưa giải ngân (VNĐ)", f.remaining_vnd, INT),
-        ("Tỷ lệ giải ngân so với kế hoạch", _pct(f.pct), PCT),
-        ("Mục tiêu cam kết đến ngày báo cáo", _pct(f.target_pct), PCT),
-        ("So với mục tiêu", STANDING_VS_TARGET_VI[f.vs_target] if f.vs_target else "—", None),
-        (f"Bình quân cả nước (tháng {f.national_month})" if f.national_month
-         else "Bình quân cả nước", _pct(f.national_pct), PCT),
-        ("Tỷ lệ của dự án cùng kỳ", _pct(f.pct_at_national_month), PCT),
-        ("So với bình quân cả nước",
-         STANDING_VS_NATIONAL_VI[f.vs_national] if f.vs_national else "—", None),
+        (w("Kế hoạch vốn được giao (VNĐ)"), f.plan_vnd, INT),
+        (w("Quyết định giao/điều chỉnh gần nhất"),
+         w("{no} ngày {day} (lần {rev})", no=plan.decision_no,
+           day=fmt_date(plan.decision_date), rev=str(plan.revision))
+         if plan else w("Chưa giao kế hoạch vốn"), None),
+        (w("Lũy kế giải ngân (VNĐ)"), f.disbursed_vnd, INT),
+        (w("Còn lại chưa giải ngân (VNĐ)"), f.remaining_vnd, INT),
+        (w("Tỷ lệ giải ngân so với kế hoạch"), _pct(f.pct), PCT),
+        (w("Mục tiêu cam kết đến ngày báo cáo"), _pct(f.target_pct), PCT),
+        (w("So với mục tiêu"), w(STANDING_VS_TARGET_VI[f.vs_target]) if f.vs_target else "—",
+         None),
+        (w("Bình quân cả nước (tháng {m})", m=str(f.national_month)) if f.national_month
+         else w("Bình quân cả nước"), _pct(f.national_pct), PCT),
+        (w("Tỷ lệ của dự án cùng kỳ"), _pct(f.pct_at_national_month), PCT),
+        (w("So với bình quân cả nước"),
+         w(STANDING_VS_NATIONAL_VI[f.vs_national]) if f.vs_national else "—", None),
     ]
     for r, (label, value, fmt) in enumerate(rows, start=4):
         _cell(ws, r, 1, label, bold=True)
@@ -231,7 +249,7 @@ def _disbursement_sheet(ws: Worksheet, f: DisbursementFigures, as_of: dt.date) -
     heads = ["Tháng", "Đến ngày", "Lũy kế giải ngân (VNĐ)", "Tỷ lệ so với kế hoạch",
              "Mục tiêu lũy kế", "Bình quân cả nước"]
     for col, head in enumerate(heads, start=1):
-        _cell(ws, top, col, head, bold=True)
+        _cell(ws, top, col, w(head), bold=True)
         ws.cell(row=top, column=col).fill = HEAD_FILL
     for r, m in enumerate(f.months, start=top + 1):
         _cell(ws, r, 1, f"{m.month}/{f.year}")
@@ -242,33 +260,37 @@ def _disbursement_sheet(ws: Worksheet, f: DisbursementFigures, as_of: dt.date) -
         _cell(ws, r, 6, _pct(m.national_pct), PCT)
     for letter, width in zip("ABCDEF", (40, 30, 22, 14, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
-    ws.cell(row=top + len(f.months) + 2, column=1, value=(
+    ws.cell(row=top + len(f.months) + 2, column=1, value=w(
         "Ghi chú: tỷ lệ tính trên kế hoạch vốn có hiệu lực tại ngày báo cáo; mục tiêu theo "
         "cam kết của chủ đầu tư, nội suy trong tháng; bình quân cả nước theo số liệu công bố."))
 
 
 def build_workbook(session: Session, code: str, as_of: dt.date,
-                   period: Period = Period.MONTH) -> tuple[Workbook, ProjectProgress]:
-    """The report workbook of project ``code`` for the ``period`` ending on ``as_of``."""
+                   period: Period = Period.MONTH, w: Wording = VIETNAMESE
+                   ) -> tuple[Workbook, ProjectProgress]:
+    """The report workbook of project ``code`` for the ``period`` ending on ``as_of``, in the
+    language of ``w``."""
     progress = project_progress(session, code, as_of)
     span = report_period(period, as_of)
     start = progress_figures(session, span.start - dt.timedelta(days=1),
                              project_id=progress.project.id)
     wb = Workbook()
-    _main_sheet(wb.active, progress, span, start.by_commune, start.total)
-    _milestone_sheet(wb.create_sheet(), progress)
-    _curve_sheet(wb.create_sheet(), progress)
+    _main_sheet(wb.active, progress, span, start.by_commune, start.total, w)
+    _milestone_sheet(wb.create_sheet(), progress, w)
+    _curve_sheet(wb.create_sheet(), progress, w)
     household_sheet(wb.create_sheet(), household_rows(session, progress.project.id, as_of),
-                    f"{progress.project.code} — {progress.project.name}", as_of)
+                    f"{progress.project.code} — {progress.project.name}", as_of, w)
     _disbursement_sheet(wb.create_sheet(), disbursement_figures(
-        session, progress.project.id, as_of), as_of)
-    wb.properties.title = f"Báo cáo tiến độ GPMB {progress.project.code} {as_of.isoformat()}"
+        session, progress.project.id, as_of), as_of, w)
+    wb.properties.title = w("Báo cáo tiến độ GPMB {code} {day}", code=progress.project.code,
+                            day=as_of.isoformat())
     return wb, progress
 
 
 def write_excel(session: Session, code: str, as_of: dt.date, out: Path | BytesIO,
-                period: Period = Period.MONTH) -> ProjectProgress:
-    """Write the report to ``out`` (a path or a buffer); return the figures it holds."""
-    wb, progress = build_workbook(session, code, as_of, period)
+                period: Period = Period.MONTH, w: Wording = VIETNAMESE) -> ProjectProgress:
+    """Write the report to ``out`` (a path or a buffer), in the language of ``w``; return
+    the figures it holds."""
+    wb, progress = build_workbook(session, code, as_of, period, w)
     wb.save(out)
     return progress

@@ -22,6 +22,7 @@ from gis.compensation.arithmetic import Entry, Tranche, late_interest
 from gis.compensation.records import load_rates
 from gis.core.collation import vi_key, vi_name_key
 from gis.core.domain import ITEM_COMPONENT, ItemKind
+from gis.core.wording import VIETNAMESE, Wording
 from gis.workflow.rules import RuleKey, load_rule_book
 
 PARTS = ("land", "structures", "crops", "support", "resettlement")
@@ -135,15 +136,17 @@ def household_rows(session: Session, project_id: int, as_of: dt.date) -> list[Ho
     return [rows[h] for h in rows if h in planned]
 
 
-def household_sheet(ws: Worksheet, rows: list[HouseholdRow], title: str, as_of: dt.date
-                    ) -> None:
-    """Write the per-household payment table, commune by commune, with commune subtotals."""
-    ws.title = "Chi trả theo hộ"
-    ws.cell(row=1, column=1, value="BẢNG TỔNG HỢP CHI TRẢ TIỀN BỒI THƯỜNG, HỖ TRỢ, TÁI ĐỊNH CƯ"
-            " THEO HỘ").font = Font(bold=True, size=13)
-    ws.cell(row=2, column=1, value=f"{title} — đến ngày {as_of:%d/%m/%Y}; đơn vị: đồng")
+def household_sheet(ws: Worksheet, rows: list[HouseholdRow], title: str, as_of: dt.date,
+                    w: Wording = VIETNAMESE) -> None:
+    """Write the per-household payment table, commune by commune, with commune subtotals,
+    in the language of ``w``."""
+    ws.title = w("Chi trả theo hộ")
+    ws.cell(row=1, column=1, value=w("BẢNG TỔNG HỢP CHI TRẢ TIỀN BỒI THƯỜNG, HỖ TRỢ, TÁI ĐỊNH"
+                                     " CƯ THEO HỘ")).font = Font(bold=True, size=13)
+    ws.cell(row=2, column=1, value=w("{title} — đến ngày {day}; đơn vị: đồng", title=title,
+                                     day=f"{as_of:%d/%m/%Y}"))
     for col, heading in enumerate(HEADINGS, start=1):
-        cell = ws.cell(row=4, column=col, value=heading)
+        cell = ws.cell(row=4, column=col, value=w(heading))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     ws.freeze_panes = "C5"
@@ -152,7 +155,7 @@ def household_sheet(ws: Worksheet, rows: list[HouseholdRow], title: str, as_of: 
     for row in rows:
         communes[row.commune].append(row)
     for commune in communes:  # already in collation order
-        ws.cell(row=r, column=2, value=commune).font = Font(bold=True)
+        ws.cell(row=r, column=2, value=w.place(commune)).font = Font(bold=True)
         r += 1
         first = r
         for row in communes[commune]:
@@ -167,14 +170,16 @@ def household_sheet(ws: Worksheet, rows: list[HouseholdRow], title: str, as_of: 
                 if isinstance(value, int) and col > 1:
                     cell.number_format = VND_FORMAT
             r += 1
-        ws.cell(row=r, column=2, value=f"Cộng {commune}").font = Font(bold=True)
+        ws.cell(row=r, column=2, value=w("Cộng {commune}", commune=w.place(commune))
+                ).font = Font(bold=True)
         for col in (*range(4, 10), *range(11, 15)):
             letter = ws.cell(row=r, column=col).column_letter
             cell = ws.cell(row=r, column=col, value=f"=SUM({letter}{first}:{letter}{r - 1})")
             cell.number_format, cell.font = VND_FORMAT, Font(bold=True)
         r += 1
-    ws.cell(row=r + 1, column=2, value=f"Số hộ: {n}; đã chi trả đủ (kể cả gửi Kho bạc): "
-            f"{sum(1 for x in rows if x.is_paid)}")
+    ws.cell(row=r + 1, column=2, value=w("Số hộ: {n}; đã chi trả đủ (kể cả gửi Kho bạc): "
+                                         "{paid}", n=str(n),
+                                         paid=str(sum(1 for x in rows if x.is_paid))))
     for letter, width in zip("ABCDEFGHIJKLMNOP", (5, 28, 16, *([14] * 6), 26, 14, 14, 14, 12,
                                                   24, 12), strict=True):
         ws.column_dimensions[letter].width = width

@@ -10,6 +10,7 @@ from gis.core.errors import InvalidInput
 from gis.core.formats import fmt_day
 from gis.core.formats import fmt_dec as fmt_dec  # re-exported for the report writers
 from gis.core.formats import fmt_int as fmt_int  # re-exported for the report writers
+from gis.core.wording import VIETNAMESE, Wording
 
 ROMAN = ("I", "II", "III", "IV")
 
@@ -33,11 +34,17 @@ class ReportPeriod:
     @property
     def label_vi(self) -> str:
         """"Tháng 3/2025", "Quý I/2025" or "Tuần 24/03/2025 – 30/03/2025"."""
+        return self.label(VIETNAMESE)
+
+    def label(self, w: Wording) -> str:
+        """The period's name in the language of ``w`` ("Tháng 3/2025", "Month 3/2025")."""
+        year = str(self.end.year)
         if self.kind == Period.MONTH:
-            return f"Tháng {self.end.month}/{self.end.year}"
+            return w("Tháng {month}/{year}", month=str(self.end.month), year=year)
         if self.kind == Period.QUARTER:
-            return f"Quý {ROMAN[(self.end.month - 1) // 3]}/{self.end.year}"
-        return f"Tuần {fmt_date(self.start)} – {fmt_date(self.end)}"
+            return w("Quý {quarter}/{year}", quarter=ROMAN[(self.end.month - 1) // 3],
+                     year=year)
+        return w("Tuần {start} – {end}", start=fmt_date(self.start), end=fmt_date(self.end))
 
 
 def parse_period(value: str) -> Period:
@@ -64,6 +71,6 @@ fmt_date = fmt_day
 """05/03/2025."""
 
 
-def fmt_billion(vnd: int) -> str:
+def fmt_billion(vnd: int, lang: str = "vi") -> str:
     """VND in tỷ đồng (10⁹) with two decimals: 1217578807000 -> "1.217,58"."""
-    return fmt_dec(vnd / 1e9)
+    return fmt_dec(vnd / 1e9, 2, lang)
