@@ -24,6 +24,7 @@ from gis.access.logins import LoginThrottled
 from gis.core import errors as e
 from gis.db.translate import translate
 from web.error_pages import error_page, wants_page
+from web.i18n import error_text, request_language
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, e.DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
     if status in (403, 404, 422) and wants_page(request):
-        return error_page(request, status, exc.message_vi)
+        return error_page(request, status, error_text(exc, request_language(request)))
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)
 

@@ -35,6 +35,7 @@ from gis.core.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
 from web.case_forms import CSRF_COOKIE, csrf_refusal
 from web.error_pages import error_page
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -144,7 +145,7 @@ def _change(request: Request, change: Any, saved: str, posted: dict[str, str]) -
             shown = change(session)
     except GpmbError as exc:
         status = {"not_found": 404, "conflict": 409}.get(exc.code, 422)
-        return _users_page(request, status=status, error=exc.message_vi, posted=posted)
+        return _users_page(request, status=status, error=error_text(exc), posted=posted)
     if shown is not None:  # a password to show once
         return _users_page(request, new_password=shown)
     return RedirectResponse(f"/admin/users?{urlencode({'saved': saved})}", status_code=303)

@@ -23,6 +23,7 @@ from gis.core.calendar import LOCAL_TZ
 from gis.core.errors import GpmbError, InvalidInput
 from gis.core.formats import parse_day
 from gis.workflow.paperwork import DocKind, DocumentRef
+from web.i18n import error_text
 
 DOCUMENT_ROWS = 3
 """Supporting-document rows on a step or side-event form (doc_kind_N, doc_no_N…)."""
@@ -188,7 +189,7 @@ def form_errors(form: str, exc: GpmbError, known: frozenset[str]) -> FormErrors:
     name = exc.extra.get("field")
     out = FormErrors(form)
     if isinstance(name, str) and name in known:
-        out.fields[name] = exc.message_vi
+        out.fields[name] = error_text(exc)
     else:
-        out.message = exc.message_vi
+        out.message = error_text(exc)
     return out

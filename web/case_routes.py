@@ -84,6 +84,7 @@ from web.case_forms import (
     form_errors,
     read_form,
 )
+from web.i18n import error_text
 from web.maps import STEP_COLOURS
 from web.templating import templates
 
@@ -206,7 +207,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return _refused(request, 404, error_text(exc))
         f, shown = _list_filter(request, session, fixed)
         per, page_no = shown["per"], shown["page"]
         page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
@@ -339,7 +340,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
                 session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
-            return _refused(request, 404, exc.message_vi)
+            return _refused(request, 404, error_text(exc))
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "case_page.html", context)
 
@@ -358,9 +359,9 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
         except GpmbError as exc:
             session.rollback()
             if isinstance(exc, PermissionDenied):
-                return _refused(request, 403, exc.message_vi)
+                return _refused(request, 403, error_text(exc))
             if isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found":
-                return _refused(request, 404, exc.message_vi)
+                return _refused(request, 404, error_text(exc))
             errors = form_errors(form, exc, FORM_FIELDS[kind])
             reason = exc.extra.get("reason")
             stale = isinstance(exc, Conflict) and reason in {"stale_version",

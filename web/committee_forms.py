@@ -60,6 +60,7 @@ from web.case_forms import (
     text_value,
 )
 from web.committee_routes import board_response
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -92,7 +93,7 @@ def refusal_of(form: str, exc: GpmbError, fields: Iterable[str],
     field = field_map(named) if isinstance(named, str) else None
     status = (403 if isinstance(exc, PermissionDenied) else 404 if isinstance(exc, NotFound)
               else 409 if isinstance(exc, Conflict) else 422)
-    return Refusal(form, exc.message_vi, exc.code, str(exc.extra.get("reason") or exc.code),
+    return Refusal(form, error_text(exc), exc.code, str(exc.extra.get("reason") or exc.code),
                    field if field in set(fields) else None, status)
 
 

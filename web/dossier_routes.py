@@ -16,6 +16,7 @@ from gis.core.calendar import local_today
 from gis.core.errors import NotFound
 from gis.reports.dossier_pdf import build_dossier_pdf
 from web.auth import page_scope
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +31,7 @@ def _dossier(request: Request, case_id: int) -> Dossier:
 
 def _not_found(request: Request, exc: NotFound) -> HTMLResponse:
     return templates.TemplateResponse(request, "case_error.html",
-                                      {"status": 404, "message": exc.message_vi},
+                                      {"status": 404, "message": error_text(exc)},
                                       status_code=404)
 
 

@@ -37,6 +37,7 @@ from web.field_routes import (
     _viewer,
     compact_json,
 )
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -252,5 +253,5 @@ def resolve_conflict(request: Request, action_id: int,
         except GpmbError as exc:
             session.rollback()
             status = 403 if exc.code == "permission_denied" else 409
-            return _conflict_page(request, error=(action_id, exc.message_vi), status=status)
+            return _conflict_page(request, error=(action_id, error_text(exc)), status=status)
     return RedirectResponse(f"/field/conflicts?saved={decision}", status_code=303)

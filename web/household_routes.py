@@ -49,6 +49,7 @@ from web.case_forms import (
     text_value,
     vnd_value,
 )
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -157,7 +158,7 @@ def household_page(request: Request, household_id: Id, saved: str | None = None
             context = _context(request, session, household_id)
         except NotFound as exc:
             return templates.TemplateResponse(request, "case_error.html", {
-                "status": 404, "message": exc.message_vi}, status_code=404)
+                "status": 404, "message": error_text(exc)}, status_code=404)
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "household_page.html", context)
 
@@ -173,7 +174,7 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
             if isinstance(exc, PermissionDenied | NotFound):
                 status = 403 if isinstance(exc, PermissionDenied) else 404
                 return templates.TemplateResponse(request, "case_error.html", {
-                    "status": status, "message": exc.message_vi}, status_code=status)
+                    "status": status, "message": error_text(exc)}, status_code=status)
             errors = form_errors(form, exc, FORM_FIELDS[form])
             if isinstance(exc, Conflict):
                 errors.status = 409

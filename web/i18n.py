@@ -24,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis.core.errors import GpmbError
 from gis.core.formats import (
     DAY_PATTERN,
     DAY_PLACEHOLDER,
@@ -133,7 +134,15 @@ def format_date(value: dt.date | str | None, lang: str) -> str:
 def message(template: str, params: dict[str, Any], lang: str) -> str:
     """A message stored as a Vietnamese template and its parameters (numbers kept as
     numbers), translated and with numbers written the way ``lang`` writes them."""
-    return fill(english().get(template, template) if lang == "en" else template, params, lang)
+    if lang != "en":
+        return fill(template, params, lang)
+    return fill(english().get(template, template), params, lang, english())
+
+
+def error_text(exc: GpmbError, lang: str | None = None) -> str:
+    """A domain error's message in ``lang`` (by default: that of the request being
+    served), its numbers written the way that language writes them."""
+    return exc.text(lang or request_language(None), english())
 
 
 @pass_context

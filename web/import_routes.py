@@ -29,6 +29,7 @@ from gis.ingest.locks import run_unless_abandoned
 from gis.ingest.report import SEVERITY_VI
 from gis.models import User
 from web.auth import page_scope
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,7 @@ def _require_importer(request: Request) -> User:
     try:
         require_province(page_scope(request), "Nhập dữ liệu địa chính")
     except OutOfScope as exc:
-        raise PageError(403, exc.message_vi) from exc
+        raise PageError(403, error_text(exc)) from exc
     return user
 
 
@@ -179,7 +180,7 @@ async def _import_upload(request: Request) -> Response:
         name = survey.strip()[:200] or None if isinstance(survey, str) else None
         up = await run_in_threadpool(_store_and_check, request, user, file, name)
     except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
+        raise PageError(_status_of(exc), error_text(exc)) from exc
     finally:
         await form.close()  # the spooled temporary copy of the upload
     return RedirectResponse(f"/imports/{up.id}", status_code=303)
@@ -193,7 +194,7 @@ def _load(request: Request, upload_id: str) -> uploads.Upload:
     try:
         return uploads.load_upload(_root(request), upload_id, user.id)
     except GpmbError as exc:
-        raise PageError(404, exc.message_vi) from exc
+        raise PageError(404, error_text(exc)) from exc
 
 
 @router.get("/imports/{upload_id}", response_class=HTMLResponse)
@@ -250,7 +251,7 @@ async def _recheck(request: Request, upload_id: str) -> Response:
     try:
         await run_in_threadpool(run)
     except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
+        raise PageError(_status_of(exc), error_text(exc)) from exc
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
 
 
@@ -279,7 +280,7 @@ async def _confirm(request: Request, upload_id: str) -> Response:
                 confirm_paid=confirm_paid, actor=f"web:{user.username}", canceller=canceller),
             request.is_disconnected)
     except GpmbError as exc:
-        raise PageError(_status_of(exc), exc.message_vi) from exc
+        raise PageError(_status_of(exc), error_text(exc)) from exc
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
 
 
@@ -299,7 +300,7 @@ def _report(request: Request, upload_id: str, kind: str) -> FileResponse:
     try:
         path = uploads.report_path(_root(request), up, kind)
     except GpmbError as exc:
-        raise PageError(404, exc.message_vi) from exc
+        raise PageError(404, error_text(exc)) from exc
     stem = up.filename.rsplit(".", 1)[0]
     return FileResponse(path, media_type=XLSX if kind == "xlsx" else "application/geo+json",
                         filename=f"kiem-tra-{stem}.{kind}", content_disposition_type="attachment")
