@@ -16,7 +16,8 @@ from gis.core.formats import OneOf, Phrase, Term
 from web.i18n import english, error_text
 
 ROOT = Path(__file__).resolve().parents[2]
-CONVERTED = ["gis/core/errors.py", "gis/workflow", "gis/compensation", "gis/capital"]
+CONVERTED = ["gis/core/errors.py", "gis/workflow", "gis/compensation", "gis/capital",
+             "gis/cases", "gis/field", "gis/access"]
 """Where every message is a template: packages (folders) or single modules."""
 
 
