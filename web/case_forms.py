@@ -96,9 +96,9 @@ def csrf_refusal(request: Request, presented: str | None) -> str | None:
     return None
 
 
-def _bad(name: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{name}: {message}", message_vi=message, reason="bad_form_value",
-                        field=name)
+def _bad(name: str, message: str, **params: object) -> InvalidInput:
+    return InvalidInput(f"{name}: {message}", message_vi=message, params=params,
+                        reason="bad_form_value", field=name)
 
 
 def text_value(values: dict[str, str], name: str) -> str | None:
@@ -144,7 +144,7 @@ def datetime_value(values: dict[str, str], name: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(raw).replace(tzinfo=LOCAL_TZ)
     except ValueError:
-        raise _bad(name, f"Thời điểm '{raw}' không hợp lệ.") from None
+        raise _bad(name, "Thời điểm '{raw}' không hợp lệ.", raw=raw) from None
 
 
 def vnd_value(values: dict[str, str], name: str) -> int:
@@ -156,7 +156,8 @@ def vnd_value(values: dict[str, str], name: str) -> int:
         return int(raw)
     if _GROUPED.match(raw):
         return int(raw.replace(".", "").replace(" ", ""))
-    raise _bad(name, f"Số tiền '{raw}' không hợp lệ: nhập số nguyên đồng, ví dụ 15.000.000.")
+    raise _bad(name, "Số tiền '{raw}' không hợp lệ: nhập số nguyên đồng, ví dụ 15.000.000.",
+               raw=raw)
 
 
 def int_value(values: dict[str, str], name: str, message: str) -> int:
@@ -176,8 +177,8 @@ def documents_value(values: dict[str, str]) -> list[DocumentRef]:
         if kind is None and number is None and day is None:
             continue
         if kind is None or number is None or day is None or kind not in set(DocKind):
-            raise _bad("documents", f"Văn bản kèm theo dòng {n}: cần chọn loại văn bản và nhập "
-                       "số, ngày.")
+            raise _bad("documents", "Văn bản kèm theo dòng {n}: cần chọn loại văn bản và nhập "
+                       "số, ngày.", n=str(n))
         out.append(DocumentRef(DocKind(kind), number, day,
                                text_value(values, f"doc_signed_{n}")))
     return out

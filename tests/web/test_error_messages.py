@@ -168,3 +168,29 @@ def test_a_message_without_parameters_is_looked_up_as_it_is() -> None:
     assert error_text(exc, "en") == english()[exc.message_vi]
     typed = InvalidInput("x", message_vi="Giá trị {không phải tham số}")
     assert typed.message_vi == typed.text("en", {}) == "Giá trị {không phải tham số}"
+
+
+def test_vocabulary_given_as_parameters_has_english() -> None:
+    """The labels the converted messages take as ``Term`` parameters (steps, acts,
+    documents, issuers, land groups, plan items, form labels) are in the catalogue, so an
+    English message has no Vietnamese word inside it."""
+    from gis.core.domain import ITEM_LABELS_VI, STEP_LABELS_VI
+    from gis.core.formats import fill
+    from gis.workflow.authority import LEVEL_LABELS_VI
+    from gis.workflow.complaints import _SIDE_DECISIONS
+    from gis.workflow.facts import ACTION_LABELS_VI
+    from gis.workflow.paperwork import DOC_LABELS_VI
+    from gis.workflow.rules import CATEGORY_LABELS_VI
+    from gis.workflow.side_events import KIND_LABELS_VI
+
+    words = [*ACTION_LABELS_VI.values(), *DOC_LABELS_VI.values(), *KIND_LABELS_VI.values(),
+             *LEVEL_LABELS_VI.values(), *CATEGORY_LABELS_VI.values(),
+             *(label.lower() for label in ITEM_LABELS_VI.values()), *STEP_LABELS_VI.values(),
+             *_SIDE_DECISIONS.values(), "quyết định cưỡng chế", "số văn bản (ví dụ "
+             "123/QĐ-UBND)", "ngày ký văn bản", "người ký", "ký văn bản", "bước trước",
+             "nội dung", "đơn vị tính", "căn cứ pháp lý", "Ngày quyết định", "Ngày giải ngân",
+             "Ngày đảo bút toán", "Ngày cam kết", "Ngày công bố", "Nhập dữ liệu địa chính",
+             "Nhập tỷ lệ giải ngân bình quân cả nước", "tổ chức", "hộ gia đình, cá nhân",
+             "loại trường hợp", "loại dự án theo Nghị quyết 254/2025/QH15"]
+    untranslated = [w for w in words if fill("{t}", {"t": Term(w)}, "en", english()) == w]
+    assert untranslated == []
