@@ -49,16 +49,31 @@ LOCALE_DIR = WEB_DIR / "locale"
 _CURRENT: ContextVar[str] = ContextVar("gpmb_lang", default=DEFAULT_LANGUAGE)
 
 
+MESSAGES_FILE = "messages.json"
+"""The domain errors' messages: rendered by the server, so not sent to page scripts."""
+
+
 @cache
 def english() -> dict[str, str]:
     """All English translations, keyed by the Vietnamese text.
 
     The land-use names come from ``gis.core.landuse`` (which holds both languages); everything
     else from the catalogue files."""
+    return _merged(with_messages=True)
+
+
+@cache
+def script_english() -> dict[str, str]:
+    """The translations page scripts get: all but the domain errors' messages."""
+    return _merged(with_messages=False)
+
+
+def _merged(*, with_messages: bool) -> dict[str, str]:
     merged: dict[str, str] = {}
     sources = [("gis/core/landuse.py", {t.name_vi: t.name_en for t in LAND_USE_TYPES})]
     sources += [(path.name, json.loads(path.read_text(encoding="utf-8")))
-                for path in sorted((LOCALE_DIR / "en").glob("*.json"))]
+                for path in sorted((LOCALE_DIR / "en").glob("*.json"))
+                if with_messages or path.name != MESSAGES_FILE]
     for name, entries in sources:
         for vi, en in entries.items():
             if vi in merged and merged[vi] != en:
@@ -109,7 +124,7 @@ def _template_language(context: Any) -> str:
 @pass_context
 def _js_catalogue(context: Any) -> dict[str, str]:
     """What page scripts need to translate their own strings (empty in Vietnamese)."""
-    return english() if request_language(context.get("request")) == "en" else {}
+    return script_english() if request_language(context.get("request")) == "en" else {}
 
 
 # Numbers follow the language: Vietnamese 1.234,5, English 1,234.5. Days are 05/03/2025 in
