@@ -369,12 +369,12 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         report = found if isinstance(found, ValidationReport) else None
         code = "validation" if report is not None else str(exc.extra.get("code_detail",
                                                                          exc.code))
-        rejection = {"code": code, "message_vi": exc.message_vi,
+        rejection = {"code": code, **_message(exc),
                      "layers": list(exc.extra.get("layers", [])),
                      "candidate": exc.extra.get("candidate")}
     except GpmbError as exc:  # a bad CRS or mapping given by the person
-        rejection = {"code": str(exc.extra.get("code_detail", exc.code)),
-                     "message_vi": exc.message_vi, "layers": [], "candidate": None}
+        rejection = {"code": str(exc.extra.get("code_detail", exc.code)), **_message(exc),
+                     "layers": [], "candidate": None}
     finally:
         session.rollback()  # a dry run leaves nothing behind, not even a survey row
     folder = _dir(root, upload.id)
@@ -407,6 +407,17 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         held=held, has_report=report is not None)
     save(root, upload)
     return upload
+
+
+def _message(exc: GpmbError) -> dict[str, Any]:
+    """A refusal's message as the check keeps it: the Vietnamese text, and the template
+    with its parameters (numbers and names; anything else as its Vietnamese text) for the
+    page to write in the reader's language."""
+    params = {k: v if isinstance(v, int | float | str) else str(v)
+              for k, v in exc.params.items()}
+    template = exc.template if params else (
+        exc.message_vi.replace("{", "{{").replace("}", "}}"))
+    return {"message_vi": exc.message_vi, "template": template, "params": params}
 
 
 def known_targets() -> list[str]:
