@@ -23,6 +23,7 @@ DAY_PLACEHOLDER = "dd/mm/yyyy"
 DAY_PATTERN = r"\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*"
 """The HTML ``pattern`` of a day input (dd/mm/yyyy, or ISO yyyy-mm-dd)."""
 BAD_DAY_VI = "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy"
+BAD_DAY_TYPED_VI = "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy (đã nhập: '{typed}')."
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -44,7 +45,7 @@ def parse_day(raw: str, field: str = "date") -> dt.date:
     except ValueError:
         pass
     raise InvalidInput(f"{field}: {raw!r} is not a day (dd/mm/yyyy)",
-                       message_vi=f"{BAD_DAY_VI} (đã nhập: '{text}').", reason="bad_date",
+                       message_vi=BAD_DAY_TYPED_VI, params={"typed": text}, reason="bad_date",
                        field=field)
 
 

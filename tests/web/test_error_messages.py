@@ -11,13 +11,18 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 
-from gis.core.errors import InvalidInput, InvalidTransition
+import pytest
+
+from gis.core.errors import ImportRejected, InvalidInput, InvalidTransition
 from gis.core.formats import OneOf, Phrase, Term
-from web.i18n import english, error_text
+from gis.ingest import guards
+from gis.ingest.uploads import _message
+from web.i18n import english, error_text, message
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERTED = ["gis/core/errors.py", "gis/workflow", "gis/compensation", "gis/capital",
-             "gis/cases", "gis/field", "gis/access"]
+             "gis/cases", "gis/field", "gis/access", "gis/ingest/guards.py",
+             "gis/committee", "gis/core", "gis/projects/admin.py"]
 """Where every message is a template: packages (folders) or single modules."""
 
 
@@ -194,3 +199,20 @@ def test_vocabulary_given_as_parameters_has_english() -> None:
              "loại trường hợp", "loại dự án theo Nghị quyết 254/2025/QH15"]
     untranslated = [w for w in words if fill("{t}", {"t": Term(w)}, "en", english()) == w]
     assert untranslated == []
+
+
+def test_an_import_refusal_is_kept_for_the_page_in_either_language(tmp_path: Path) -> None:
+    """A file refused before it is read keeps its template and parameters in the check, so
+    the import page writes it in the reader's language."""
+    empty = tmp_path / "thua-dat.geojson"
+    empty.write_bytes(b"")
+    with pytest.raises(ImportRejected) as refused:
+        guards.check_file(empty)
+    kept = _message(refused.value)
+    assert kept["params"] == {"name": "thua-dat.geojson"}
+    assert message(kept["template"], kept["params"], "vi") == kept["message_vi"] == (
+        refused.value.message_vi)
+    assert message(kept["template"], kept["params"], "en").startswith(
+        "File thua-dat.geojson is empty (0 bytes).")
+    plain = _message(ImportRejected("x", message_vi="Tệp {không} phải mẫu."))
+    assert message(plain["template"], plain["params"], "vi") == "Tệp {không} phải mẫu."
