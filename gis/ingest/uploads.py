@@ -197,8 +197,9 @@ def store_upload(root: Path, owner_id: int, filename: str | None, stream: Binary
                     raise UploadTooLarge(
                         f"upload larger than {max_bytes} bytes", reason="too_large",
                         max_bytes=max_bytes,
-                        message_vi=f"Tệp quá lớn: tối đa {max_bytes // 1024**2} MB. Hãy tách "
-                        "thành nhiều tệp (ví dụ theo xã) rồi nhập lần lượt.")
+                        message_vi="Tệp quá lớn: tối đa {most} MB. Hãy tách "
+                        "thành nhiều tệp (ví dụ theo xã) rồi nhập lần lượt.",
+                        params={"most": max_bytes // 1024**2})
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -453,9 +454,9 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
         lock_survey_import(session, survey)
         if survey_fingerprint(session, survey) != run.fingerprint:
             raise Conflict("survey changed since the dry run", reason="stale_dry_run",
-                           message_vi=f"Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
+                           message_vi="Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
                            "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi "
-                           "gì; hãy kiểm tra lại rồi xác nhận.")
+                           "gì; hãy kiểm tra lại rồi xác nhận.", params={"survey": survey})
 
     opts = upload.options
     result = import_parcels(session, file_path(root, upload), survey=run.survey,
