@@ -24,7 +24,7 @@ CONVERTED = ["gis/core/errors.py", "gis/workflow", "gis/compensation", "gis/capi
              "gis/cases", "gis/field", "gis/access", "gis/ingest/guards.py",
              "gis/ingest/uploads.py", "gis/ingest/reader.py", "gis/ingest/fields.py",
              "gis/ingest/parcels.py", "gis/ingest/locks.py", "gis/ingest/writer.py",
-             "gis/ingest/households.py",
+             "gis/ingest",
              "gis/committee", "gis/core", "gis/projects/admin.py"]
 """Where every message is a template: packages (folders) or single modules."""
 
