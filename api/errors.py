@@ -27,6 +27,7 @@ from gis.core import errors as e
 from gis.db.translate import translate
 from gis.ingest.guards import UploadTooLarge
 from web.error_pages import error_page, wants_page
+from web.i18n import error_text, request_language
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, e.DatabaseUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
     if status != 401 and wants_page(request):  # a person on a page: the same status, as HTML
-        return error_page(request, status, exc.message_vi, headers=headers or None)
+        return error_page(request, status, error_text(exc, request_language(request)),
+                          headers=headers or None)
     return problem(status, exc.code, exc.message_vi, exc.message_vi,
                    extra=_jsonable(exc.extra), headers=headers or None)
 

@@ -37,6 +37,7 @@ from gis.projects.admin import (
 )
 from web.admin_routes import admin_form, admin_refusal, refused
 from web.case_forms import date_value, int_value, required_date, vnd_value
+from web.i18n import error_text
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +115,7 @@ def _project_page(request: Request, code: str, status: int = 200, **extra: Any
         try:
             project = project_by_code(session, code, reason="unknown_project")
         except GpmbError as exc:
-            return refused(request, status_for(exc), exc.message_vi)
+            return refused(request, status_for(exc), error_text(exc))
         milestones = list(project.milestones)
     return _page(request, "admin_project.html",
                  {"project": project, "milestones": milestones, **extra}, status)
@@ -141,7 +142,7 @@ async def post_project(request: Request) -> Response:
                 code = create_project(session, values.get("code", ""),
                                       _project_fields(values)).code
         except GpmbError as exc:
-            return _list_page(request, status_for(exc), error=exc.message_vi, posted=values)
+            return _list_page(request, status_for(exc), error=error_text(exc), posted=values)
         return RedirectResponse(f"/admin/projects/{code}?saved=created", status_code=303)
 
     return await run_in_threadpool(run)
@@ -164,7 +165,7 @@ def _edit(request: Request, code: str, values: dict[str, str], saved: str,
             change(session, version)
     except GpmbError as exc:
         stale = exc.extra.get("reason") == "stale_version"
-        return _project_page(request, code, status_for(exc), error=exc.message_vi,
+        return _project_page(request, code, status_for(exc), error=error_text(exc),
                              posted={} if stale else values,
                              failed=values.get("milestone_id", "project"))
     return RedirectResponse(f"/admin/projects/{code}?saved={saved}", status_code=303)

@@ -36,6 +36,7 @@ from gis.core.domain import Role
 from gis.core.errors import GpmbError, InvalidInput
 from gis.models import Commune, Project, User
 from web.error_pages import error_page
+from web.i18n import error_text
 from web.page_posts import PostRefused, checked_form
 from web.templating import templates
 
@@ -145,7 +146,7 @@ def _change(request: Request, change: Any, saved: str, posted: dict[str, str]) -
             set_actor(session, actor)
             shown = change(session)
     except GpmbError as exc:
-        return _users_page(request, status=status_for(exc), error=exc.message_vi,
+        return _users_page(request, status=status_for(exc), error=error_text(exc),
                            posted=posted)
     if shown is not None:  # a password to show once
         return _users_page(request, new_password=shown)

@@ -137,7 +137,8 @@ def reverse_payment_form(payment_id: int) -> Action:
         original = session.get(Payment, payment_id)
         if original is None or original.case_id != case_id:
             raise NotFound(f"payment {payment_id} not in case {case_id}",
-                           message_vi=f"Khoản chi trả số {payment_id} không thuộc hồ sơ này.")
+                           message_vi="Khoản chi trả số {payment} không thuộc hồ sơ này.",
+                           params={"payment": str(payment_id)})
         reverse_payment(session, payment_id, reason=v.get("reason", ""), actor_id=user.id,
                         idempotency_key=text_value(v, "idem"), expected_version=version,
                         reversed_on=date_value(v, "reversed_on"))

@@ -20,6 +20,7 @@ from gis.core.calendar import LOCAL_TZ
 from gis.core.errors import GpmbError, InvalidInput
 from gis.core.formats import parse_day
 from gis.workflow.paperwork import DocKind, DocumentRef
+from web.i18n import error_text
 
 DOCUMENT_ROWS = 3
 """Supporting-document rows on a step or side-event form (doc_kind_N, doc_no_N…)."""
@@ -67,9 +68,9 @@ async def read_form(request: Request, file_field: str = "document") -> Posted:
     return posted
 
 
-def _bad(name: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{name}: {message}", message_vi=message, reason="bad_form_value",
-                        field=name)
+def _bad(name: str, message: str, **params: object) -> InvalidInput:
+    return InvalidInput(f"{name}: {message}", message_vi=message, params=params,
+                        reason="bad_form_value", field=name)
 
 
 def text_value(values: dict[str, str], name: str) -> str | None:
@@ -115,7 +116,7 @@ def datetime_value(values: dict[str, str], name: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(raw).replace(tzinfo=LOCAL_TZ)
     except ValueError:
-        raise _bad(name, f"Thời điểm '{raw}' không hợp lệ.") from None
+        raise _bad(name, "Thời điểm '{raw}' không hợp lệ.", raw=raw) from None
 
 
 def vnd_value(values: dict[str, str], name: str) -> int:
@@ -127,7 +128,8 @@ def vnd_value(values: dict[str, str], name: str) -> int:
         return int(raw)
     if _GROUPED.match(raw):
         return int(raw.replace(".", "").replace(" ", ""))
-    raise _bad(name, f"Số tiền '{raw}' không hợp lệ: nhập số nguyên đồng, ví dụ 15.000.000.")
+    raise _bad(name, "Số tiền '{raw}' không hợp lệ: nhập số nguyên đồng, ví dụ 15.000.000.",
+               raw=raw)
 
 
 def int_value(values: dict[str, str], name: str, message: str) -> int:
@@ -147,8 +149,8 @@ def documents_value(values: dict[str, str]) -> list[DocumentRef]:
         if kind is None and number is None and day is None:
             continue
         if kind is None or number is None or day is None or kind not in set(DocKind):
-            raise _bad("documents", f"Văn bản kèm theo dòng {n}: cần chọn loại văn bản và nhập "
-                       "số, ngày.")
+            raise _bad("documents", "Văn bản kèm theo dòng {n}: cần chọn loại văn bản và nhập "
+                       "số, ngày.", n=str(n))
         out.append(DocumentRef(DocKind(kind), number, day,
                                text_value(values, f"doc_signed_{n}")))
     return out
@@ -160,7 +162,7 @@ def form_errors(form: str, exc: GpmbError, known: frozenset[str]) -> FormErrors:
     name = exc.extra.get("field")
     out = FormErrors(form)
     if isinstance(name, str) and name in known:
-        out.fields[name] = exc.message_vi
+        out.fields[name] = error_text(exc)
     else:
-        out.message = exc.message_vi
+        out.message = error_text(exc)
     return out

@@ -83,6 +83,7 @@ from web.case_forms import (
     form_errors,
 )
 from web.error_pages import error_page
+from web.i18n import error_text
 from web.maps import STEP_COLOURS
 from web.page_posts import apply_post
 from web.templating import templates
@@ -202,7 +203,7 @@ def _list_page(request: Request, code: str | None) -> HTMLResponse:
             fixed = (project_by_code(session, code, scope=page_scope(request))
                      if code else None)
         except NotFound as exc:
-            return error_page(request, status_for(exc), exc.message_vi)
+            return error_page(request, status_for(exc), error_text(exc))
         f, shown = _list_filter(request, session, fixed)
         per, page_no = shown["per"], shown["page"]
         page = search_cases(session, f, limit=per, offset=(page_no - 1) * per, today=today,
@@ -335,7 +336,7 @@ def case_page(request: Request, case_id: Id, saved: str | None = None) -> HTMLRe
                 session.commit()
             context = _case_context(request, session, case_id)
         except NotFound as exc:
-            return error_page(request, status_for(exc), exc.message_vi)
+            return error_page(request, status_for(exc), error_text(exc))
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "case_page.html", context)
 
@@ -355,7 +356,7 @@ def _apply(request: Request, case_id: int, form: str, action: Action,
             session.rollback()
             if isinstance(exc, PermissionDenied) or (
                     isinstance(exc, NotFound) and exc.extra.get("reason") == "case_not_found"):
-                return error_page(request, status_for(exc), exc.message_vi)
+                return error_page(request, status_for(exc), error_text(exc))
             errors = form_errors(form, exc, FORM_FIELDS[kind])
             errors.status = status_for(exc)  # the API's status for the same refusal
             reason = exc.extra.get("reason")

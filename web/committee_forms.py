@@ -58,6 +58,7 @@ from web.case_forms import (
     text_value,
 )
 from web.committee_routes import board_response
+from web.i18n import error_text
 from web.page_posts import PostRefused, apply_post
 from web.templating import templates
 
@@ -89,7 +90,7 @@ def refusal_of(form: str, exc: GpmbError, fields: Iterable[str],
     the form's input name)."""
     named = exc.extra.get("field")
     field = field_map(named) if isinstance(named, str) else None
-    return Refusal(form, exc.message_vi, exc.code, str(exc.extra.get("reason") or exc.code),
+    return Refusal(form, error_text(exc), exc.code, str(exc.extra.get("reason") or exc.code),
                    field if field in set(fields) else None, status_for(exc))
 
 

@@ -19,7 +19,7 @@ from gis.core.wording import VIETNAMESE, Wording
 from gis.reports.dossier_pdf import build_dossier_pdf
 from web.auth import page_scope
 from web.error_pages import error_page
-from web.i18n import report_wording
+from web.i18n import error_text, report_wording
 from web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ def _dossier(request: Request, case_id: int, w: Wording = VIETNAMESE) -> Dossier
 
 
 def _not_found(request: Request, exc: NotFound) -> HTMLResponse:
-    return error_page(request, status_for(exc), exc.message_vi)
+    return error_page(request, status_for(exc), error_text(exc))
 
 
 @router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)

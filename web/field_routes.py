@@ -35,6 +35,7 @@ from gis.maps import layers as mapdata
 from gis.models import CaseDocument, Project, User
 from gis.workflow.service import record_note, record_step
 from web.auth import LoginRequired, page_scope, page_session
+from web.i18n import error_text
 from web.maps import STEP_COLOURS
 from web.templating import WEB_DIR, templates
 
@@ -143,7 +144,8 @@ def locate(request: Request, lat: Annotated[float, Query(ge=-90, le=90)],
         card = None
         if here is not None:
             card = field.parcel_card(session, here["parcel_id"], project_id=project_id,
-                                     user=_viewer(request), today=local_today())
+                                     user=_viewer(request), today=local_today(),
+                                     render=error_text)
         nearby = field.nearby_parcels(session, lat, lon, project_id=project_id,
                                       radius_m=radius, scope=scope)
     return compact_json(request, {"lat": lat, "lon": lon, "card": card, "nearby": nearby})
@@ -168,7 +170,7 @@ def parcel_card(request: Request, parcel_id: int, project: ProjectCode = None) -
     with _sessions(request) as session:
         card = field.parcel_card(session, parcel_id,
                                  project_id=_project_id(session, project, page_scope(request)),
-                                 user=_viewer(request), today=local_today())
+                                 user=_viewer(request), today=local_today(), render=error_text)
     return compact_json(request, card)
 
 

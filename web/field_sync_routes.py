@@ -38,6 +38,7 @@ from web.field_routes import (
     _viewer,
     compact_json,
 )
+from web.i18n import error_text
 from web.page_posts import PostRefused, check_page_csrf
 from web.templating import templates
 
@@ -255,6 +256,6 @@ def resolve_conflict(request: Request, action_id: int,
             session.commit()
         except GpmbError as exc:
             session.rollback()
-            return _conflict_page(request, error=(action_id, exc.message_vi),
+            return _conflict_page(request, error=(action_id, error_text(exc)),
                                   status=status_for(exc))
     return RedirectResponse(f"/field/conflicts?saved={decision}", status_code=303)

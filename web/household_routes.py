@@ -49,6 +49,7 @@ from web.case_forms import (
     vnd_value,
 )
 from web.error_pages import error_page
+from web.i18n import error_text
 from web.page_posts import apply_post, posted_version
 from web.templating import templates
 
@@ -153,7 +154,7 @@ def household_page(request: Request, household_id: Id, saved: str | None = None
             require_household(session, page_scope(request), household_id)
             context = _context(request, session, household_id)
         except NotFound as exc:
-            return error_page(request, status_for(exc), exc.message_vi)
+            return error_page(request, status_for(exc), error_text(exc))
     context["flash"] = SAVED_VI.get(saved or "")
     return templates.TemplateResponse(request, "household_page.html", context)
 
@@ -167,7 +168,7 @@ def _apply(request: Request, household_id: int, form: str, action: Action,
         except GpmbError as exc:
             session.rollback()
             if isinstance(exc, PermissionDenied | NotFound):
-                return error_page(request, status_for(exc), exc.message_vi)
+                return error_page(request, status_for(exc), error_text(exc))
             errors = form_errors(form, exc, FORM_FIELDS[form])
             errors.status = status_for(exc)  # the API's status for the same refusal
             context = _context(request, session, household_id, errors=errors, posted=posted)

@@ -24,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gis.core.errors import GpmbError
 from gis.core.formats import (
     DAY_PATTERN,
     DAY_PLACEHOLDER,
@@ -49,16 +50,31 @@ LOCALE_DIR = WEB_DIR / "locale"
 _CURRENT: ContextVar[str] = ContextVar("gpmb_lang", default=DEFAULT_LANGUAGE)
 
 
+MESSAGES_FILE = "messages.json"
+"""The domain errors' messages: rendered by the server, so not sent to page scripts."""
+
+
 @cache
 def english() -> dict[str, str]:
     """All English translations, keyed by the Vietnamese text.
 
     The land-use names come from ``gis.core.landuse`` (which holds both languages); everything
     else from the catalogue files."""
+    return _merged(with_messages=True)
+
+
+@cache
+def script_english() -> dict[str, str]:
+    """The translations page scripts get: all but the domain errors' messages."""
+    return _merged(with_messages=False)
+
+
+def _merged(*, with_messages: bool) -> dict[str, str]:
     merged: dict[str, str] = {}
     sources = [("gis/core/landuse.py", {t.name_vi: t.name_en for t in LAND_USE_TYPES})]
     sources += [(path.name, json.loads(path.read_text(encoding="utf-8")))
-                for path in sorted((LOCALE_DIR / "en").glob("*.json"))]
+                for path in sorted((LOCALE_DIR / "en").glob("*.json"))
+                if with_messages or path.name != MESSAGES_FILE]
     for name, entries in sources:
         for vi, en in entries.items():
             if vi in merged and merged[vi] != en:
@@ -109,7 +125,7 @@ def _template_language(context: Any) -> str:
 @pass_context
 def _js_catalogue(context: Any) -> dict[str, str]:
     """What page scripts need to translate their own strings (empty in Vietnamese)."""
-    return english() if request_language(context.get("request")) == "en" else {}
+    return script_english() if request_language(context.get("request")) == "en" else {}
 
 
 # Numbers follow the language: Vietnamese 1.234,5, English 1,234.5. Days are 05/03/2025 in
@@ -134,7 +150,15 @@ def format_date(value: dt.date | str | None, lang: str) -> str:
 def message(template: str, params: dict[str, Any], lang: str) -> str:
     """A message stored as a Vietnamese template and its parameters (numbers kept as
     numbers), translated and with numbers written the way ``lang`` writes them."""
-    return fill(english().get(template, template) if lang == "en" else template, params, lang)
+    if lang != "en":
+        return fill(template, params, lang)
+    return fill(english().get(template, template), params, lang, english())
+
+
+def error_text(exc: GpmbError, lang: str | None = None) -> str:
+    """A domain error's message in ``lang`` (by default: that of the request being
+    served), its numbers written the way that language writes them."""
+    return exc.text(lang or request_language(None), english())
 
 
 @pass_context

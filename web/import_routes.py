@@ -29,6 +29,7 @@ from gis.ingest.locks import run_unless_abandoned
 from gis.ingest.report import SEVERITY_VI
 from gis.models import User
 from web.auth import page_scope
+from web.i18n import error_text
 from web.page_posts import PostRefused, checked_form
 from web.templating import templates
 
@@ -58,7 +59,7 @@ def _require_importer(request: Request) -> User:
     try:
         require_province(page_scope(request), "Nhập dữ liệu địa chính")
     except OutOfScope as exc:
-        raise PostRefused(status_for(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), error_text(exc)) from exc
     return user
 
 
@@ -144,7 +145,7 @@ async def _import_upload(request: Request) -> Response:
         name = survey.strip()[:200] or None if isinstance(survey, str) else None
         up = await run_in_threadpool(_store_and_check, request, user, file, name)
     except GpmbError as exc:
-        raise PostRefused(status_for(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), error_text(exc)) from exc
     finally:
         await form.close()  # the spooled temporary copy of the upload
     return RedirectResponse(f"/imports/{up.id}", status_code=303)
@@ -158,7 +159,7 @@ def _load(request: Request, upload_id: str) -> uploads.Upload:
     try:
         return uploads.load_upload(_root(request), upload_id, user.id)
     except GpmbError as exc:
-        raise PostRefused(status_for(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), error_text(exc)) from exc
 
 
 @router.get("/imports/{upload_id}", response_class=HTMLResponse)
@@ -212,7 +213,7 @@ async def _upload_post(request: Request, upload_id: str, max_fields: int, step: 
     try:
         await step(up, form, _user(request))
     except GpmbError as exc:
-        raise PostRefused(status_for(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), error_text(exc)) from exc
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
 
 
@@ -269,7 +270,7 @@ def _report(request: Request, upload_id: str, kind: str) -> FileResponse:
     try:
         path = uploads.report_path(_root(request), up, kind)
     except GpmbError as exc:
-        raise PostRefused(status_for(exc), exc.message_vi) from exc
+        raise PostRefused(status_for(exc), error_text(exc)) from exc
     stem = up.filename.rsplit(".", 1)[0]
     return FileResponse(path, media_type=XLSX if kind == "xlsx" else "application/geo+json",
                         filename=f"kiem-tra-{stem}.{kind}", content_disposition_type="attachment")

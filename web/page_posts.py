@@ -21,6 +21,7 @@ from gis.core.domain import Role
 from web.auth import page_session
 from web.case_forms import Posted, int_value, read_form
 from web.error_pages import error_page
+from web.i18n import error_text
 
 READ_ONLY_VI = ("Tài khoản của bạn chỉ được xem hồ sơ; chỉ cán bộ nghiệp vụ mới được ghi nhận "
                 "thay đổi.")
@@ -45,7 +46,7 @@ def check_page_csrf(request: Request, sent: str | None) -> None:
     another host or whose ``sent`` token is not the session's CSRF token."""
     refusal = csrf_refusal(request, page_session(request), sent)
     if refusal is not None:
-        raise PostRefused(status_for(refusal), refusal.message_vi)
+        raise PostRefused(status_for(refusal), error_text(refusal))
 
 
 def _admit(request: Request, roles: frozenset[Role] | None, role_refusal: str,

@@ -46,7 +46,8 @@ def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"password must have at least {MIN_PASSWORD_LENGTH} characters",
-            message_vi=f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+            message_vi="Mật khẩu phải có ít nhất {least} ký tự.",
+            params={"least": MIN_PASSWORD_LENGTH},
         )
 
 
@@ -70,7 +71,8 @@ def create_user(
     check_password_strength(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists",
-                       message_vi=f"Tài khoản '{username}' đã tồn tại.")
+                       message_vi="Tài khoản '{username}' đã tồn tại.",
+                       params={"username": username})
     user = User(username=username, role=role, password_hash=hash_password(password),
                 full_name=full_name)
     session.add(user)
@@ -88,7 +90,8 @@ def _assign_scope(session: Session, user: User, projects: list[str], communes: l
     for code in communes:
         if session.get(Commune, code) is None:
             raise NotFound(f"commune {code!r} not found",
-                           message_vi=f"Không tìm thấy xã/phường mã '{code}'.", field="communes")
+                           message_vi="Không tìm thấy xã/phường mã '{code}'.",
+                           params={"code": code}, field="communes")
     session.execute(delete(UserProject).where(UserProject.user_id == user.id))
     session.execute(delete(UserCommune).where(UserCommune.user_id == user.id))
     session.add_all(UserProject(user_id=user.id, project_id=i) for i in sorted(project_ids))
@@ -117,7 +120,8 @@ def _get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise NotFound(f"user {username!r} not found",
-                       message_vi=f"Không tìm thấy tài khoản '{username}'.")
+                       message_vi="Không tìm thấy tài khoản '{username}'.",
+                       params={"username": username})
     return user
 
 
@@ -128,8 +132,9 @@ def _keep_an_admin(session: Session, user: User) -> None:
     if user.role == Role.ADMIN and user.is_active and not others:
         raise Conflict(f"{user.username} is the last active administrator",
                        reason="last_admin",
-                       message_vi=f"'{user.username}' là quản trị viên duy nhất đang hoạt động; "
-                       "tạo hoặc mở khoá một quản trị viên khác trước.")
+                       message_vi="'{username}' là quản trị viên duy nhất đang hoạt động; "
+                       "tạo hoặc mở khoá một quản trị viên khác trước.",
+                       params={"username": user.username})
 
 
 def set_active(session: Session, username: str, *, active: bool) -> User:

@@ -98,8 +98,9 @@ def authenticate(session: Session, username: str, password: str, *, client_ip: s
         wait = int((user.locked_until - now).total_seconds()) + 1
         raise LoginThrottled(f"account {name} locked", reason="account_locked",
                              retry_after_s=wait, message_vi="Tài khoản tạm khoá do đăng nhập"
-                             f" sai nhiều lần; thử lại sau {_minutes(user.locked_until - now)}"
-                             " phút hoặc nhờ quản trị đặt lại mật khẩu.")
+                             " sai nhiều lần; thử lại sau {minutes} phút hoặc nhờ quản trị đặt "
+                             "lại mật khẩu.",
+                             params={"minutes": _minutes(user.locked_until - now)})
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     session.add(LoginAttempt(username=name, client_ip=client_ip, ok=ok and user is not None))
     if user is None or not ok or not user.is_active:

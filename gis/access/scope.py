@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.domain import Role
 from gis.core.errors import NotFound, PermissionDenied
+from gis.core.formats import Term
 from gis.models import ClearanceCase, Parcel, Project, UserCommune, UserProject
 
 OFFICE_ROLES = frozenset({Role.STAFF, Role.ADMIN})
@@ -165,8 +166,9 @@ def case_place(session: Session, case_id: int) -> tuple[int, str] | None:
 
 def case_not_found(case_id: int) -> NotFound:
     """The answer for a case that does not exist or is outside the reader's scope."""
-    return NotFound(f"case {case_id} not found", message_vi=f"Không tìm thấy hồ sơ GPMB số "
-                    f"{case_id}.", reason="case_not_found", case_id=case_id)
+    return NotFound(f"case {case_id} not found", message_vi="Không tìm thấy hồ sơ GPMB số "
+                    "{case_id}.", params={"case_id": str(case_id)}, reason="case_not_found",
+                    case_id=case_id)
 
 
 def require_case(session: Session, scope: Scope, case_id: int) -> None:
@@ -186,8 +188,9 @@ def check_case_write(scope: Scope, case_id: int, project_id: int, commune_code: 
 def require_project(scope: Scope, project_id: int) -> None:
     """NotFound unless the project is visible in ``scope`` (reads)."""
     if not scope.allows_project(project_id):
-        raise NotFound(f"project {project_id} not found", message_vi=f"Không tìm thấy dự án số "
-                       f"{project_id}.", reason="project_not_found")
+        raise NotFound(f"project {project_id} not found", message_vi="Không tìm thấy dự án số "
+                       "{project}.", params={"project": str(project_id)},
+                       reason="project_not_found")
 
 
 def check_project_write(scope: Scope, project_id: int) -> None:
@@ -208,5 +211,6 @@ def require_province(scope: Scope, what_vi: str) -> None:
     reaches the whole province (imports, national rates)."""
     if not scope.unrestricted:
         raise OutOfScope("province-wide action by a scoped user",
-                         message_vi=f"{what_vi} chỉ dành cho tài khoản được giao toàn tỉnh; "
-                         "bạn chỉ được phân công một số dự án/xã.", reason="out_of_scope")
+                         message_vi="{what:cap} chỉ dành cho tài khoản được giao toàn tỉnh; "
+                         "bạn chỉ được phân công một số dự án/xã.",
+                         params={"what": Term(what_vi)}, reason="out_of_scope")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,8 @@ from sqlalchemy.orm import Session
 from gis.access.scope import OFFICE_ROLES, check_project_write, load_scope, require_province
 from gis.core.calendar import local_today
 from gis.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from gis.core.text import DECISION_NO, clean_text, fmt_date, fmt_vnd
+from gis.core.formats import Phrase, Term
+from gis.core.text import DECISION_NO, clean_text
 from gis.models import (
     CapitalPlan,
     Disbursement,
@@ -65,9 +66,11 @@ MAX_VND = 10**16
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def refuse(detail: str, message_vi: str, reason: str, **extra: Any) -> InvalidInput:
-    """A refused input with its Vietnamese message and machine reason."""
-    return InvalidInput(detail, message_vi=message_vi, reason=reason, **extra)
+def refuse(detail: str, message_vi: str, reason: str, params: Mapping[str, object] | None = None,
+           **extra: Any) -> InvalidInput:
+    """A refused input with its Vietnamese message (a template filled from ``params``) and
+    machine reason."""
+    return InvalidInput(detail, message_vi=message_vi, reason=reason, params=params, **extra)
 
 
 # -- small checks -----------------------------------------------------------------------
@@ -76,16 +79,19 @@ def check_year(year: object, field: str = "year") -> int:
     """A plan year, 2000–2100."""
     if isinstance(year, bool) or not isinstance(year, int) or not (
             FIRST_YEAR <= year <= LAST_YEAR):
-        raise refuse(f"year {year!r} out of range", f"Năm kế hoạch '{year}' không hợp lệ "
-                     f"(từ {FIRST_YEAR} đến {LAST_YEAR}).", "year_out_of_range", field=field)
+        raise refuse(f"year {year!r} out of range", "Năm kế hoạch '{year}' không hợp lệ "
+                     "(từ {first} đến {last}).", "year_out_of_range",
+                     {"year": str(year), "first": str(FIRST_YEAR), "last": str(LAST_YEAR)},
+                     field=field)
     return year
 
 
 def check_month(month: object, field: str = "month") -> int:
     """A month, 1–12."""
     if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise refuse(f"month {month!r} out of range", f"Tháng '{month}' không hợp lệ: tháng "
-                     "phải từ 1 đến 12.", "month_out_of_range", field=field)
+        raise refuse(f"month {month!r} out of range", "Tháng '{month}' không hợp lệ: tháng "
+                     "phải từ 1 đến 12.", "month_out_of_range", {"month": str(month)},
+                     field=field)
     return month
 
 
@@ -95,15 +101,15 @@ def check_vnd(value: object, field: str, *, positive: bool = False) -> int:
         raise refuse(f"{field} must be an integer", "Số tiền phải là số nguyên đồng.",
                      "not_integer_vnd", field=field)
     if positive and value <= 0:
-        raise refuse(f"{field} must be positive", f"Số tiền giải ngân {fmt_vnd(value)} phải "
+        raise refuse(f"{field} must be positive", "Số tiền giải ngân {amount} đ phải "
                      "lớn hơn 0; để điều chỉnh giảm hãy đảo bút toán đã ghi.",
-                     "amount_not_positive", field=field)
+                     "amount_not_positive", {"amount": value}, field=field)
     if value < 0:
-        raise refuse(f"{field} negative", f"Số tiền {fmt_vnd(value)} không được âm.",
-                     "negative_amount", field=field)
+        raise refuse(f"{field} negative", "Số tiền {amount} đ không được âm.",
+                     "negative_amount", {"amount": value}, field=field)
     if value > MAX_VND:
-        raise refuse(f"{field} too large", f"Số tiền {fmt_vnd(value)} quá lớn; kiểm tra lại "
-                     "đơn vị (đồng).", "amount_too_large", field=field)
+        raise refuse(f"{field} too large", "Số tiền {amount} đ quá lớn; kiểm tra lại "
+                     "đơn vị (đồng).", "amount_too_large", {"amount": value}, field=field)
     return value
 
 
@@ -115,16 +121,17 @@ def check_pct(value: object, field: str) -> Decimal:
                      field=field)
     pct = Decimal(str(value)).quantize(Decimal("0.01"))
     if not Decimal(0) <= pct <= Decimal(100):
-        raise refuse(f"{field} out of range", f"Tỷ lệ {value} % không hợp lệ: phải từ 0 đến "
-                     "100 %.", "pct_out_of_range", field=field)
+        raise refuse(f"{field} out of range", "Tỷ lệ {pct} % không hợp lệ: phải từ 0 đến "
+                     "100 %.", "pct_out_of_range", {"pct": value}, field=field)
     return pct
 
 
 def check_past(day: dt.date, today: dt.date, field: str, label_vi: str) -> dt.date:
     """Refuse a date after today."""
     if day > today:
-        raise refuse(f"{field} in the future", f"{label_vi} ({fmt_date(day)}) ở tương lai — hôm "
-                     f"nay là {fmt_date(today)}.", "date_in_future", field=field)
+        raise refuse(f"{field} in the future", "{label:cap} ({day}) ở tương lai — hôm "
+                     "nay là {today}.", "date_in_future",
+                     {"label": Term(label_vi), "day": day, "today": today}, field=field)
     return day
 
 
@@ -136,9 +143,9 @@ def check_decision_no(value: str | None) -> str:
                      "vốn, ví dụ 125/QĐ-UBND.", "required", field="decision_no")
     text_ = text_.replace(" ", "").upper()
     if not DECISION_NO.match(text_):
-        raise refuse(f"bad decision number {value!r}", f"Số quyết định '{value}' không đúng "
+        raise refuse(f"bad decision number {value!r}", "Số quyết định '{value}' không đúng "
                      "dạng 'số/ký hiệu', ví dụ 125/QĐ-UBND hoặc 45/2025/QĐ-UBND.",
-                     "bad_decision_no", field="decision_no")
+                     "bad_decision_no", {"value": str(value)}, field="decision_no")
     return text_
 
 
@@ -194,15 +201,18 @@ def lock_project(session: Session, project_id: int) -> Project:
     session.execute(text("SET LOCAL lock_timeout = '10s'"))
     project = session.get(Project, project_id, with_for_update=True)
     if project is None:
-        raise NotFound(f"project {project_id} not found", message_vi=f"Không tìm thấy dự án số "
-                       f"{project_id}.", reason="project_not_found", project_id=project_id)
+        raise NotFound(f"project {project_id} not found", message_vi="Không tìm thấy dự án số "
+                       "{project}.", params={"project": str(project_id)},
+                       reason="project_not_found", project_id=project_id)
     return project
 
 
-def _stale(what_vi: str, current: int, expected: int) -> Conflict:
-    return Conflict(f"{what_vi}: revision {current}, not {expected}", message_vi=f"{what_vi} đã "
-                    f"được người khác cập nhật (phiên bản hiện tại {current}, bạn đang sửa phiên "
-                    f"bản {expected}). Vui lòng tải lại.", reason="stale_version",
+def _stale(what: Phrase, current: int, expected: int) -> Conflict:
+    return Conflict(f"{what}: revision {current}, not {expected}", message_vi="{what} đã "
+                    "được người khác cập nhật (phiên bản hiện tại {current}, bạn đang sửa phiên "
+                    "bản {expected}). Vui lòng tải lại.",
+                    params={"what": what, "current": str(current), "expected": str(expected)},
+                    reason="stale_version",
                     current_version=current, expected_version=expected)
 
 
@@ -235,27 +245,30 @@ def record_plan(session: Session, project_id: int, year: int, amount_vnd: int, *
     check_past(decision_date, today, "decision_date", "Ngày quyết định")
     note = clean_text(note, field="note", label_vi="Ghi chú")
     if not dt.date(year - 1, 1, 1) <= decision_date <= window(year)[1]:
-        raise refuse("decision date far from the plan year", f"Ngày quyết định "
-                     f"({fmt_date(decision_date)}) không khớp năm kế hoạch {year}.",
-                     "decision_outside_year", field="decision_date")
+        raise refuse("decision date far from the plan year", "Ngày quyết định "
+                     "({day}) không khớp năm kế hoạch {year}.", "decision_outside_year",
+                     {"day": decision_date, "year": str(year)}, field="decision_date")
     with translate_db_errors(), session.begin_nested():
         lock_project(session, project_id)
         user = _writer(session, actor_id, project_id)
         plans = _plans(session, project_id, year)
         current = plans[-1].revision if plans else 0
         if expected_revision != current:
-            raise _stale(f"Kế hoạch vốn năm {year}", current, expected_revision)
+            raise _stale(Phrase("Kế hoạch vốn năm {year}", year=str(year)), current,
+                         expected_revision)
         if plans and decision_date < plans[-1].decision_date:
-            raise refuse("revision dated before the previous one", f"Quyết định điều chỉnh "
-                         f"({fmt_date(decision_date)}) không được trước quyết định lần trước "
-                         f"({plans[-1].decision_no} ngày {fmt_date(plans[-1].decision_date)}).",
-                         "decision_before_previous", field="decision_date")
+            raise refuse("revision dated before the previous one", "Quyết định điều chỉnh "
+                         "({day}) không được trước quyết định lần trước "
+                         "({previous} ngày {previous_day}).", "decision_before_previous",
+                         {"day": decision_date, "previous": plans[-1].decision_no,
+                          "previous_day": plans[-1].decision_date}, field="decision_date")
         timeline = [*_timeline(plans), (current + 1, decision_date, amount)]
         over = first_overshoot(timeline, _ledger(session, project_id, year))
         if over is not None:
-            raise refuse("plan below disbursed", f"Kế hoạch vốn {fmt_vnd(amount)} thấp hơn số "
-                         f"đã giải ngân đến ngày {fmt_date(over[0])} ({fmt_vnd(over[1])}); cần "
+            raise refuse("plan below disbursed", "Kế hoạch vốn {amount} đ thấp hơn số "
+                         "đã giải ngân đến ngày {day} ({disbursed} đ); cần "
                          "đảo bút toán giải ngân trước.", "plan_below_disbursed",
+                         {"amount": amount, "day": over[0], "disbursed": over[1]},
                          field="amount_vnd", disbursed_vnd=over[1])
         plan = CapitalPlan(project_id=project_id, year=year, revision=current + 1,
                            amount_vnd=amount, decision_no=number, decision_date=decision_date,
@@ -301,9 +314,10 @@ def record_disbursement(session: Session, project_id: int, amount_vnd: int,
     check_past(disbursed_on, today, "disbursed_on", "Ngày giải ngân")
     first, last = window(year)
     if not first <= disbursed_on <= last:
-        raise refuse("outside the year's window", f"Ngày giải ngân ({fmt_date(disbursed_on)}) "
-                     f"ngoài thời gian giải ngân kế hoạch vốn năm {year} (từ {fmt_date(first)} "
-                     f"đến {fmt_date(last)}).", "outside_disbursement_window",
+        raise refuse("outside the year's window", "Ngày giải ngân ({day}) "
+                     "ngoài thời gian giải ngân kế hoạch vốn năm {year} (từ {first} "
+                     "đến {last}).", "outside_disbursement_window",
+                     {"day": disbursed_on, "year": str(year), "first": first, "last": last},
                      field="disbursed_on")
     texts = {name: clean_text(value, field=name, label_vi=label) for name, value, label in (
         ("source", source, "Nguồn vốn"), ("voucher_no", voucher_no, "Số chứng từ"),
@@ -322,16 +336,19 @@ def record_disbursement(session: Session, project_id: int, amount_vnd: int,
             return _result(session, earlier, replayed=True)
         plans = _timeline(_plans(session, project_id, year))
         if plan_in_force(plans, disbursed_on) is None:
-            raise refuse("no plan in force", f"Chưa có kế hoạch vốn năm {year} được giao đến "
-                         f"ngày {fmt_date(disbursed_on)}; hãy nhập quyết định giao kế hoạch vốn "
-                         "trước.", "no_plan", field="disbursed_on")
+            raise refuse("no plan in force", "Chưa có kế hoạch vốn năm {year} được giao đến "
+                         "ngày {day}; hãy nhập quyết định giao kế hoạch vốn "
+                         "trước.", "no_plan", {"year": str(year), "day": disbursed_on},
+                         field="disbursed_on")
         ledger = [*_ledger(session, project_id, year), (disbursed_on, amount)]
         over = first_overshoot(plans, ledger)
         if over is not None:
-            raise refuse("disbursement exceeds the plan", f"Giải ngân {fmt_vnd(amount)} làm lũy "
-                         f"kế đến ngày {fmt_date(over[0])} ({fmt_vnd(over[1])}) vượt kế hoạch vốn "
-                         f"năm {year} ({fmt_vnd(over[2])}).", "exceeds_plan",
-                         field="amount_vnd", plan_vnd=over[2], disbursed_vnd=over[1] - amount)
+            raise refuse("disbursement exceeds the plan", "Giải ngân {amount} đ làm lũy "
+                         "kế đến ngày {day} ({disbursed} đ) vượt kế hoạch vốn "
+                         "năm {year} ({plan} đ).", "exceeds_plan",
+                         {"amount": amount, "day": over[0], "disbursed": over[1],
+                          "year": str(year), "plan": over[2]}, field="amount_vnd",
+                          plan_vnd=over[2], disbursed_vnd=over[1] - amount)
         entry = Disbursement(project_id=project_id, year=year, amount_vnd=amount,
                              disbursed_on=disbursed_on, recorded_by=user.id,
                              idempotency_key=key, **texts)
@@ -354,8 +371,9 @@ def reverse_disbursement(session: Session, entry_id: int, *, reason: str | None,
     with translate_db_errors(), session.begin_nested():
         original = session.get(Disbursement, entry_id)
         if original is None:
-            raise NotFound(f"disbursement {entry_id} not found", message_vi=f"Không tìm thấy "
-                           f"bút toán giải ngân số {entry_id}.", reason="disbursement_not_found")
+            raise NotFound(f"disbursement {entry_id} not found", message_vi="Không tìm thấy "
+                           "bút toán giải ngân số {entry}.", params={"entry": str(entry_id)},
+                           reason="disbursement_not_found")
         lock_project(session, original.project_id)
         user = _writer(session, actor_id, original.project_id)
         earlier = _find(session, key, user.id)
@@ -368,16 +386,19 @@ def reverse_disbursement(session: Session, entry_id: int, *, reason: str | None,
                          "bút toán giải ngân mới.", "reversal_of_reversal")
         done = session.scalar(select(Disbursement.id).where(Disbursement.reverses_id == entry_id))
         if done is not None:
-            raise Conflict("already reversed", message_vi=f"Bút toán giải ngân số {entry_id} đã "
-                           f"được đảo (bút toán số {done}).", reason="already_reversed",
+            raise Conflict("already reversed", message_vi="Bút toán giải ngân số {entry} đã "
+                           "được đảo (bút toán số {reversal}).",
+                           params={"entry": str(entry_id), "reversal": str(done)},
+                           reason="already_reversed",
                            reversal_id=done)
         on = reversed_on or min(today, window(original.year)[1])
         check_past(on, today, "reversed_on", "Ngày đảo bút toán")
         if not original.disbursed_on <= on <= window(original.year)[1]:
-            raise refuse("reversal date out of range", f"Ngày đảo bút toán ({fmt_date(on)}) phải "
-                         f"từ ngày giải ngân ({fmt_date(original.disbursed_on)}) đến "
-                         f"{fmt_date(window(original.year)[1])}.",
-                         "outside_disbursement_window", field="reversed_on")
+            raise refuse("reversal date out of range", "Ngày đảo bút toán ({day}) phải "
+                         "từ ngày giải ngân ({disbursed}) đến {last}.",
+                         "outside_disbursement_window",
+                         {"day": on, "disbursed": original.disbursed_on,
+                          "last": window(original.year)[1]}, field="reversed_on")
         entry = Disbursement(project_id=original.project_id, year=original.year,
                              amount_vnd=-original.amount_vnd, reverses_id=original.id,
                              disbursed_on=on, source=original.source,
@@ -413,9 +434,9 @@ def set_targets(session: Session, project_id: int, year: int, months: list[Month
     for i, m in enumerate(months):
         month = check_month(m.month, f"months[{i}].month")
         if (m.cumulative_pct is None) == (m.cumulative_vnd is None):
-            raise refuse("one measure per month", f"Tháng {month}: nhập mục tiêu lũy kế theo % "
+            raise refuse("one measure per month", "Tháng {month}: nhập mục tiêu lũy kế theo % "
                          "hoặc theo số tiền (đồng), một trong hai.", "target_measure",
-                         field=f"months[{i}]")
+                         {"month": str(month)}, field=f"months[{i}]")
         pct = (check_pct(m.cumulative_pct, f"months[{i}].cumulative_pct")
                if m.cumulative_pct is not None else None)
         vnd = (check_vnd(m.cumulative_vnd, f"months[{i}].cumulative_vnd")
@@ -425,23 +446,25 @@ def set_targets(session: Session, project_id: int, year: int, months: list[Month
     seen = [r[0] for r in rows]
     if len(set(seen)) != len(seen):
         dup = next(m for m in seen if seen.count(m) > 1)
-        raise refuse("duplicate month", f"Tháng {dup} được nhập hai lần.", "duplicate_month",
-                     field="months")
+        raise refuse("duplicate month", "Tháng {month} được nhập hai lần.", "duplicate_month",
+                     {"month": str(dup)}, field="months")
     pcts = [(m, float(p)) for m, p, _ in rows if p is not None]
     vnds = [(m, float(v)) for m, _, v in rows if v is not None]
     for series in (pcts, vnds):
         for (m0, a), (m1, b) in itertools.pairwise(series):
             if b < a:
-                raise refuse("targets must be cumulative", f"Mục tiêu lũy kế tháng {m1} thấp hơn "
-                             f"tháng {m0}: mục tiêu lũy kế không được giảm.",
-                             "target_not_cumulative", field="months")
+                raise refuse("targets must be cumulative", "Mục tiêu lũy kế tháng {later} thấp "
+                             "hơn tháng {earlier}: mục tiêu lũy kế không được giảm.",
+                             "target_not_cumulative", {"later": str(m1), "earlier": str(m0)},
+                             field="months")
     with translate_db_errors(), session.begin_nested():
         lock_project(session, project_id)
         user = _writer(session, actor_id, project_id)
         current = session.scalar(select(func.max(DisbursementTarget.revision)).where(
             DisbursementTarget.project_id == project_id, DisbursementTarget.year == year)) or 0
         if expected_revision != current:
-            raise _stale(f"Mục tiêu giải ngân năm {year}", current, expected_revision)
+            raise _stale(Phrase("Mục tiêu giải ngân năm {year}", year=str(year)), current,
+                         expected_revision)
         out = [DisbursementTarget(project_id=project_id, year=year, revision=current + 1,
                                   month=m, cumulative_pct=p, cumulative_vnd=v,
                                   committed_on=committed_on, note=note, recorded_by=user.id)
@@ -462,9 +485,11 @@ def set_national_rate(session: Session, year: int, month: int, rate_pct: object,
     check_past(published_on, today, "published_on", "Ngày công bố")
     source = clean_text(source, field="source", label_vi="Nguồn số liệu")
     if published_on < dt.date(year, month, 1):
-        raise refuse("published before the month", f"Số liệu giải ngân tháng {month}/{year} "
-                     f"không thể công bố trước khi tháng bắt đầu ({fmt_date(published_on)}).",
-                     "published_before_month", field="published_on")
+        raise refuse("published before the month", "Số liệu giải ngân tháng {month}/{year} "
+                     "không thể công bố trước khi tháng bắt đầu ({day}).",
+                     "published_before_month",
+                     {"month": str(month), "year": str(year), "day": published_on},
+                     field="published_on")
     with translate_db_errors(), session.begin_nested():
         user = _writer(session, actor_id, None)
         session.execute(text("SELECT pg_advisory_xact_lock(5005, :k)"),
@@ -472,8 +497,8 @@ def set_national_rate(session: Session, year: int, month: int, rate_pct: object,
         current = session.scalar(select(func.max(NationalDisbursementRate.revision)).where(
             NationalDisbursementRate.year == year, NationalDisbursementRate.month == month)) or 0
         if expected_revision != current:
-            raise _stale(f"Tỷ lệ giải ngân bình quân cả nước tháng {month}/{year}", current,
-                         expected_revision)
+            raise _stale(Phrase("Tỷ lệ giải ngân bình quân cả nước tháng {month}/{year}",
+                                month=str(month), year=str(year)), current, expected_revision)
         rate = NationalDisbursementRate(year=year, month=month, revision=current + 1,
                                         rate_pct=pct, published_on=published_on, source=source,
                                         recorded_by=user.id)

@@ -65,8 +65,8 @@ def reject(problems: list[RowProblem], message: str | None = None) -> ImportReje
     """The error that refuses the whole sheet, with the per-row report in ``extra``."""
     return ImportRejected(
         f"{len(problems)} row(s) refused",
-        message_vi=message or f"Có {len(problems)} dòng lỗi; chưa có dòng nào được ghi. "
-        "Sửa các dòng được liệt kê rồi gửi lại.",
+        message_vi=message or "Có {count} dòng lỗi; chưa có dòng nào được ghi. "
+        "Sửa các dòng được liệt kê rồi gửi lại.", params={"count": len(problems)},
         reason="rows_refused", rows=[p.__dict__ for p in problems])
 
 
@@ -138,7 +138,8 @@ def read_sheet(content: bytes) -> list[SheetRow]:
         if all(v is None or str(v).strip() == "" for v in raw.values()):
             continue
         if len(parsed) + len(problems) >= MAX_ROWS:
-            raise ImportRejected("too many rows", message_vi=f"Tối đa {MAX_ROWS} dòng mỗi tệp.",
+            raise ImportRejected("too many rows", message_vi="Tối đa {most} dòng mỗi tệp.",
+                                 params={"most": MAX_ROWS},
                                  reason="too_many_rows")
         try:
             blank = [n for n in REQUIRED if raw.get(n) in (None, "")]

@@ -95,14 +95,16 @@ def store_document(session: Session, root: Path, case_id: int, event_id: int,
     """
     case = session.get(ClearanceCase, case_id)
     if case is None:
-        raise NotFound(f"case {case_id}", message_vi=f"Không tìm thấy hồ sơ số {case_id}.",
+        raise NotFound(f"case {case_id}", message_vi="Không tìm thấy hồ sơ số {case_id}.",
+                       params={"case_id": str(case_id)},
                        reason="case_not_found")
     act_as(session, actor_id, case, field_may=True)
     event = session.scalar(select(CaseEvent).where(CaseEvent.id == event_id,
                                                    CaseEvent.case_id == case_id))
     if event is None:
         raise NotFound(f"event {event_id} not in case {case_id}",
-                       message_vi=f"Bước/sự kiện số {event_id} không thuộc hồ sơ số {case_id}.",
+                       message_vi="Bước/sự kiện số {event} không thuộc hồ sơ số {case_id}.",
+                       params={"event": str(event_id), "case_id": str(case_id)},
                        reason="event_not_found")
     if not data:
         raise InvalidInput("empty file", message_vi="Tệp tải lên rỗng.", reason="empty_file")
@@ -141,7 +143,8 @@ def open_document(session: Session, root: Path, doc_id: int, *, scope: Scope
     place = case_place(session, doc.case_id) if doc is not None else None
     if doc is None or place is None or not scope.allows(*place):
         raise NotFound(f"document {doc_id}",
-                       message_vi=f"Không tìm thấy tài liệu số {doc_id}.",
+                       message_vi="Không tìm thấy tài liệu số {document}.",
+                       params={"document": str(doc_id)},
                        reason="document_not_found")
     path = document_path(root, doc.sha256)
     if not path.is_file():

@@ -100,8 +100,8 @@ def user_history(session: Session, username: str, *, limit: int, offset: int,
     limited by ``scope`` sees only what concerns the cases in it."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"user {username!r} not found", message_vi=f"Không tìm thấy tài khoản "
-                       f"'{username}'.", reason="user_not_found")
+        raise NotFound(f"user {username!r} not found", message_vi="Không tìm thấy tài khoản "
+                       "'{username}'.", params={"username": username}, reason="user_not_found")
     entries = [_event_entry(e, username) for e in session.scalars(
         select(CaseEvent).where(CaseEvent.recorded_by == user.id))]
     entries += [_payment_entry(p, username) for p in session.scalars(

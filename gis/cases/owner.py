@@ -20,7 +20,7 @@ def _clean(value: str | None, field: str) -> str | None:
     if len(text) > MAX_LENGTH:
         raise InvalidInput(f"{field} longer than {MAX_LENGTH}", field=field,
                            reason="too_long",
-                           message_vi=f"Tối đa {MAX_LENGTH} ký tự.")
+                           message_vi="Tối đa {most} ký tự.", params={"most": MAX_LENGTH})
     return text or None
 
 

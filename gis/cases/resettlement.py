@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from gis.access.scope import Scope
 from gis.core.calendar import local_today
 from gis.core.errors import Conflict, NotFound
-from gis.core.text import clean_decision_no, fmt_date
+from gis.core.text import clean_decision_no
 from gis.models import (
     ClearanceCase,
     Parcel,
@@ -70,8 +70,9 @@ def list_areas(session: Session) -> list[AreaSummary]:
 def list_plots(session: Session, area_id: int) -> list[PlotRow]:
     """The plots of an area, with their current allocation."""
     if session.get(ResettlementArea, area_id) is None:
-        raise NotFound(f"resettlement area {area_id} not found", message_vi=f"Không tìm thấy "
-                       f"khu tái định cư số {area_id}.", reason="area_not_found")
+        raise NotFound(f"resettlement area {area_id} not found", message_vi="Không tìm thấy "
+                       "khu tái định cư số {area}.", params={"area": str(area_id)},
+                       reason="area_not_found")
     stmt = (select(ResettlementPlot, ResettlementAllocation.case_id)
             .outerjoin(ResettlementAllocation,
                        (ResettlementAllocation.plot_id == ResettlementPlot.id)
@@ -124,25 +125,27 @@ def allocate_plot(session: Session, case_id: int, plot_id: int, *, allocated_on:
         check_version(case, expected_version)
         plot = session.get(ResettlementPlot, plot_id, with_for_update=True)
         if plot is None:
-            raise NotFound(f"plot {plot_id} not found", message_vi=f"Không tìm thấy lô tái định"
-                           f" cư số {plot_id}.", reason="plot_not_found")
+            raise NotFound(f"plot {plot_id} not found", message_vi="Không tìm thấy lô tái định"
+                           " cư số {plot}.", params={"plot": str(plot_id)},
+                           reason="plot_not_found")
         if not case.resettlement_needed:
             raise refuse("case needs no resettlement", "Hồ sơ này không thuộc diện bố trí tái "
                          "định cư.", "no_resettlement_needed")
         if allocated_on > today:
-            raise refuse("allocation in the future", f"Ngày giao lô ({fmt_date(allocated_on)})"
-                         f" ở tương lai — hôm nay là {fmt_date(today)}.", "date_in_future",
-                         field="allocated_on")
+            raise refuse("allocation in the future", "Ngày giao lô ({day})"
+                         " ở tương lai — hôm nay là {today}.", "date_in_future",
+                         {"day": allocated_on, "today": today}, field="allocated_on")
         for cond, reason, text in (
             (ResettlementAllocation.plot_id == plot_id, "plot_taken",
-             f"Lô {plot.code} đã được giao cho hồ sơ khác."),
+             "Lô {plot} đã được giao cho hồ sơ khác."),
             (ResettlementAllocation.case_id == case_id, "case_has_plot",
              "Hồ sơ đã được giao một lô tái định cư; hãy thu hồi lô cũ trước."),
         ):
             holder = session.scalar(select(ResettlementAllocation.case_id).where(
                 cond, ResettlementAllocation.released_on.is_(None)))
             if holder is not None:
-                raise Conflict(reason, message_vi=text, reason=reason, case_id=holder)
+                raise Conflict(reason, message_vi=text, params={"plot": plot.code},
+                               reason=reason, case_id=holder)
         allocation = ResettlementAllocation(plot_id=plot_id, case_id=case_id,
                                             allocated_on=allocated_on, decision_no=number,
                                             recorded_by=user.id)
@@ -162,7 +165,8 @@ def release_allocation(session: Session, allocation_id: int, *, released_on: dt.
         allocation = session.get(ResettlementAllocation, allocation_id)
         if allocation is None:
             raise NotFound(f"allocation {allocation_id} not found", message_vi="Không tìm thấy"
-                           f" quyết định giao lô số {allocation_id}.",
+                           " quyết định giao lô số {allocation}.",
+                           params={"allocation": str(allocation_id)},
                            reason="allocation_not_found")
         case = lock_case(session, allocation.case_id)
         act_as(session, actor_id, case)
@@ -170,8 +174,9 @@ def release_allocation(session: Session, allocation_id: int, *, released_on: dt.
             raise Conflict("already released", message_vi="Lô này đã được thu hồi trước đó.",
                            reason="already_released")
         if not allocation.allocated_on <= released_on <= today:
-            raise refuse("release date out of range", f"Ngày thu hồi lô ({fmt_date(released_on)})"
-                         " phải từ ngày giao lô đến hôm nay.", "bad_date", field="released_on")
+            raise refuse("release date out of range", "Ngày thu hồi lô ({day})"
+                         " phải từ ngày giao lô đến hôm nay.", "bad_date", {"day": released_on},
+                         field="released_on")
         allocation.released_on = released_on
         touch(case)
         session.flush()

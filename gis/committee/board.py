@@ -85,8 +85,8 @@ def committee_board(session: Session, as_of: dt.date, *, year: int | None = None
     if member_id is not None:
         member = session.get(CommitteeMember, member_id)
         if member is None:
-            raise NotFound(f"no member {member_id}", message_vi=f"Không có thành viên Ban Chỉ "
-                           f"đạo số {member_id}.")
+            raise NotFound(f"no member {member_id}", message_vi="Không có thành viên Ban Chỉ "
+                           "đạo số {member}.", params={"member": str(member_id)})
         keys = [k for k in keys if k.member_id == member_id]
     ids = [k.project_id for k in keys]
     plans = plans_in_force(session, year, as_of, ids)

@@ -35,15 +35,16 @@ def check_case_list(raw: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     unknown = sorted(set(raw) - KEYS)
     if unknown:
-        raise refuse(f"unknown conditions {unknown}", f"Điều kiện lọc không hợp lệ: "
-                     f"{', '.join(unknown)}. Dùng: {', '.join(sorted(KEYS))}.",
-                     "bad_case_list", field="case_list")
+        raise refuse(f"unknown conditions {unknown}", "Điều kiện lọc không hợp lệ: "
+                     "{unknown}. Dùng: {known}.", "bad_case_list",
+                     {"unknown": ", ".join(unknown), "known": ", ".join(sorted(KEYS))},
+                     field="case_list")
     out: dict[str, Any] = {}
     for key in ("project", "commune"):
         if raw.get(key) is not None:
             if not isinstance(raw[key], str) or not raw[key].strip():
-                raise refuse(f"{key} must be a code", f"Điều kiện '{key}' phải là một mã.",
-                             "bad_case_list", field=f"case_list.{key}")
+                raise refuse(f"{key} must be a code", "Điều kiện '{key}' phải là một mã.",
+                             "bad_case_list", {"key": key}, field=f"case_list.{key}")
             out[key] = raw[key].strip()
     if raw.get("steps"):
         steps = raw["steps"]
@@ -56,8 +57,9 @@ def check_case_list(raw: dict[str, Any] | None) -> dict[str, Any] | None:
     for flag in FLAGS:
         if raw.get(flag) is not None:
             if not isinstance(raw[flag], bool):
-                raise refuse(f"{flag} must be true/false", f"Điều kiện '{flag}' phải là "
-                             "true hoặc false.", "bad_case_list", field=f"case_list.{flag}")
+                raise refuse(f"{flag} must be true/false", "Điều kiện '{flag}' phải là "
+                             "true hoặc false.", "bad_case_list", {"flag": flag},
+                             field=f"case_list.{flag}")
             if raw[flag]:
                 out[flag] = True
     return out or None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gis.capital.disbursement import check_past, refuse
 from gis.core.errors import Conflict
+from gis.core.formats import Phrase, Term
 from gis.core.text import DECISION_NO, clean_text
 from gis.models import CommitteeMember, CommitteeUnit
 
@@ -24,8 +25,10 @@ def choice(cls: type[E], value: object, field: str, label_vi: str) -> E:
         return cls(str(value))
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
-        raise refuse(f"{field} {value!r} not one of {allowed}", f"{label_vi} '{value}' không "
-                     f"hợp lệ; chọn một trong: {allowed}.", "bad_choice", field=field) from None
+        raise refuse(f"{field} {value!r} not one of {allowed}", "{label:cap} '{value}' không "
+                     "hợp lệ; chọn một trong: {allowed}.", "bad_choice",
+                     {"label": Term(label_vi), "value": str(value), "allowed": allowed},
+                     field=field) from None
 
 
 def document_no(value: str | None, field: str, label_vi: str, *, required: bool) -> str | None:
@@ -33,14 +36,14 @@ def document_no(value: str | None, field: str, label_vi: str, *, required: bool)
     raw = clean_text(value, field=field, label_vi=label_vi)
     if raw is None:
         if required:
-            raise refuse(f"{field} required", f"Cần ghi {label_vi.lower()}, ví dụ 15/QĐ-UBND.",
-                         "required", field=field)
+            raise refuse(f"{field} required", "Cần ghi {label}, ví dụ 15/QĐ-UBND.",
+                         "required", {"label": Term(label_vi.lower())}, field=field)
         return None
     normal = raw.replace(" ", "").upper()
     if not DECISION_NO.match(normal):
-        raise refuse(f"bad document number {value!r}", f"{label_vi} '{value}' không đúng dạng "
+        raise refuse(f"bad document number {value!r}", "{label:cap} '{value}' không đúng dạng "
                      "'số/ký hiệu', ví dụ 15/QĐ-UBND hoặc 120/TB-UBND.", "bad_document_no",
-                     field=field)
+                     {"label": Term(label_vi), "value": str(value)}, field=field)
     return normal
 
 
@@ -53,31 +56,31 @@ def required_text(value: str | None, field: str, label_vi: str) -> str:
     """Non-empty free text."""
     cleaned = clean_text(value, field=field, label_vi=label_vi)
     if cleaned is None:
-        raise refuse(f"{field} required", f"Cần nhập {label_vi.lower()}.", "required",
-                     field=field)
+        raise refuse(f"{field} required", "Cần nhập {label}.", "required",
+                     {"label": Term(label_vi.lower())}, field=field)
     return cleaned
 
 
 def year_of(value: object) -> int:
     """A plan year 2000–2100."""
     if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        raise refuse(f"year {value!r} out of range", f"Năm '{value}' không hợp lệ (từ 2000 đến "
-                     "2100).", "year_out_of_range", field="year")
+        raise refuse(f"year {value!r} out of range", "Năm '{year}' không hợp lệ (từ 2000 đến "
+                     "2100).", "year_out_of_range", {"year": str(value)}, field="year")
     return value
 
 
 def unit_exists(session: Session, unit_id: int | None, field: str = "unit_id") -> None:
     """Refuse an unknown unit."""
     if unit_id is not None and session.get(CommitteeUnit, unit_id) is None:
-        raise refuse(f"unit {unit_id} not found", f"Không có đơn vị số {unit_id}.",
-                     "unknown_unit", field=field)
+        raise refuse(f"unit {unit_id} not found", "Không có đơn vị số {unit}.",
+                     "unknown_unit", {"unit": str(unit_id)}, field=field)
 
 
 def member_exists(session: Session, member_id: int | None, field: str = "member_id") -> None:
     """Refuse an unknown member."""
     if member_id is not None and session.get(CommitteeMember, member_id) is None:
-        raise refuse(f"member {member_id} not found", f"Không có thành viên Ban Chỉ đạo số "
-                     f"{member_id}.", "unknown_member", field=field)
+        raise refuse(f"member {member_id} not found", "Không có thành viên Ban Chỉ đạo số "
+                     "{member}.", "unknown_member", {"member": str(member_id)}, field=field)
 
 
 def communes_exist(session: Session, codes: list[str]) -> list[str]:
@@ -87,14 +90,17 @@ def communes_exist(session: Session, codes: list[str]) -> list[str]:
                                 {"c": wanted}).scalars())
     missing = [c for c in wanted if c not in known]
     if missing:
-        raise refuse(f"unknown communes {missing}", f"Không có xã/phường mã {', '.join(missing)}.",
-                     "unknown_commune", field="communes")
+        raise refuse(f"unknown communes {missing}", "Không có xã/phường mã {codes}.",
+                     "unknown_commune", {"codes": ", ".join(missing)}, field="communes")
     return wanted
 
 
-def stale(kind_vi: str, current: int, expected: int) -> Conflict:
+def stale(kind_vi: str | Phrase, current: int, expected: int) -> Conflict:
     """Someone recorded a newer revision than the one the user started from."""
-    return Conflict(f"stale revision {expected}, current {current}", message_vi=f"{kind_vi} vừa "
-                    f"được người khác cập nhật (lần {current}, bạn đang sửa từ lần {expected}); "
-                    "vui lòng tải lại.", reason="stale_version", current_version=current,
+    return Conflict(f"stale revision {expected}, current {current}", message_vi="{what} vừa "
+                    "được người khác cập nhật (lần {current}, bạn đang sửa từ lần {expected}); "
+                    "vui lòng tải lại.",
+                    params={"what": kind_vi if isinstance(kind_vi, Phrase) else Term(kind_vi),
+                            "current": str(current), "expected": str(expected)},
+                    reason="stale_version", current_version=current,
                     expected_version=expected)

@@ -27,8 +27,9 @@ from gis.committee.checks import (
 )
 from gis.committee.register import key_projects
 from gis.committee.vocab import MEASURE_LABELS_VI, Measure
+from gis.core.formats import Term
 from gis.core.lookups import project_by_code
-from gis.core.text import clean_text, fmt_date
+from gis.core.text import clean_text
 from gis.models import CommitteePlan, CommitteePlanMonth
 
 MAX_VND = 10**16
@@ -98,23 +99,29 @@ def plan_revisions(session: Session, project_id: int, year: int) -> list[Committ
 def _month_plan(raw: dict[str, object], i: int) -> MonthPlan:
     month = raw.get("month")
     if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise refuse(f"month {month!r}", f"Dòng {i + 1}: tháng '{month}' không hợp lệ (1–12).",
-                     "month_out_of_range", field=f"months[{i}].month")
+        raise refuse(f"month {month!r}", "Dòng {n}: tháng '{month}' không hợp lệ (1–12).",
+                     "month_out_of_range", {"n": str(i + 1), "month": str(month)},
+                     field=f"months[{i}].month")
     try:
         ha = Decimal(str(raw.get("handed_over_ha", 0))).quantize(Decimal("0.0001"))
     except InvalidOperation:
-        raise refuse("bad area", f"Tháng {month}: diện tích '{raw.get('handed_over_ha')}' không "
-                     "phải là số.", "not_a_number", field=f"months[{i}].handed_over_ha") from None
+        raise refuse("bad area", "Tháng {month}: diện tích '{value}' không "
+                     "phải là số.", "not_a_number",
+                     {"month": str(month), "value": str(raw.get("handed_over_ha"))},
+                     field=f"months[{i}].handed_over_ha") from None
     if not Decimal(0) <= ha <= MAX_HA:
-        raise refuse("area out of range", f"Tháng {month}: diện tích {ha} ha không hợp lệ.",
-                     "negative_amount", field=f"months[{i}].handed_over_ha")
+        raise refuse("area out of range", "Tháng {month}: diện tích {ha} ha không hợp lệ.",
+                     "negative_amount", {"month": str(month), "ha": ha},
+                     field=f"months[{i}].handed_over_ha")
     counts: dict[str, int] = {}
     for key, limit in (("households_paid", 10**7), ("households_handed_over", 10**7),
                        ("disbursed_vnd", MAX_VND)):
         value = raw.get(key, 0)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-            raise refuse(f"{key} {value!r}", f"Tháng {month}: {MEASURE_LABELS_VI[Measure(key)]} "
-                         f"'{value}' phải là số nguyên không âm.", "negative_amount",
+            raise refuse(f"{key} {value!r}", "Tháng {month}: {measure} "
+                         "'{value}' phải là số nguyên không âm.", "negative_amount",
+                         {"month": str(month), "measure": Term(MEASURE_LABELS_VI[Measure(key)]),
+                          "value": str(value)},
                          field=f"months[{i}].{key}")
         counts[key] = value
     return MonthPlan(month, ha, counts["households_paid"], counts["households_handed_over"],
@@ -129,13 +136,15 @@ def check_months(raw_months: list[dict[str, object]]) -> list[MonthPlan]:
                     key=lambda m: m.month)
     for a, b in itertools.pairwise(months):
         if a.month == b.month:
-            raise refuse(f"month {a.month} twice", f"Tháng {a.month} được nhập hai lần.",
-                         "duplicate_month", field="months")
+            raise refuse(f"month {a.month} twice", "Tháng {month} được nhập hai lần.",
+                         "duplicate_month", {"month": str(a.month)}, field="months")
         for measure in Measure:
             if b.value(measure) < a.value(measure):
-                raise refuse(f"{measure} falls in month {b.month}", f"Kế hoạch là số lũy kế: "
-                             f"{MEASURE_LABELS_VI[measure]} tháng {b.month} nhỏ hơn tháng "
-                             f"{a.month}.", "plan_not_cumulative", field="months",
+                raise refuse(f"{measure} falls in month {b.month}", "Kế hoạch là số lũy kế: "
+                             "{measure} tháng {later} nhỏ hơn tháng {earlier}.",
+                             "plan_not_cumulative",
+                             {"measure": Term(MEASURE_LABELS_VI[measure]),
+                              "later": str(b.month), "earlier": str(a.month)}, field="months",
                              month=b.month, measure=measure.value)
     return months
 
@@ -152,16 +161,18 @@ def record_plan(session: Session, actor_id: int, *, project_code: str, year: int
     not_future(submitted_on, today, "submitted_on", "Ngày nộp kế hoạch")
     project = project_by_code(session, project_code, lock=True)
     if project.id not in {k.project_id for k in key_projects(session, year, dt.date.max)}:
-        raise refuse("not a key project", f"Dự án {project.code} không có trong danh mục dự án "
-                     f"trọng điểm năm {year}.", "not_key", field="project")
+        raise refuse("not a key project", "Dự án {project} không có trong danh mục dự án "
+                     "trọng điểm năm {year}.", "not_key",
+                     {"project": project.code, "year": str(year)}, field="project")
     revisions = plan_revisions(session, project.id, year)
     current = revisions[-1].revision if revisions else 0
     if version != current:
         raise stale("Kế hoạch", current, version)
     if revisions and submitted_on < revisions[-1].submitted_on:
-        raise refuse("submitted before the previous revision", f"Ngày {fmt_date(submitted_on)} "
-                     f"trước lần điều chỉnh trước ({fmt_date(revisions[-1].submitted_on)}).",
-                     "decision_before_previous", field="submitted_on")
+        raise refuse("submitted before the previous revision", "Ngày {day} "
+                     "trước lần điều chỉnh trước ({previous}).", "decision_before_previous",
+                     {"day": submitted_on, "previous": revisions[-1].submitted_on},
+                     field="submitted_on")
     plan = CommitteePlan(project_id=project.id, year=year, revision=current + 1,
                          submitted_on=submitted_on, document_no=number,
                          note=clean_text(note, field="note", label_vi="Ghi chú"),

@@ -30,7 +30,7 @@ from gis.committee.checks import (
 )
 from gis.committee.vocab import ChangeAction, ProjectGroup
 from gis.core.lookups import project_by_code
-from gis.core.text import clean_text, fmt_date
+from gis.core.text import clean_text
 from gis.models import CommitteeMember, CommitteeUnit, KeyProjectChange, Project
 
 
@@ -119,16 +119,19 @@ def record_change(session: Session, actor_id: int, *, project_code: str, year: i
         raise stale("Danh mục dự án trọng điểm", current, version)
     on_list = last is not None and last.action != ChangeAction.REMOVE.value
     if act == ChangeAction.ADD and on_list:
-        raise refuse("already on the list", f"Dự án {project.code} đã có trong danh mục năm "
-                     f"{year}.", "already_key", field="action")
+        raise refuse("already on the list", "Dự án {project} đã có trong danh mục năm "
+                     "{year}.", "already_key", {"project": project.code, "year": str(year)},
+                     field="action")
     if act != ChangeAction.ADD and not on_list:
-        raise refuse("not on the list", f"Dự án {project.code} chưa có trong danh mục năm "
-                     f"{year}; hãy bổ sung trước.", "not_key", field="action")
+        raise refuse("not on the list", "Dự án {project} chưa có trong danh mục năm "
+                     "{year}; hãy bổ sung trước.", "not_key",
+                     {"project": project.code, "year": str(year)}, field="action")
     if last is not None and decision_date < last.decision_date:
-        raise refuse("decision before the previous one", f"Ngày văn bản {fmt_date(decision_date)}"
-                     f" trước văn bản lần trước ({last.decision_no} ngày "
-                     f"{fmt_date(last.decision_date)}).", "decision_before_previous",
-                     field="decision_date")
+        raise refuse("decision before the previous one", "Ngày văn bản {day}"
+                     " trước văn bản lần trước ({previous} ngày {previous_day}).",
+                     "decision_before_previous",
+                     {"day": decision_date, "previous": last.decision_no,
+                      "previous_day": last.decision_date}, field="decision_date")
     if act == ChangeAction.REMOVE:
         assert last is not None
         group, investor = last.project_group, last.investor

@@ -29,8 +29,9 @@ from gis.committee.checks import (
 )
 from gis.committee.vocab import MeetingKind, TaskState, TaskUpdateKind
 from gis.core.errors import Conflict, NotFound
+from gis.core.formats import Term
 from gis.core.lookups import project_by_code
-from gis.core.text import clean_text, fmt_date
+from gis.core.text import clean_text
 from gis.models import (
     CommitteeMeeting,
     CommitteeMember,
@@ -54,9 +55,9 @@ def create_meeting(session: Session, actor_id: int, *, held_on: dt.date, kind: s
         raise refuse("notice number and date together", "Thông báo kết luận cần cả số và ngày.",
                      "notice_incomplete", field="notice_date")
     if notice_date is not None and notice_date < held_on:
-        raise refuse("notice before meeting", f"Ngày thông báo {fmt_date(notice_date)} trước "
-                     f"ngày họp {fmt_date(held_on)}.", "notice_before_meeting",
-                     field="notice_date")
+        raise refuse("notice before meeting", "Ngày thông báo {day} trước "
+                     "ngày họp {held}.", "notice_before_meeting",
+                     {"day": notice_date, "held": held_on}, field="notice_date")
     meeting = CommitteeMeeting(held_on=held_on, kind=choice(MeetingKind, kind, "kind",
                                                             "Loại cuộc họp").value,
                                title=required_text(title, "title", "Tên cuộc họp"),
@@ -74,15 +75,16 @@ def add_task(session: Session, actor_id: int, meeting_id: int, *, body: str, uni
     require_editor(session, actor_id)
     meeting = session.get(CommitteeMeeting, meeting_id, with_for_update=True)
     if meeting is None:
-        raise NotFound(f"no meeting {meeting_id}", message_vi=f"Không có cuộc họp số "
-                       f"{meeting_id}.")
+        raise NotFound(f"no meeting {meeting_id}", message_vi="Không có cuộc họp số "
+                       "{meeting}.", params={"meeting": str(meeting_id)})
     text_ = required_text(body, "body", "Nội dung nhiệm vụ")
     unit_exists(session, unit_id)
     member_exists(session, member_id)
     project_id = project_by_code(session, project_code, lock=True).id if project_code else None
     if due_on < meeting.held_on:
-        raise refuse("deadline before the meeting", f"Hạn {fmt_date(due_on)} trước ngày họp "
-                     f"{fmt_date(meeting.held_on)}.", "due_before_meeting", field="due_on")
+        raise refuse("deadline before the meeting", "Hạn {due} trước ngày họp "
+                     "{held}.", "due_before_meeting", {"due": due_on, "held": meeting.held_on},
+                     field="due_on")
     seq = 1 + max(session.scalars(select(CommitteeTask.seq).where(
         CommitteeTask.meeting_id == meeting_id)), default=0)
     task = CommitteeTask(meeting_id=meeting_id, seq=seq, body=text_, project_id=project_id,
@@ -96,7 +98,8 @@ def add_task(session: Session, actor_id: int, meeting_id: int, *, body: str, uni
 def _task_for_update(session: Session, task_id: int) -> CommitteeTask:
     task = session.get(CommitteeTask, task_id, with_for_update=True)
     if task is None:
-        raise NotFound(f"no task {task_id}", message_vi=f"Không có nhiệm vụ số {task_id}.")
+        raise NotFound(f"no task {task_id}", message_vi="Không có nhiệm vụ số {task}.",
+                       params={"task": str(task_id)})
     return task
 
 
@@ -114,8 +117,9 @@ def _check_day(session: Session, task: CommitteeTask, day: dt.date, today: dt.da
     held_on = session.scalar(select(CommitteeMeeting.held_on).where(
         CommitteeMeeting.id == task.meeting_id))
     if held_on is not None and day < held_on:
-        raise refuse(f"{field} before the meeting", f"{label_vi} ({fmt_date(day)}) trước ngày "
-                     f"họp giao nhiệm vụ ({fmt_date(held_on)}).", "before_meeting", field=field)
+        raise refuse(f"{field} before the meeting", "{label:cap} ({day}) trước ngày "
+                     "họp giao nhiệm vụ ({held}).", "before_meeting",
+                     {"label": Term(label_vi), "day": day, "held": held_on}, field=field)
 
 
 def record_progress(session: Session, actor_id: int, task_id: int, *, note: str,
@@ -142,15 +146,15 @@ def complete_task(session: Session, actor_id: int, task_id: int, *, done_on: dt.
     actor = require_task_updater(session, actor_id, task)
     _check_version(task, version)
     if task.done_on is not None:
-        raise refuse("already done", f"Nhiệm vụ đã hoàn thành ngày {fmt_date(task.done_on)}.",
-                     "already_done", field="done_on")
+        raise refuse("already done", "Nhiệm vụ đã hoàn thành ngày {day}.",
+                     "already_done", {"day": task.done_on}, field="done_on")
     _check_day(session, task, done_on, today, "done_on", "Ngày hoàn thành")
     number = document_no(evidence_no, "evidence_no", "Số văn bản chứng minh", required=True)
     not_future(evidence_date, today, "evidence_date", "Ngày văn bản chứng minh")
     if evidence_date > done_on:
-        raise refuse("evidence after completion", f"Văn bản chứng minh ngày "
-                     f"{fmt_date(evidence_date)} sau ngày hoàn thành {fmt_date(done_on)}.",
-                     "evidence_after_done", field="evidence_date")
+        raise refuse("evidence after completion", "Văn bản chứng minh ngày "
+                     "{day} sau ngày hoàn thành {done}.", "evidence_after_done",
+                     {"day": evidence_date, "done": done_on}, field="evidence_date")
     session.add(CommitteeTaskUpdate(task_id=task.id, kind=TaskUpdateKind.DONE.value,
                                     occurred_on=done_on, evidence_no=number,
                                     evidence_date=evidence_date,
@@ -171,8 +175,9 @@ def reopen_task(session: Session, actor_id: int, task_id: int, *, on: dt.date, r
         raise refuse("not done", "Nhiệm vụ chưa hoàn thành nên không thể mở lại.", "not_done")
     _check_day(session, task, on, today, "occurred_on", "Ngày mở lại")
     if on < task.done_on:
-        raise refuse("reopened before done", f"Ngày mở lại {fmt_date(on)} trước ngày hoàn thành "
-                     f"{fmt_date(task.done_on)}.", "reopen_before_done", field="occurred_on")
+        raise refuse("reopened before done", "Ngày mở lại {day} trước ngày hoàn thành "
+                     "{done}.", "reopen_before_done", {"day": on, "done": task.done_on},
+                     field="occurred_on")
     session.add(CommitteeTaskUpdate(task_id=task.id, kind=TaskUpdateKind.REOPENED.value,
                                     occurred_on=on, note=required_text(reason, "reason",
                                                                        "Lý do mở lại"),

@@ -21,7 +21,8 @@ from gis.compensation.records import HouseholdMoney, load_household, stale_house
 from gis.core.calendar import local_today
 from gis.core.domain import STEP_ORDER, CaseStep, LedgerKind, PayeeKind, PaymentMethod
 from gis.core.errors import Conflict, NotFound
-from gis.core.text import clean_text, fmt_date, fmt_vnd
+from gis.core.formats import Term
+from gis.core.text import clean_text
 from gis.models import ClearanceCase, LandUser, Payee, Payment
 from gis.workflow.boundary import (
     act_as,
@@ -37,7 +38,8 @@ from gis.workflow.boundary import (
 from gis.workflow.money import PaymentResult, vnd
 from gis.workflow.transitions import refuse
 
-DOCUMENT_KINDS = {PayeeKind.AUTHORISED: "giấy ủy quyền", PayeeKind.HEIR: "văn bản thừa kế"}
+DOCUMENT_KINDS = {PayeeKind.AUTHORISED: Term("giấy ủy quyền"),
+                  PayeeKind.HEIR: Term("văn bản thừa kế")}
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,12 @@ def add_payee(
         else:
             label = DOCUMENT_KINDS[kind]
             if doc_no is None or document_date is None:
-                raise refuse(f"{kind} without document", f"Cần ghi số và ngày của {label} của "
-                             "người nhận thay.", "payee_document_required",
+                raise refuse(f"{kind} without document", "Cần ghi số và ngày của {document} của "
+                             "người nhận thay.", "payee_document_required", {"document": label},
                              field="document_no" if doc_no is None else "document_date")
             if document_date > today:
-                raise refuse("document in the future", f"Ngày {label} "
-                             f"({fmt_date(document_date)}) ở tương lai.", "date_in_future",
+                raise refuse("document in the future", "Ngày {document} ({day}) ở tương lai.",
+                             "date_in_future", {"document": label, "day": document_date},
                              field="document_date")
         if name is None:
             raise refuse("payee name required", "Thiếu họ tên người nhận.", "required",
@@ -113,10 +115,11 @@ def _check_shares(money: HouseholdMoney, new_parts: int) -> None:
     shares = split_shares(money.approved_vnd, parts)
     for p, share in zip(money.payees, shares, strict=False):
         if p.paid_vnd + p.deposited_vnd > share:
-            raise refuse("new payee shrinks a share below what was paid", f"Thêm người nhận "
-                         f"sẽ làm phần của {p.payee.full_name} ({fmt_vnd(share)}) nhỏ hơn số "
-                         f"đã nhận ({fmt_vnd(p.paid_vnd + p.deposited_vnd)}).",
-                         "below_paid_share", payee_id=p.payee.id)
+            raise refuse("new payee shrinks a share below what was paid", "Thêm người nhận "
+                         "sẽ làm phần của {payee} ({share} đ) nhỏ hơn số đã nhận ({settled} đ).",
+                         "below_paid_share", {"payee": p.payee.full_name, "share": share,
+                                              "settled": p.paid_vnd + p.deposited_vnd},
+                                              payee_id=p.payee.id)
 
 
 def _split(money: HouseholdMoney, amount: int, case_id: int | None) -> list[tuple[int, int]]:
@@ -131,9 +134,10 @@ def _split(money: HouseholdMoney, amount: int, case_id: int | None) -> list[tupl
             left -= part
     if left > 0:
         room = amount - left
-        raise refuse(f"amount {amount} exceeds open {room}", f"Số tiền {fmt_vnd(amount)} vượt "
-                     f"số còn phải trả của hộ{' cho thửa này' if case_id else ''} "
-                     f"({fmt_vnd(room)}).", "overpayment", field="amount_vnd",
+        raise refuse(f"amount {amount} exceeds open {room}", "Số tiền {amount} đ vượt "
+                     "số còn phải trả của hộ cho thửa này ({room} đ)." if case_id else "Số tiền "
+                     "{amount} đ vượt số còn phải trả của hộ ({room} đ).", "overpayment",
+                     {"amount": amount, "room": room}, field="amount_vnd",
                      outstanding_vnd=room)
     return out
 
@@ -185,26 +189,29 @@ def record_household_payment(
                          " ủy quyền hoặc văn bản thừa kế nếu là người nhận thay) trước.",
                          "payee_not_in_household", field="payee_id")
         if case_id is not None and case_id not in money.case_ids:
-            raise refuse("case not in household", f"Hồ sơ {case_id} không thuộc hồ sơ bồi "
-                         "thường của hộ này.", "case_not_in_household", field="case_id")
+            raise refuse("case not in household", "Hồ sơ {case_id} không thuộc hồ sơ bồi "
+                         "thường của hộ này.", "case_not_in_household",
+                         {"case_id": str(case_id)}, field="case_id")
         if paid_on > today:
-            raise refuse("payment in the future", f"Ngày chi trả ({fmt_date(paid_on)}) ở tương "
-                         f"lai — hôm nay là {fmt_date(today)}.", "date_in_future",
-                         field="paid_on")
+            raise refuse("payment in the future", "Ngày chi trả ({day}) ở tương "
+                         "lai — hôm nay là {today}.", "date_in_future",
+                         {"day": paid_on, "today": today}, field="paid_on")
         if money.approved_vnd == 0:
             raise refuse("no approved amount", "Hộ chưa có giá trị bồi thường, hỗ trợ được "
                          "duyệt; hãy ghi quyết định phê duyệt phương án trước.",
                          "no_approved_amount")
         first_day = min(d.decision_date for d in money.in_force if d.total_vnd > 0)
         if paid_on < first_day:
-            raise refuse("payment before the decision", f"Ngày chi trả ({fmt_date(paid_on)}) "
-                         f"không được trước ngày quyết định phê duyệt ({fmt_date(first_day)}).",
-                         "before_previous_step", field="paid_on")
+            raise refuse("payment before the decision", "Ngày chi trả ({day}) "
+                         "không được trước ngày quyết định phê duyệt ({approved}).",
+                         "before_previous_step", {"day": paid_on, "approved": first_day},
+                         field="paid_on")
         if amount > payee.outstanding_vnd:
             raise refuse(f"payee {payee_id}: {amount} above open share {payee.outstanding_vnd}",
-                         f"Số tiền {fmt_vnd(amount)} vượt phần còn lại của "
-                         f"{payee.payee.full_name} ({fmt_vnd(payee.outstanding_vnd)} trên phần "
-                         f"hưởng {fmt_vnd(payee.share_vnd)}).", "over_payee_share",
+                         "Số tiền {amount} đ vượt phần còn lại của "
+                         "{payee} ({room} đ trên phần hưởng {share} đ).", "over_payee_share",
+                         {"amount": amount, "payee": payee.payee.full_name,
+                          "room": payee.outstanding_vnd, "share": payee.share_vnd},
                          field="amount_vnd", outstanding_vnd=payee.outstanding_vnd)
         parts = _split(money, amount, case_id)
         cases = [lock_case(session, cid) for cid, _ in parts]
@@ -305,8 +312,9 @@ def reverse_payment(
     with translate_db_errors(), session.begin_nested():
         original = session.get(Payment, payment_id)
         if original is None:
-            raise NotFound(f"payment {payment_id} not found", message_vi=f"Không tìm thấy khoản "
-                           f"chi trả số {payment_id}.", reason="payment_not_found")
+            raise NotFound(f"payment {payment_id} not found", message_vi="Không tìm thấy khoản "
+                           "chi trả số {payment}.", params={"payment": str(payment_id)},
+                           reason="payment_not_found")
         case = lock_case(session, original.case_id)
         user = act_as(session, actor_id, case)
         earlier = session.scalars(select(Payment).where(
@@ -322,13 +330,15 @@ def reverse_payment(
                          "khoản chi trả mới.", "reversal_of_reversal")
         done = session.scalar(select(Payment.id).where(Payment.reverses_payment_id == payment_id))
         if done is not None:
-            raise Conflict("payment already reversed", message_vi=f"Khoản chi trả số {payment_id}"
-                           f" đã được đảo (bút toán số {done}).", reason="already_reversed",
+            raise Conflict("payment already reversed", message_vi="Khoản chi trả số {payment}"
+                           " đã được đảo (bút toán số {reversal}).",
+                           params={"payment": str(payment_id), "reversal": str(done)},
+                           reason="already_reversed",
                            reversal_id=done)
         if not original.paid_on <= on <= today:
-            raise refuse("reversal date out of range", f"Ngày đảo bút toán ({fmt_date(on)}) phải"
-                         f" từ ngày chi trả ({fmt_date(original.paid_on)}) đến hôm nay.",
-                         "bad_date", field="reversed_on")
+            raise refuse("reversal date out of range", "Ngày đảo bút toán ({day}) phải"
+                         " từ ngày chi trả ({paid}) đến hôm nay.", "bad_date",
+                         {"day": on, "paid": original.paid_on}, field="reversed_on")
         reversal = Payment(case_id=case.id, amount_vnd=-original.amount_vnd,
                            reverses_payment_id=original.id, paid_on=on, method=original.method,
                            household_id=original.household_id, payee_id=original.payee_id,

@@ -22,7 +22,8 @@ from gis.compensation.records import HouseholdMoney, in_force, load_household, s
 from gis.core.calendar import local_today
 from gis.core.domain import ITEM_COMPONENT, ITEM_LABELS_VI, CaseStep, DecisionKind, ItemKind
 from gis.core.errors import InvalidInput
-from gis.core.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
+from gis.core.formats import Phrase, Term
+from gis.core.text import clean_decision_no, clean_text
 from gis.models import ClearanceCase, CompensationDecision, LineItem
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer, parse_issuer
 from gis.workflow.boundary import (
@@ -83,17 +84,19 @@ def _quantity(value: Decimal | int | str, n: int) -> Decimal:
     except InvalidOperation:
         q = Decimal(-1)
     if not q.is_finite() or q < 0 or q > Decimal("1e12") or q != q.quantize(Decimal("0.001")):
-        raise InvalidInput(f"item {n}: bad quantity {value!r}", message_vi=f"Dòng {n}: khối "
-                           f"lượng '{value}' không hợp lệ (số không âm, tối đa 3 chữ số thập "
-                           "phân).", reason="bad_quantity", field=f"items[{n}].quantity")
+        raise InvalidInput(f"item {n}: bad quantity {value!r}", message_vi="Dòng {n}: khối "
+                           "lượng '{value}' không hợp lệ (số không âm, tối đa 3 chữ số thập "
+                           "phân).", params={"n": str(n), "value": str(value)},
+                           reason="bad_quantity", field=f"items[{n}].quantity")
     return q
 
 
 def _required(value: str | None, n: int, name: str, label: str) -> str:
     text = clean_text(value, field=f"items[{n}].{name}", label_vi=label)
     if text is None:
-        raise refuse(f"item {n}: {name} required", f"Dòng {n}: thiếu {label.lower()}.",
-                     "required", field=f"items[{n}].{name}")
+        raise refuse(f"item {n}: {name} required", "Dòng {n}: thiếu {label}.",
+                     "required", {"n": str(n), "label": Term(label.lower())},
+                     field=f"items[{n}].{name}")
     return text
 
 
@@ -103,25 +106,28 @@ def _item(raw: ItemInput, n: int, notice_on: dt.date | None, today: dt.date) -> 
     price = vnd(raw.unit_price_vnd, f"items[{n}].unit_price_vnd")
     amount = line_amount(quantity, price)
     if amount > MAX_VND:
-        raise InvalidInput(f"item {n}: amount too large", message_vi=f"Dòng {n}: thành tiền "
-                           f"{fmt_vnd(amount)} quá lớn.", reason="amount_out_of_range",
+        raise InvalidInput(f"item {n}: amount too large", message_vi="Dòng {n}: thành tiền "
+                           "{amount} đ quá lớn.", params={"n": str(n), "amount": amount},
+                           reason="amount_out_of_range",
                            field=f"items[{n}].unit_price_vnd")
     exception = clean_text(raw.exception_ground, field=f"items[{n}].exception_ground",
                            label_vi="Căn cứ bồi thường, hỗ trợ ngoại lệ")
     if raw.created_on is not None and raw.created_on > today:
-        raise refuse("created_on in the future", f"Dòng {n}: ngày tạo lập "
-                     f"({fmt_date(raw.created_on)}) ở tương lai.", "date_in_future",
-                     field=f"items[{n}].created_on")
+        raise refuse("created_on in the future", "Dòng {n}: ngày tạo lập "
+                     "({day}) ở tương lai.", "date_in_future",
+                     {"n": str(n), "day": raw.created_on}, field=f"items[{n}].created_on")
     late = (kind in ASSET_KINDS and raw.created_on is not None and notice_on is not None
             and raw.created_on > notice_on)
     if (late or raw.illegal) and amount > 0 and exception is None:
-        why = (f"tạo lập ngày {fmt_date(raw.created_on)}, sau thông báo thu hồi đất ngày "
-               f"{fmt_date(notice_on)}" if late and raw.created_on and notice_on
-               else "được ghi là trái phép")
+        why = (Phrase("tạo lập ngày {day}, sau thông báo thu hồi đất ngày {noticed}",
+                      day=raw.created_on, noticed=notice_on)
+               if late and raw.created_on and notice_on else Term("được ghi là trái phép"))
         raise refuse(f"item {n}: ineligible asset paid without ground",
-                     f"Dòng {n} ({ITEM_LABELS_VI[kind].lower()}) {why}: không được bồi "
+                     "Dòng {n} ({item}) {why}: không được bồi "
                      "thường, hỗ trợ (thành tiền phải bằng 0) trừ khi ghi rõ căn cứ pháp lý "
-                     "cho phép.", "ineligible_asset", field=f"items[{n}].exception_ground")
+                     "cho phép.", "ineligible_asset",
+                     {"n": str(n), "item": Term(ITEM_LABELS_VI[kind].lower()), "why": why},
+                     field=f"items[{n}].exception_ground")
     return LineItem(case_id=raw.case_id, kind=kind,
                     description=_required(raw.description, n, "description", "Nội dung")
                     if raw.description is not None else ITEM_LABELS_VI[kind],
@@ -145,17 +151,20 @@ def _check_after(money: HouseholdMoney, replaced: CompensationDecision | None,
         by_case[i.case_id] += i.amount_vnd
     for case_id, settled in money.settled_by_case.items():
         if settled > by_case.get(case_id, 0):
-            raise refuse(f"case {case_id}: plan below settled", f"Giá trị được duyệt mới cho "
-                         f"thửa của hồ sơ {case_id} ({fmt_vnd(by_case.get(case_id, 0))}) nhỏ "
-                         f"hơn số đã chi trả, gửi ({fmt_vnd(settled)}); cần đảo bút toán "
-                         "trước.", "below_paid", case_id=case_id)
+            raise refuse(f"case {case_id}: plan below settled", "Giá trị được duyệt mới cho "
+                         "thửa của hồ sơ {case_id} ({approved} đ) nhỏ "
+                         "hơn số đã chi trả, gửi ({settled} đ); cần đảo bút toán "
+                         "trước.", "below_paid", {"case_id": str(case_id),
+                                                  "approved": by_case.get(case_id, 0),
+                                                  "settled": settled}, case_id=case_id)
     shares = split_shares(sum(by_case.values()), [p.payee.share_parts for p in money.payees])
     for p, share in zip(money.payees, shares, strict=True):
         if p.paid_vnd + p.deposited_vnd > share:
-            raise refuse(f"payee {p.payee.id}: share below settled", f"Phần của "
-                         f"{p.payee.full_name} theo phương án mới ({fmt_vnd(share)}) nhỏ hơn "
-                         f"số đã chi trả, gửi ({fmt_vnd(p.paid_vnd + p.deposited_vnd)}).",
-                         "below_paid_share", payee_id=p.payee.id)
+            raise refuse(f"payee {p.payee.id}: share below settled", "Phần của "
+                         "{payee} theo phương án mới ({share} đ) nhỏ hơn "
+                         "số đã chi trả, gửi ({settled} đ).", "below_paid_share",
+                         {"payee": p.payee.full_name, "share": share,
+                          "settled": p.paid_vnd + p.deposited_vnd}, payee_id=p.payee.id)
 
 
 def record_decision(
@@ -179,14 +188,15 @@ def record_decision(
                      "định loại 'chuyển từ dữ liệu cũ'.", "unknown_value", field="kind")
     number = clean_decision_no(decision_no)
     who = clean_text(signer, field="signer", label_vi="Người ký")
-    for name, value, label in (("decision_no", number, "số quyết định"),
-                               ("signer", who, "người ký")):
+    for name, value, label in (("decision_no", number, Term("số quyết định")),
+                               ("signer", who, Term("người ký"))):
         if value is None:
-            raise refuse(f"{name} required", f"Thiếu {label}.", "required", field=name)
+            raise refuse(f"{name} required", "Thiếu {label}.", "required", {"label": label},
+                         field=name)
     if decision_date > today:
-        raise refuse("decision in the future", f"Ngày quyết định ({fmt_date(decision_date)}) "
-                     f"ở tương lai — hôm nay là {fmt_date(today)}.", "date_in_future",
-                     field="decision_date")
+        raise refuse("decision in the future", "Ngày quyết định ({day}) "
+                     "ở tương lai — hôm nay là {today}.", "date_in_future",
+                     {"day": decision_date, "today": today}, field="decision_date")
     issuer = clean_issuer(issuer_level, issuer_unit, who)
     ground = clean_text(zero_ground, field="zero_ground", label_vi="Căn cứ phương án 0 đồng")
     text_note = clean_text(note, field="note", label_vi="Ghi chú")
@@ -214,9 +224,10 @@ def record_decision(
         new_items: list[LineItem] = []
         for n, raw in enumerate(items, start=1):
             if raw.case_id not in money.case_ids:
-                raise refuse(f"case {raw.case_id} not in household", f"Dòng {n}: thửa đất "
-                             f"(hồ sơ {raw.case_id}) không thuộc hồ sơ bồi thường của hộ này.",
-                             "case_not_in_household", field=f"items[{n}].case_id")
+                raise refuse(f"case {raw.case_id} not in household", "Dòng {n}: thửa đất "
+                             "(hồ sơ {case_id}) không thuộc hồ sơ bồi thường của hộ này.",
+                             "case_not_in_household", {"n": str(n), "case_id": str(raw.case_id)},
+                             field=f"items[{n}].case_id")
             if raw.case_id not in cases:
                 # the scope first: nothing about a case outside it is told
                 act_as(session, actor_id, lock_case(session, raw.case_id))
@@ -279,9 +290,10 @@ def _amended(session: Session, money: HouseholdMoney, kind: DecisionKind,
                      "thay thế một quyết định đang có hiệu lực của chính hộ này.",
                      "amended_decision_not_in_force", field="amends_decision_id")
     if decision_date < target.decision_date:
-        raise refuse("amendment before the decision it amends", f"Quyết định điều chỉnh "
-                     f"({fmt_date(decision_date)}) không được trước quyết định bị điều chỉnh "
-                     f"({fmt_date(target.decision_date)}).", "before_previous_step",
+        raise refuse("amendment before the decision it amends", "Quyết định điều chỉnh "
+                     "({day}) không được trước quyết định bị điều chỉnh ({amended}).",
+                     "before_previous_step", {"day": decision_date,
+                                              "amended": target.decision_date},
                      field="decision_date")
     return target
 
@@ -290,15 +302,17 @@ def _plan_case(session: Session, case_id: int, decision_date: dt.date, n: int
                ) -> ClearanceCase:
     case = lock_case(session, case_id)
     if case.step not in PLAN_STEPS:
-        raise refuse(f"case {case_id} at {case.step}", f"Dòng {n}: chỉ ghi giá trị được duyệt "
+        raise refuse(f"case {case_id} at {case.step}", "Dòng {n}: chỉ ghi giá trị được duyệt "
                      "sau khi phê duyệt phương án và trước khi hoàn thành chi trả (hồ sơ "
-                     f"{case_id}).", "wrong_step", current_step=case.step.value,
+                     "{case_id}).", "wrong_step", {"n": str(n), "case_id": str(case_id)},
+                     current_step=case.step.value,
                      field=f"items[{n}].case_id")
     approval = load_facts(session, case).record(StepAction.APPROVAL)
     if approval is not None and decision_date < approval.legal_date:
-        raise refuse("decision before plan approval", f"Ngày quyết định "
-                     f"({fmt_date(decision_date)}) không được trước ngày phê duyệt phương án "
-                     f"của thửa ({fmt_date(approval.legal_date)}).", "before_previous_step",
+        raise refuse("decision before plan approval", "Ngày quyết định "
+                     "({day}) không được trước ngày phê duyệt phương án "
+                     "của thửa ({approved}).", "before_previous_step",
+                     {"day": decision_date, "approved": approval.legal_date},
                      field="decision_date")
     return case
 

@@ -108,15 +108,17 @@ class HouseholdMoney:
 
 def household_not_found(household_id: int) -> NotFound:
     """The household record does not exist."""
-    return NotFound(f"household {household_id} not found", message_vi=f"Không tìm thấy hồ sơ "
-                    f"bồi thường theo hộ số {household_id}.", reason="household_not_found")
+    return NotFound(f"household {household_id} not found", message_vi="Không tìm thấy hồ sơ "
+                    "bồi thường theo hộ số {household}.", params={"household": str(household_id)},
+                    reason="household_not_found")
 
 
 def stale_household(current: int, expected: int) -> Conflict:
     """A change based on a stale copy of the household record."""
     return Conflict(f"household at version {current}, not {expected}", message_vi="Hồ sơ bồi "
-                    f"thường của hộ đã được người khác cập nhật (phiên bản hiện tại {current}, "
-                    f"bạn đang sửa phiên bản {expected}). Vui lòng tải lại.",
+                    "thường của hộ đã được người khác cập nhật (phiên bản hiện tại {current}, "
+                    "bạn đang sửa phiên bản {expected}). Vui lòng tải lại.",
+                    params={"current": str(current), "expected": str(expected)},
                     reason="stale_version", current_version=current,
                     expected_version=expected)
 

@@ -18,8 +18,8 @@ from typing import Protocol
 
 from gis.core.errors import InvalidTransition
 from gis.core.formats import LOCAL_TZ as LOCAL_TZ  # re-exported: the zone of the workflow
+from gis.core.formats import Phrase, Term
 from gis.core.formats import local_time as local_time
-from gis.core.text import fmt_date
 
 
 class BlackoutLike(Protocol):
@@ -106,8 +106,8 @@ def _require_year(day: dt.date) -> None:
         # Refused rather than guessed: a wrong guess could allow enforcement on Tết.
         raise InvalidTransition(
             f"no public-holiday calendar for {day.year}",
-            message_vi=f"Chưa có lịch nghỉ lễ, Tết năm {day.year}; cần cập nhật bảng ngày lễ "
-            "trước khi kiểm tra thời điểm cưỡng chế.",
+            message_vi="Chưa có lịch nghỉ lễ, Tết năm {year}; cần cập nhật bảng ngày lễ "
+            "trước khi kiểm tra thời điểm cưỡng chế.", params={"year": str(day.year)},
             reason="holiday_calendar_missing",
             year=day.year,
         )
@@ -132,33 +132,36 @@ def local_today() -> dt.date:
 
 
 def enforcement_blackout(at: dt.datetime, blackouts: Iterable[BlackoutLike] = ()
-                         ) -> tuple[str, str] | None:
-    """Why enforcement may not take place at ``at``: (machine code, Vietnamese reason),
-    or None when it may."""
+                         ) -> tuple[str, Phrase] | None:
+    """Why enforcement may not take place at ``at``: (machine code, the reason as a part
+    of a message — ``str()`` gives it in Vietnamese), or None when it may."""
     local = local_time(at)
     day, clock = local.date(), local.time()
     if clock >= NIGHT_STARTS or clock < NIGHT_ENDS:
-        return "night", "trong khoảng 22 giờ đến 6 giờ sáng hôm sau"
+        return "night", Phrase("trong khoảng 22 giờ đến 6 giờ sáng hôm sau")
     holiday = holiday_on(day)
     if holiday is not None:
-        return "public_holiday", f"vào ngày nghỉ lễ {holiday.name_vi}"
+        return "public_holiday", Phrase("vào ngày nghỉ lễ {holiday}",
+                                        holiday=Term(holiday.name_vi))
     # Tết may straddle the turn of a solar year: check this year's and next year's.
     for year in (day.year, day.year + 1):
         if year in KNOWN_YEARS:
             first, last = tet_window(year)
             if first <= day <= last:
-                return "tet_period", (
-                    f"trong thời gian {TET_BLACKOUT_DAYS} ngày trước và sau kỳ nghỉ Tết "
-                    f"Nguyên đán (từ {fmt_date(first)} đến {fmt_date(last)})")
+                return "tet_period", Phrase(
+                    "trong thời gian {days} ngày trước và sau kỳ nghỉ Tết Nguyên đán (từ "
+                    "{first} đến {last})", days=TET_BLACKOUT_DAYS, first=first, last=last)
     if day.weekday() >= 5:
-        return "weekend", "vào ngày nghỉ cuối tuần"
+        return "weekend", Phrase("vào ngày nghỉ cuối tuần")
     for span in blackouts:
         if span.first_day <= day <= span.last_day:
-            return "festival", (f"trong thời gian {span.name_vi} (từ {fmt_date(span.first_day)}"
-                                f" đến {fmt_date(span.last_day)})")
+            return "festival", Phrase("trong thời gian {name} (từ {first} đến {last})",
+                                      name=span.name_vi, first=span.first_day,
+                                      last=span.last_day)
     if not OFFICE_OPENS <= clock < OFFICE_CLOSES:
-        return "outside_office_hours", (f"ngoài giờ hành chính ({OFFICE_OPENS:%H:%M}–"
-                                        f"{OFFICE_CLOSES:%H:%M})")
+        return "outside_office_hours", Phrase(
+            "ngoài giờ hành chính ({opens}–{closes})", opens=f"{OFFICE_OPENS:%H:%M}",
+            closes=f"{OFFICE_CLOSES:%H:%M}")
     return None
 
 
@@ -174,9 +177,10 @@ def check_enforcement_time(at: dt.datetime, blackouts: Iterable[BlackoutLike] = 
     local = local_time(at)
     raise InvalidTransition(
         f"enforcement not allowed at {local.isoformat()} ({code})",
-        message_vi=f"Không được cưỡng chế thu hồi đất {why} — thời điểm đã nhập: "
-        f"{local:%H:%M} ngày {fmt_date(local.date())}"
-        + (" (Luật Đất đai 2024, Điều 89)." if code in _STATUTORY else "."),
+        message_vi="Không được cưỡng chế thu hồi đất {why} — thời điểm đã nhập: {time} ngày "
+        "{day} (Luật Đất đai 2024, Điều 89)." if code in _STATUTORY else "Không được cưỡng "
+        "chế thu hồi đất {why} — thời điểm đã nhập: {time} ngày {day}.",
+        params={"why": why, "time": f"{local:%H:%M}", "day": local.date()},
         reason=f"enforcement_{code}",
         field="at",
     )

@@ -2,10 +2,17 @@
 
 ``api`` maps these classes to HTTP statuses in one table; the CLI prints them without a
 traceback. Nothing here knows about HTTP.
+
+A message is a Vietnamese template with named parameters ("Số tiền {amount} đ không hợp
+lệ."), the parameters kept as values (numbers, days, ``Term`` vocabulary) until the message
+is shown: ``message_vi`` is its Vietnamese rendering (for API bodies, the CLI, logs);
+``GpmbError.text`` renders it in a language, given the English catalogue the UI keeps
+(keyed by the Vietnamese template), numbers written the way that language writes them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -15,12 +22,27 @@ class GpmbError(Exception):
     code = "error"
     message_vi = "Đã xảy ra lỗi."
 
-    def __init__(self, detail: str | None = None, *, message_vi: str | None = None, **extra: Any):
+    def __init__(self, detail: str | None = None, *, message_vi: str | None = None,
+                 params: Mapping[str, object] | None = None, **extra: Any):
         self.detail = detail or self.message_vi
-        if message_vi is not None:
-            self.message_vi = message_vi
+        self.template: str = self.message_vi if message_vi is None else message_vi
+        """The Vietnamese message with its ``{name}`` placeholders (the catalogue's key)."""
+        self.params: dict[str, object] = dict(params or {})
+        if message_vi is not None or self.params:
+            self.message_vi = self.text("vi")
         self.extra = extra
         super().__init__(self.detail)
+
+    def text(self, lang: str = "vi", english: Mapping[str, str] | None = None) -> str:
+        """The message in ``lang``: the template (in English: its entry in ``english``, the
+        template itself when there is none) filled with the parameters, numbers written
+        "1.500,5" in Vietnamese and "1,500.5" in English, days dd/mm/yyyy, ``Term``
+        parameters looked up in ``english`` too."""
+        from gis.core.formats import fill  # formats reads days and raises InvalidInput
+
+        terms = english if lang == "en" else None
+        template = terms.get(self.template, self.template) if terms else self.template
+        return fill(template, self.params, lang, terms) if self.params else template
 
 
 class ConfigurationError(GpmbError):

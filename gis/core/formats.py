@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ DAY_PLACEHOLDER = "dd/mm/yyyy"
 DAY_PATTERN = r"\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*"
 """The HTML ``pattern`` of a day input (dd/mm/yyyy, or ISO yyyy-mm-dd)."""
 BAD_DAY_VI = "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy"
+BAD_DAY_TYPED_VI = "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy (đã nhập: '{typed}')."
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -43,7 +45,7 @@ def parse_day(raw: str, field: str = "date") -> dt.date:
     except ValueError:
         pass
     raise InvalidInput(f"{field}: {raw!r} is not a day (dd/mm/yyyy)",
-                       message_vi=f"{BAD_DAY_VI} (đã nhập: '{text}').", reason="bad_date",
+                       message_vi=BAD_DAY_TYPED_VI, params={"typed": text}, reason="bad_date",
                        field=field)
 
 
@@ -90,16 +92,67 @@ def fmt_dec(value: float | Decimal, digits: int = 2, lang: str = "vi") -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+class Term(str):
+    """Vocabulary given as a message parameter (a step's name, a kind of document): shown
+    translated when the message is (a plain ``str`` parameter — a name, a number someone
+    typed — stays as it is)."""
+
+    __slots__ = ()
+
+
+class OneOf(tuple[object, ...]):
+    """Several parameter values shown as alternatives: "A hoặc B" / "A or B"."""
+
+    __slots__ = ()
+
+
+class Phrase:
+    """A part of a message that is itself a template with parameters ("từ {day} (chính
+    quyền hai cấp)"), translated and filled like the message around it."""
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template, self.params = template, params
+
+    def __str__(self) -> str:
+        return fill(self.template, self.params)
+
+
+_OR = Term(" hoặc ")
+
+
+def _term(value: str, terms: Mapping[str, str]) -> str:
+    """A word in ``terms``; one found only with a capital (a label in a list, a title) is
+    given in lower case, as inside a sentence."""
+    if value in terms:
+        return terms[value]
+    titled = terms.get(value[:1].upper() + value[1:])
+    return titled[:1].lower() + titled[1:] if titled else value
+
+
 class _Shown:
     """A message parameter that formats itself in a language: ``{area:.1f}`` gives
     "1.500,5" in Vietnamese and "1,500.5" in English; trailing zero decimals are dropped
-    ("1.500", "53,3"); whole numbers are grouped."""
+    ("1.500", "53,3"); whole numbers are grouped; a day is dd/mm/yyyy; a ``Term`` is
+    looked up in ``terms`` (the English catalogue, in English)."""
 
-    def __init__(self, value: object, lang: str) -> None:
-        self.value, self.lang = value, lang
+    def __init__(self, value: object, lang: str,
+                 terms: Mapping[str, str] | None = None) -> None:
+        self.value, self.lang, self.terms = value, lang, terms
 
     def __format__(self, spec: str) -> str:
         value = self.value
+        if isinstance(value, Term):  # "{label:cap}": with a capital, starting a sentence
+            text = _term(value, self.terms) if self.terms else str(value)
+            return text[:1].upper() + text[1:] if spec == "cap" else format(text, spec)
+        if isinstance(value, Phrase):
+            template = self.terms.get(value.template, value.template) if self.terms else (
+                value.template)
+            return format(fill(template, value.params, self.lang, self.terms), spec)
+        if isinstance(value, OneOf):
+            joiner = str(_Shown(_OR, self.lang, self.terms))
+            return joiner.join(format(_Shown(v, self.lang, self.terms), spec) for v in value)
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             return fmt_day(value) if isinstance(value, dt.date) else format(value, spec)
         text = format(value, "," + spec) if spec.endswith("f") else f"{value:,}"
@@ -112,7 +165,9 @@ class _Shown:
         return format(self, "")
 
 
-def fill(template: str, params: dict[str, object], lang: str = "vi") -> str:
+def fill(template: str, params: Mapping[str, object], lang: str = "vi",
+         terms: Mapping[str, str] | None = None) -> str:
     """``template`` with its ``{name}`` / ``{name:.1f}`` placeholders filled from
-    ``params``, numbers written the way ``lang`` writes them."""
-    return template.format(**{k: _Shown(v, lang) for k, v in params.items()})
+    ``params``, numbers written the way ``lang`` writes them (``Term`` values translated
+    through ``terms``)."""
+    return template.format(**{k: _Shown(v, lang, terms) for k, v in params.items()})

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.core.errors import NotFound
+from gis.core.formats import Term
 from gis.models import Project
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ def project_by_code(session: Session, code: str, *, scope: Scope | None = None,
     query = select(Project).where(Project.code == code)
     project = session.scalar(query.with_for_update() if lock else query)
     if project is None or (scope is not None and not scope.allows_project(project.id)):
-        message = f"Không có dự án {code}." + (f" {hint_vi}" if hint_vi else "")
-        raise NotFound(f"no project {code!r}", message_vi=message, **extra)
+        raise NotFound(f"no project {code!r}", message_vi="Không có dự án {code}. {hint}"
+                       if hint_vi else "Không có dự án {code}.",
+                       params={"code": code, "hint": Term(hint_vi or "")}, **extra)
     return project

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from gis.core.errors import InvalidInput, InvalidTransition
-from gis.core.formats import fmt_day, fmt_int
+from gis.core.formats import Term, fmt_day, fmt_int
 
 # "123/QĐ-UBND", "12/TB-UBND", "45/2025/QĐ-UBND", "07/BB-KĐ": a number, an optional year,
 # then the document symbol (letters incl. Đ, digits, joined by '-' or '.').
@@ -29,13 +29,15 @@ def clean_text(value: str | None, *, field: str, label_vi: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text", message_vi=f"{label_vi} phải là văn bản.",
+        raise InvalidInput(f"{field} must be text", message_vi="{label:cap} phải là văn bản.",
+                           params={"label": Term(label_vi)},
                            reason="not_text", field=field)
     value = " ".join(value.split())
     if len(value) > MAX_TEXT:
         raise InvalidInput(
             f"{field} longer than {MAX_TEXT} characters",
-            message_vi=f"{label_vi} dài quá {MAX_TEXT} ký tự.",
+            message_vi="{label:cap} dài quá {most} ký tự.",
+            params={"label": Term(label_vi), "most": MAX_TEXT},
             reason="too_long", field=field)
     return value or None
 
@@ -49,8 +51,8 @@ def clean_decision_no(value: str | None) -> str | None:
     if not DECISION_NO.match(text):
         raise InvalidTransition(
             f"decision number {value!r} is not like 123/QĐ-UBND",
-            message_vi=f"Số văn bản '{value}' không đúng dạng 'số/ký hiệu', "
-            "ví dụ 123/QĐ-UBND hoặc 45/2025/QĐ-UBND.",
+            message_vi="Số văn bản '{value}' không đúng dạng 'số/ký hiệu', "
+            "ví dụ 123/QĐ-UBND hoặc 45/2025/QĐ-UBND.", params={"value": str(value)},
             reason="bad_decision_no", field="decision_no")
     return text
 

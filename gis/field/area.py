@@ -30,6 +30,7 @@ from gis.access.scope import (
 from gis.core.crs import format_chainage
 from gis.core.domain import STEP_LABELS_VI, CaseStep, Role
 from gis.core.errors import InvalidInput
+from gis.core.formats import Phrase
 from gis.field.site import LEADER_READ_ONLY_VI, OUTLINE_TOLERANCE_M, handover_refusal
 from gis.maps.tiles import render_tile, tile_for_lonlat
 from gis.models import ClearanceCase, User
@@ -127,8 +128,8 @@ def area_parcels(session: Session, spec: AreaSpec, user: User) -> list[tuple[int
         **load_scope(session, user.id, user.role).sql_params()}).all()
     if len(rows) > MAX_PARCELS:
         raise InvalidInput("area too big", reason="area_too_big", field="kind",
-                           message_vi=AREA_TOO_BIG_VI.format(n=f"hơn {MAX_PARCELS}",
-                                                             max=MAX_PARCELS))
+                           message_vi=AREA_TOO_BIG_VI,
+                           params={"n": Phrase("hơn {max}", max=MAX_PARCELS), "max": MAX_PARCELS})
     return [(int(r.parcel_id), r.case_id) for r in rows]
 
 

@@ -107,7 +107,8 @@ def resolve_action(session: Session, action_id: int, resolver: User, *, apply: b
     action = session.get(FieldAction, action_id, with_for_update=True)
     if action is None:
         raise NotFound(f"field action {action_id}", reason="field_action_not_found",
-                       message_vi=f"Không tìm thấy thao tác hiện trường số {action_id}.")
+                       message_vi="Không tìm thấy thao tác hiện trường số {action}.",
+                       params={"action": str(action_id)})
     done = session.scalar(text("SELECT r.resolved_at FROM field_action_resolutions r "
                                "WHERE r.action_id = :a"), {"a": action_id})
     if action.outcome == "applied" or done is not None:

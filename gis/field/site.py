@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, text
@@ -28,7 +29,13 @@ from gis.access.scope import (
 )
 from gis.core.collation import vi_name_key
 from gis.core.domain import STEP_LABELS_VI, CaseStep, EventKind, Role
-from gis.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from gis.core.errors import (
+    GpmbError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from gis.models import CaseDocument, ClearanceCase, User
 from gis.workflow.boundary import act_as, load_facts
 from gis.workflow.deadlines import DEADLINE_LABELS_VI
@@ -138,8 +145,9 @@ def check_point(lat: float, lon: float) -> None:
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
         raise InvalidInput(
             f"point {lat},{lon} outside Lạng Sơn",
-            message_vi=f"Toạ độ ({lat:.5f}, {lon:.5f}) nằm ngoài khu vực Lạng Sơn; hãy kiểm "
-            "tra lại GPS (vĩ độ trước, kinh độ sau).", reason="point_outside", field="lat")
+            message_vi="Toạ độ ({lat:.5f}, {lon:.5f}) nằm ngoài khu vực Lạng Sơn; hãy kiểm "
+            "tra lại GPS (vĩ độ trước, kinh độ sau).", params={"lat": lat, "lon": lon},
+            reason="point_outside", field="lat")
 
 
 def _step(step: str | None) -> dict[str, Any]:
@@ -175,8 +183,9 @@ def nearby_parcels(session: Session, lat: float, lon: float, *, scope: Scope,
     WGS 84 point, nearest first (0 m: the point is on the parcel)."""
     check_point(lat, lon)
     if not 0 < radius_m <= MAX_RADIUS_M:
-        raise InvalidInput(f"radius {radius_m}", message_vi=f"Bán kính tìm phải từ 1 đến "
-                           f"{MAX_RADIUS_M:.0f} m.", reason="bad_radius", field="radius")
+        raise InvalidInput(f"radius {radius_m}", message_vi="Bán kính tìm phải từ 1 đến "
+                           "{most:.0f} m.", params={"most": MAX_RADIUS_M}, reason="bad_radius",
+                           field="radius")
     rows = session.execute(text(NEARBY_SQL), {
         "lat": lat, "lon": lon, "project_id": project_id, "radius": radius_m,
         "limit": limit, **scope.sql_params()})
@@ -217,7 +226,13 @@ def communes_for(session: Session, project_id: int | None, scope: Scope
     return sorted(((r[0], r[1]) for r in rows), key=lambda r: vi_name_key(r[1]))
 
 
-def write_refusal(session: Session, case: ClearanceCase, user: User) -> str | None:
+def vietnamese(exc: GpmbError) -> str:
+    """A refusal's message as the record keeps it (a page passes its own renderer)."""
+    return exc.message_vi
+
+
+def write_refusal(session: Session, case: ClearanceCase, user: User,
+                  render: Callable[[GpmbError], str] = vietnamese) -> str | None:
     """Why ``user`` may not record field work (notes, photos, handover) on ``case``, or
     None when they may (field users: only on their assigned projects/communes)."""
     if user.role == Role.LEADER:
@@ -225,7 +240,7 @@ def write_refusal(session: Session, case: ClearanceCase, user: User) -> str | No
     try:
         act_as(session, user.id, case, field_may=True)
     except PermissionDenied as exc:
-        return exc.message_vi
+        return render(exc)
     return None
 
 
@@ -233,7 +248,8 @@ SAMPLE_MINUTES_NO = "1/BB-BGMB"
 """A well-formed handover minutes number, for checking a handover before it is entered."""
 
 
-def handover_refusal(session: Session, case: ClearanceCase, today: dt.date) -> str | None:
+def handover_refusal(session: Session, case: ClearanceCase, today: dt.date,
+                     render: Callable[[GpmbError], str] = vietnamese) -> str | None:
     """Why the workflow would refuse to record the site handover of ``case`` today (its
     own message), or None when it would accept it with the handover minutes the team signs
     on site. Nothing is written."""
@@ -242,7 +258,7 @@ def handover_refusal(session: Session, case: ClearanceCase, today: dt.date) -> s
     try:
         check_transition(load_facts(session, case), minutes, load_rule_book(session), today)
     except InvalidTransition as exc:
-        return exc.message_vi
+        return render(exc)
     return None
 
 
@@ -290,17 +306,19 @@ def _photos(session: Session, case_id: int) -> dict[str, Any]:
 
 
 def parcel_card(session: Session, parcel_id: int, *, project_id: int | None, user: User,
-                today: dt.date) -> dict[str, Any]:
+                today: dt.date, render: Callable[[GpmbError], str] = vietnamese
+                ) -> dict[str, Any]:
     """The field card of a parcel: who holds it, its case's step, next deadline, money
     still owed, recent history and photos, and whether ``user`` may hand it over now
-    (NotFound for a parcel outside the user's scope)."""
+    (NotFound for a parcel outside the user's scope); ``render`` writes the refusals in the
+    reader's language."""
     row = session.execute(text(CARD_SQL), {
         "parcel_id": parcel_id, "project_id": project_id,
         "tolerance": OUTLINE_TOLERANCE_M,
         **load_scope(session, user.id, user.role).sql_params()}).first()
     if row is None:
-        raise NotFound(f"parcel {parcel_id}", message_vi=f"Không tìm thấy thửa đất số "
-                       f"{parcel_id}.", reason="parcel_not_found")
+        raise NotFound(f"parcel {parcel_id}", message_vi="Không tìm thấy thửa đất số "
+                       "{parcel}.", params={"parcel": str(parcel_id)}, reason="parcel_not_found")
     card: dict[str, Any] = {
         "parcel_id": row.parcel_id, "commune": row.commune, "commune_code": row.commune_code,
         "sheet": row.sheet_no, "parcel": row.parcel_no, "land_use": row.land_use_code,
@@ -320,8 +338,8 @@ def parcel_card(session: Session, parcel_id: int, *, project_id: int | None, use
                     "days_left": d.days_left, "overdue": d.is_overdue}
     case = session.get(ClearanceCase, row.case_id)
     assert case is not None
-    refusal = write_refusal(session, case, user)
-    why_not = refusal or handover_refusal(session, case, today)
+    refusal = write_refusal(session, case, user, render)
+    why_not = refusal or handover_refusal(session, case, today, render)
     card["case"] = {
         "id": row.case_id, "version": row.version, "project": row.project_code,
         "project_name": row.project_name,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import ImportRejected, InvalidInput
+from gis.core.formats import Term
 from gis.core.lookups import project_by_code
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.cad import CAD_DRIVERS, decode_texts, read_cad
@@ -56,7 +57,8 @@ def parse_chainage(value: str | float) -> float:
         return float(value.replace(",", "."))
     except ValueError:
         raise InvalidInput(f"bad chainage {value!r}", message_vi=(
-            f"Lý trình '{value}' không đúng; viết dạng Km12+350 hoặc số mét (12350).")) from None
+            "Lý trình '{value}' không đúng; viết dạng Km12+350 hoặc số mét (12350)."),
+            params={"value": str(value)}) from None
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,19 @@ def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, CRS | None]:
             listed = ", ".join(f"{name or '(không tên)'} ({n})" for name, n in used.items())
             raise ImportRejected(
                 f"{path.name} has lines/polygons on {len(used)} CAD layers: {listed}",
-                message_vi=(f"Bản vẽ {path.name} có đường/vùng ở {len(used)} lớp: {listed}. "
+                message_vi=("Bản vẽ {name} có đường/vùng ở {count} lớp: {listed}. "
                             "Chọn lớp chứa tim tuyến hoặc phạm vi thu hồi bằng --layer."),
+                params={"name": path.name, "count": len(used), "listed": listed},
                 code_detail="layer_choice", layers=[str(n) for n in used.index])
         frame = gpd.GeoDataFrame(both[["cad_layer"]], geometry=list(both.geometry.values))
         if frame.empty:
             raise ImportRejected(
                 f"no lines or polygons in {path.name}",
-                message_vi=(f"Bản vẽ {path.name} không có đường tim tuyến hay vùng phạm vi nào"
-                            f" (các lớp: {', '.join(drawing.cad_layers) or 'không có'}). Chọn "
-                            "đúng lớp bằng --layer."), code_detail="empty")
+                message_vi=("Bản vẽ {name} không có đường tim tuyến hay vùng phạm vi nào"
+                            " (các lớp: {layers}). Chọn đúng lớp bằng --layer."),
+                params={"name": path.name,
+                        "layers": ", ".join(drawing.cad_layers) or Term("không có")},
+                code_detail="empty")
         return frame, None
     src = read_source(path, layer=layer)
     return src.frame, src.crs
@@ -365,7 +370,8 @@ def import_alignment(
     """
     if width_m is not None and not 0 < width_m <= MAX_WIDTH_M:
         raise InvalidInput(f"width {width_m} out of range", message_vi=(
-            f"Bề rộng {width_m} m không hợp lệ (phải > 0 và ≤ {MAX_WIDTH_M:.0f} m)."))
+            "Bề rộng {width} m không hợp lệ (phải > 0 và ≤ {most:.0f} m)."),
+            params={"width": width_m, "most": MAX_WIDTH_M})
     pid = project_by_code(session, project,
                           hint_vi="Tạo dự án trước rồi nhập tuyến.").id
     start = None if start_chainage is None else parse_chainage(start_chainage)
@@ -385,8 +391,8 @@ def import_alignment(
     if not report.ok:
         n = len(report.errors)
         raise ImportRejected(f"{n} blocking problem(s) in {path.name}", message_vi=(
-            f"Tệp {path.name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. Xem báo cáo "
-            "kiểm tra."), report=report)
+            "Tệp {name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. Xem báo cáo "
+            "kiểm tra."), params={"name": path.name, "n": n}, report=report)
     result = AlignmentImportResult(project, report, dry_run=dry_run)
     with import_savepoint(session, dry_run=dry_run):
         session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})

@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from gis.core.errors import ImportRejected
+from gis.core.formats import Term
 from gis.core.landuse import normalise_land_use_code
 from gis.ingest.encoding import UNICODE
 from gis.ingest.reader import ENCODING_VI, SourceLayer, TextIssue, _decode_texts
@@ -62,7 +63,8 @@ def read_cad(path: Path, *, cad_layer: str | None = None) -> CadDrawing:
     driver = CAD_DRIVERS.get(path.suffix.lower())
     if driver is None:
         raise ImportRejected(f"not a CAD file: {path.name}",
-                             message_vi=f"Tệp {path.name} không phải bản vẽ DXF/DGN.",
+                             message_vi="Tệp {name} không phải bản vẽ DXF/DGN.",
+                             params={"name": path.name},
                              code_detail="format")
     try:
         with warnings.catch_warnings():
@@ -71,9 +73,11 @@ def read_cad(path: Path, *, cad_layer: str | None = None) -> CadDrawing:
     except Exception as exc:  # GDAL reports broken drawings in many ways
         raise ImportRejected(
             f"cannot read {path.name}: {exc}",
-            message_vi=(f"Không đọc được bản vẽ {path.name} (tệp hỏng hoặc không phải "
-                        f"{driver}{' v7' if driver == 'DGN' else ''}): {exc}. Với MicroStation"
+            message_vi=("Không đọc được bản vẽ {name} (tệp hỏng hoặc không phải "
+                        "{driver}): {error}. Với MicroStation"
                         " V8, hãy lưu lại dạng DGN V7 hoặc DXF."),
+            params={"name": path.name, "driver": "DGN v7" if driver == "DGN" else driver,
+                    "error": str(exc)},
             code_detail="unreadable") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportRejected("drawing has no geometry", message_vi="Bản vẽ không có đối tượng "
@@ -87,8 +91,9 @@ def read_cad(path: Path, *, cad_layer: str | None = None) -> CadDrawing:
     if cad_layer is not None and not (keep & (layers == cad_layer).to_numpy()).any():
         raise ImportRejected(
             f"no entities on CAD layer {cad_layer!r}; layers: {', '.join(all_layers)}",
-            message_vi=(f"Bản vẽ không có đối tượng nào ở lớp '{cad_layer}'. Các lớp có "
-                        f"trong bản vẽ: {', '.join(all_layers) or 'không có'}."),
+            message_vi=("Bản vẽ không có đối tượng nào ở lớp '{layer}'. Các lớp có "
+                        "trong bản vẽ: {layers}."),
+            params={"layer": cad_layer, "layers": ", ".join(all_layers) or Term("không có")},
             code_detail="cad_layer")
     geoms = shapely.force_2d(geoms[keep])
     layers = layers[keep].reset_index(drop=True)
@@ -285,17 +290,20 @@ def read_cad_source(path: Path, *, cad_layer: str | None = None) -> SourceLayer:
     if drawing.polygons.empty:
         raise ImportRejected(
             f"no closed polylines or shapes in {path.name}",
-            message_vi=(f"Bản vẽ {path.name} không có đường bao khép kín nào (polyline đóng, "
+            message_vi=("Bản vẽ {name} không có đường bao khép kín nào (polyline đóng, "
                         "shape) để làm ranh giới thửa. Khép kín các thửa, hoặc chọn đúng lớp "
-                        f"bằng --layer (các lớp: {', '.join(drawing.cad_layers) or 'không có'})."),
+                        "bằng --layer (các lớp: {layers})."),
+            params={"name": path.name,
+                    "layers": ", ".join(drawing.cad_layers) or Term("không có")},
             code_detail="cad_no_polygons")
     used = drawing.polygons["cad_layer"].fillna("").value_counts()
     if cad_layer is None and len(used) > 1:  # e.g. parcels and house outlines
         listed = ", ".join(f"{name or '(không tên)'} ({n})" for name, n in used.items())
         raise ImportRejected(
             f"{path.name} has closed shapes on {len(used)} CAD layers: {listed}",
-            message_vi=(f"Bản vẽ {path.name} có vùng khép kín ở {len(used)} lớp: {listed}. "
+            message_vi=("Bản vẽ {name} có vùng khép kín ở {count} lớp: {listed}. "
                         "Chọn lớp chứa ranh giới thửa bằng --layer."),
+            params={"name": path.name, "count": len(used), "listed": listed},
             code_detail="layer_choice", layers=[str(n) for n in used.index])
     frame = label_polygons(drawing)
     notes = [(int(i), "cad_sub_number", f"Nhãn '{frame['NhanCAD'][i]}': số phụ '/{sub}' "

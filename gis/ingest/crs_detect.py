@@ -9,6 +9,7 @@ from pyproj import CRS, Transformer
 
 from gis.core.crs import STORAGE_SRID, VN2000_UTM48N_SRID, WGS84_SRID, vn2000_tm3_107_15
 from gis.core.errors import ImportRejected, InvalidInput
+from gis.core.formats import Term
 
 # Lạng Sơn (with a margin), longitude/latitude
 PROVINCE_LONLAT = (105.9, 21.2, 107.5, 22.6)
@@ -57,7 +58,8 @@ def parse_crs(value: str) -> CRS:
     except Exception as exc:  # pyproj raises CRSError and friends
         raise InvalidInput(
             f"unknown CRS {value!r}: {exc}",
-            message_vi=f"Không nhận ra hệ toạ độ '{value}'. Ví dụ: EPSG:9215.",
+            message_vi="Không nhận ra hệ toạ độ '{value}'. Ví dụ: EPSG:9215.",
+            params={"value": str(value)},
         ) from exc
 
 
@@ -100,8 +102,9 @@ def require_crs(file_crs: CRS | None, assume: str | None,
         if assume is not None and not file_crs.equals(parse_crs(assume), ignore_axis_order=True):
             raise ImportRejected(
                 f"file CRS {file_crs.to_string()} differs from --crs {assume}",
-                message_vi=(f"Tệp đã khai báo hệ toạ độ {file_crs.name}, khác với --crs {assume}."
+                message_vi=("Tệp đã khai báo hệ toạ độ {declared}, khác với --crs {assumed}."
                             " Bỏ --crs nếu tệp khai báo đúng, hoặc sửa tệp .prj."),
+                params={"declared": file_crs.name, "assumed": str(assume)},
             )
         return file_crs
     if assume is not None:
@@ -124,8 +127,10 @@ def require_crs(file_crs: CRS | None, assume: str | None,
     best = found[0]
     raise ImportRejected(
         f"no CRS in the file; coordinates look like EPSG:{best.srid}; confirm with {best.flag}",
-        message_vi=(f"Tệp không khai báo hệ toạ độ. Toạ độ trông giống {best.label_vi}"
-                    f"{'' if best.in_province else ' nhưng nằm ngoài tỉnh Lạng Sơn'}. "
-                    f"Kiểm tra lại rồi xác nhận bằng {best.flag}."),
+        message_vi=("Tệp không khai báo hệ toạ độ. Toạ độ trông giống {crs}. Kiểm tra lại rồi "
+                    "xác nhận bằng {flag}." if best.in_province else "Tệp không khai báo hệ "
+                    "toạ độ. Toạ độ trông giống {crs} nhưng nằm ngoài tỉnh Lạng Sơn. Kiểm tra "
+                    "lại rồi xác nhận bằng {flag}."),
+        params={"crs": Term(best.label_vi), "flag": best.flag},
         code_detail="crs_missing", candidate=f"EPSG:{best.srid}",
     )

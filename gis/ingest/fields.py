@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from gis.core.errors import InvalidInput
+from gis.core.formats import Term
 
 # target field -> recognised source names (compared case-insensitively, ignoring _ - space)
 KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
@@ -51,8 +52,9 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
         if not sep or not column or target not in TARGETS:
             raise InvalidInput(
                 f"bad mapping {pair!r}; expected field=column with field in {', '.join(TARGETS)}",
-                message_vi=(f"Ánh xạ trường '{pair}' không đúng. Viết dạng trường=cột, trường là"
-                            f" một trong: {', '.join(TARGETS)}."),
+                message_vi=("Ánh xạ trường '{pair}' không đúng. Viết dạng trường=cột, trường là"
+                            " một trong: {targets}."),
+                params={"pair": pair, "targets": ", ".join(TARGETS)},
             )
         mapping[target] = column
     return mapping
@@ -69,8 +71,10 @@ def resolve_columns(columns: Iterable[str], override: Mapping[str, str] | None =
         if actual is None:
             raise InvalidInput(
                 f"column {column!r} (for {target}) is not in the file: {', '.join(present)}",
-                message_vi=(f"Tệp không có cột '{column}' (ánh xạ cho {LABELS_VI[target]}). "
-                            f"Các cột có trong tệp: {', '.join(present)}."),
+                message_vi=("Tệp không có cột '{column}' (ánh xạ cho {target}). "
+                            "Các cột có trong tệp: {columns}."),
+                params={"column": column, "target": Term(LABELS_VI[target]),
+                        "columns": ", ".join(present)},
             )
         resolved[target] = actual
     for target, names in KNOWN_FIELDS.items():

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gis.compensation.records import open_household_records
 from gis.core.domain import LandUserKind
 from gis.core.errors import ImportRejected, InvalidInput
+from gis.core.formats import Term
 from gis.ingest.batches import Counts, file_digest, record_batch, record_changes
 from gis.ingest.fields import _key
 from gis.ingest.overlay import CURRENT_PARCEL
@@ -90,8 +91,9 @@ def parse_household_mapping(pairs: Iterable[str]) -> dict[str, str]:
         else:
             raise InvalidInput(
                 f"bad mapping {pair!r}; expected field=HEADING with field in {', '.join(TARGETS)}",
-                message_vi=(f"Ánh xạ cột '{pair}' không đúng. Viết dạng trường=TÊN_CỘT (hoặc "
-                            f"TÊN_CỘT=trường), trường là một trong: {', '.join(TARGETS)}."))
+                message_vi=("Ánh xạ cột '{pair}' không đúng. Viết dạng trường=TÊN_CỘT (hoặc "
+                            "TÊN_CỘT=trường), trường là một trong: {targets}."),
+                params={"pair": pair, "targets": ", ".join(TARGETS)})
     return mapping
 
 
@@ -112,8 +114,10 @@ def _resolve(headings: list[str], override: Mapping[str, str]) -> dict[str, str]
         if (actual := by_key.get(_key(heading))) is None:
             raise InvalidInput(
                 f"column {heading!r} (for {target}) is not in the table",
-                message_vi=(f"Bảng không có cột '{heading}' (ánh xạ cho {LABELS_VI[target]}). "
-                            f"Các cột có trong bảng: {', '.join(h for h in headings if h)}."))
+                message_vi=("Bảng không có cột '{heading}' (ánh xạ cho {target}). "
+                            "Các cột có trong bảng: {headings}."),
+                params={"heading": heading, "target": Term(LABELS_VI[target]),
+                        "headings": ", ".join(h for h in headings if h)})
         resolved[target] = actual
     for target, names in HOUSEHOLD_FIELDS.items():
         if target in resolved:
@@ -134,12 +138,14 @@ def _rows_of(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for broken files
             raise ImportRejected(f"cannot read {path.name}: {exc}", message_vi=(
-                f"Không đọc được tệp Excel {path.name} (tệp hỏng hoặc không phải .xlsx). Mở "
-                "bằng Excel và lưu lại dạng .xlsx."), code_detail="unreadable") from exc
+                "Không đọc được tệp Excel {name} (tệp hỏng hoặc không phải .xlsx). Mở "
+                "bằng Excel và lưu lại dạng .xlsx."), params={"name": path.name},
+                code_detail="unreadable") from exc
         try:
             if sheet is not None and sheet not in wb.sheetnames:
                 raise ImportRejected(f"no sheet {sheet!r}", message_vi=(
-                    f"Tệp không có trang '{sheet}'. Các trang: {', '.join(wb.sheetnames)}."),
+                    "Tệp không có trang '{sheet}'. Các trang: {sheets}."),
+                    params={"sheet": sheet, "sheets": ", ".join(wb.sheetnames)},
                     code_detail="layer_missing")
             ws = wb[sheet] if sheet is not None else wb.worksheets[0]
             rows = [list(r) for _, r in zip(range(MAX_ROWS + HEADER_SCAN_ROWS),
@@ -149,8 +155,9 @@ def _rows_of(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
         return rows, "Unicode"
     if suffix not in (".csv", ".txt"):
         raise ImportRejected(f"unsupported table format {suffix}", message_vi=(
-            f"Định dạng {suffix or '(không rõ)'} chưa được hỗ trợ cho danh sách hộ dân. Dùng "
-            ".xlsx hoặc .csv."), code_detail="format")
+            "Định dạng {suffix} chưa được hỗ trợ cho danh sách hộ dân. Dùng "
+            ".xlsx hoặc .csv."), params={"suffix": suffix or Term("(không rõ)")},
+            code_detail="format")
     raw = path.read_bytes()
     try:
         content, encoding = raw.decode("utf-8-sig"), "UTF-8"
@@ -167,8 +174,8 @@ def read_table(path: Path, *, sheet: str | None = None,
                mapping: Mapping[str, str] | None = None) -> Table:
     """Read the table; the heading row is the first with at least two known headings."""
     if not path.is_file():
-        raise ImportRejected(f"no such file: {path}", message_vi=f"Không tìm thấy tệp {path}.",
-                             code_detail="file_missing")
+        raise ImportRejected(f"no such file: {path}", message_vi="Không tìm thấy tệp {path}.",
+                             params={"path": str(path)}, code_detail="file_missing")
     rows, encoding = _rows_of(path, sheet)
     header_at, columns = None, {}
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -182,10 +189,11 @@ def read_table(path: Path, *, sheet: str | None = None,
             break
     if header_at is None:
         first = next((r for r in rows if any(v not in (None, "") for v in r)), [])
-        shown = ", ".join(str(v) for v in first if v not in (None, "")) or "trống"
+        shown = ", ".join(str(v) for v in first if v not in (None, "")) or Term("trống")
         raise ImportRejected("no heading row found", message_vi=(
-            f"Không tìm thấy dòng tiêu đề cột (MaXa, SoTo, SoThua, HoTen…) trong {path.name}. "
-            f"Dòng đầu tiên có: {shown}. Sửa tên cột hoặc dùng --map trường=TÊN_CỘT."),
+            "Không tìm thấy dòng tiêu đề cột (MaXa, SoTo, SoThua, HoTen…) trong {name}. "
+            "Dòng đầu tiên có: {shown}. Sửa tên cột hoặc dùng --map trường=TÊN_CỘT."),
+            params={"name": path.name, "shown": shown},
             code_detail="no_header")
     headings = ["" if v is None else str(v).strip() for v in rows[header_at]]
     columns = _resolve(headings, mapping or {})
@@ -200,7 +208,8 @@ def read_table(path: Path, *, sheet: str | None = None,
         encoding = ENCODING_VI.get(enc, enc)
     if len(frame) > MAX_ROWS:
         raise ImportRejected(f"{len(frame)} rows", message_vi=(
-            f"Bảng có {len(frame)} dòng, vượt giới hạn {MAX_ROWS}. Tách thành nhiều tệp."),
+            "Bảng có {count} dòng, vượt giới hạn {most}. Tách thành nhiều tệp."),
+            params={"count": len(frame), "most": MAX_ROWS},
             code_detail="too_many_rows")
     return Table(frame, header_at + 1, encoding, columns)
 
@@ -634,8 +643,8 @@ def import_households(
     if not report.ok:
         n = len(report.errors)
         raise ImportRejected(f"{n} blocking problem(s) in {path.name}", message_vi=(
-            f"Tệp {path.name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. Xem báo cáo "
-            "kiểm tra."), report=report)
+            "Tệp {name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. Xem báo cáo "
+            "kiểm tra."), params={"name": path.name, "n": n}, report=report)
     result = HouseholdImportResult(report, dry_run=dry_run)
     digest = file_digest(path)
     with import_savepoint(session, dry_run=dry_run):

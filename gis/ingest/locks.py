@@ -62,9 +62,9 @@ def lock_survey_import(session: Session, survey: str) -> None:
             raise
         raise Conflict(f"survey {survey!r} is being imported by someone else",
                        reason="import_running",
-                       message_vi=f"Đợt đo đạc '{survey}' đang được nhập ở nơi khác (chờ "
-                       f"{LOCK_WAIT_S} giây chưa xong). Chưa ghi gì; hãy thử lại sau ít "
-                       "phút.") from exc
+                       message_vi="Đợt đo đạc '{survey}' đang được nhập ở nơi khác (chờ "
+                       "{wait} giây chưa xong). Chưa ghi gì; hãy thử lại sau ít "
+                       "phút.", params={"survey": survey, "wait": LOCK_WAIT_S}) from exc
     session.execute(text("SET LOCAL lock_timeout = '0'"))
 
 

@@ -110,7 +110,8 @@ def overlay_project(session: Session, project_code: str,
                               {"p": pid}).scalar_one()
     if not n_align:
         raise InvalidInput(f"project {project_code} has no alignment",
-                           message_vi=f"Dự án {project_code} chưa có tuyến/phạm vi thu hồi.")
+                           message_vi="Dự án {project} chưa có tuyến/phạm vi thu hồi.",
+                           params={"project": project_code})
     session.execute(text("SELECT set_config('gpmb.actor', :a, true)"), {"a": actor})
     # Long corridors are cut into small pieces so that each parcel meets one or two of them
     # through the index, instead of every parcel being intersected with the whole footprint.
@@ -263,7 +264,8 @@ def chainage_of(session: Session, alignment_id: int, target: Point | int) -> Cha
         wkb = session.execute(text("SELECT ST_AsBinary(ST_PointOnSurface(geom)) FROM parcels"
                                    " WHERE id = :i"), {"i": target}).scalar()
         if wkb is None:
-            raise NotFound(f"parcel {target}", message_vi=f"Không có thửa đất id {target}.")
+            raise NotFound(f"parcel {target}", message_vi="Không có thửa đất id {parcel}.",
+                           params={"parcel": str(target)})
         point = Point(shapely.get_coordinates(shapely.from_wkb(bytes(wkb)))[0])
     coords = np.asarray(line.coords)
     segments = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))

@@ -156,8 +156,8 @@ def import_parcels(
         n = len(report.errors)
         raise ImportRejected(
             f"{n} blocking problem(s) in {path.name}",
-            message_vi=f"Tệp {path.name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. "
-                       "Xem báo cáo kiểm tra.",
+            message_vi="Tệp {name} có {n} lỗi cần sửa; chưa có dữ liệu nào được ghi. "
+                       "Xem báo cáo kiểm tra.", params={"name": path.name, "n": n},
             report=report,
         )
     name = survey or survey_in_file(src.frame) or path.stem
@@ -177,6 +177,6 @@ def normalise_given_land_use(code: str | None) -> str | None:
     value = code.strip().upper()
     if normalise_land_use_code(value) is None:
         raise InvalidInput(f"unknown land-use code {code!r}",
-                           message_vi=f"Mã loại đất '{code}' không có trong danh mục 2024 "
-                           "hoặc bảng mã cũ. Ví dụ: LUC, ONT, CLN, HNK.")
+                           message_vi="Mã loại đất '{code}' không có trong danh mục 2024 "
+                           "hoặc bảng mã cũ. Ví dụ: LUC, ONT, CLN, HNK.", params={"code": code})
     return value

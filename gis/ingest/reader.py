@@ -8,7 +8,7 @@ import codecs
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pyogrio
 from pyproj import CRS
 
 from gis.core.errors import ImportRejected
+from gis.core.formats import Term
 from gis.ingest import guards
 from gis.ingest.encoding import (
     TCVN3,
@@ -61,8 +62,9 @@ class SourceLayer:
     notes: list[tuple[int, str, str]] = field(default_factory=list)  # (index, code, message)
 
 
-def _reject(detail: str, message_vi: str, code: str) -> ImportRejected:
-    return ImportRejected(detail, message_vi=message_vi, code_detail=code)
+def _reject(detail: str, message_vi: str, code: str,
+            params: Mapping[str, object] | None = None) -> ImportRejected:
+    return ImportRejected(detail, message_vi=message_vi, params=params, code_detail=code)
 
 
 def _extract_zip(path: Path, into: Path) -> Path:
@@ -83,10 +85,10 @@ def _extract_zip(path: Path, into: Path) -> Path:
     found = [p for p in into.rglob("*") if p.suffix.lower() in DRIVERS and p.is_file()
              and "__MACOSX" not in p.parts and not p.name.startswith("._")]  # macOS zip extras
     if len(found) != 1:
-        names = ", ".join(p.name for p in found) or "không có"
+        names = ", ".join(p.name for p in found) or Term("không có")
         raise _reject(f"zip must hold exactly one dataset, found: {names}",
-                      f"Tệp nén phải chứa đúng một lớp dữ liệu (.shp, .gpkg…); tìm thấy: {names}.",
-                      "zip_contents")
+                      "Tệp nén phải chứa đúng một lớp dữ liệu (.shp, .gpkg…); tìm thấy: {names}.",
+                      "zip_contents", {"names": names})
     return found[0]
 
 
@@ -226,16 +228,17 @@ def _decode_texts(frame: pd.DataFrame, *, from_bytes: bool,
 def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
     """Read the file's features (geometry in the file's CRS) and decode their text."""
     if not path.is_file():
-        raise _reject(f"no such file: {path}", f"Không tìm thấy tệp {path}.", "file_missing")
+        raise _reject(f"no such file: {path}", "Không tìm thấy tệp {path}.", "file_missing",
+                      {"path": str(path)})
     guards.check_file(path)
     with tempfile.TemporaryDirectory(prefix="gpmb-import-") as tmp:
         target = _extract_zip(path, Path(tmp)) if path.suffix.lower() == ".zip" else path
         driver = DRIVERS.get(target.suffix.lower())
         if driver is None:
             raise _reject(f"unsupported format: {target.suffix}",
-                          f"Định dạng {target.suffix or '(không rõ)'} chưa được hỗ trợ. Dùng "
+                          "Định dạng {suffix} chưa được hỗ trợ. Dùng "
                           "GeoPackage, Shapefile (.shp hoặc .zip), GeoJSON hoặc FlatGeobuf.",
-                          "format")
+                          "format", {"suffix": target.suffix or Term("(không rõ)")})
         if driver in ("DXF", "DGN"):  # CAD: polygons numbered by their text labels
             from gis.ingest.cad import read_cad_source
 
@@ -251,8 +254,9 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceLayer:
             raise
         except Exception as exc:  # GDAL reports truncated/odd files in many ways
             raise _reject(f"cannot read {target.name}: {exc}",
-                          f"Không đọc được tệp {target.name} (tệp hỏng, rỗng hoặc sai định dạng):"
-                          f" {exc}. Hãy xuất lại tệp từ phần mềm đo đạc.", "unreadable") from exc
+                          "Không đọc được tệp {name} (tệp hỏng, rỗng hoặc sai định dạng):"
+                          " {error}. Hãy xuất lại tệp từ phần mềm đo đạc.", "unreadable",
+                          {"name": target.name, "error": str(exc)}) from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name != "geometry":
         raise _reject("the layer has no geometry", "Lớp dữ liệu không có hình học (ranh giới "
                       "thửa). Chọn đúng lớp bằng --layer.", "no_geometry")

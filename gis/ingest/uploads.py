@@ -197,8 +197,9 @@ def store_upload(root: Path, owner_id: int, filename: str | None, stream: Binary
                     raise UploadTooLarge(
                         f"upload larger than {max_bytes} bytes", reason="too_large",
                         max_bytes=max_bytes,
-                        message_vi=f"Tệp quá lớn: tối đa {max_bytes // 1024**2} MB. Hãy tách "
-                        "thành nhiều tệp (ví dụ theo xã) rồi nhập lần lượt.")
+                        message_vi="Tệp quá lớn: tối đa {most} MB. Hãy tách "
+                        "thành nhiều tệp (ví dụ theo xã) rồi nhập lần lượt.",
+                        params={"most": max_bytes // 1024**2})
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -370,12 +371,12 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         report = found if isinstance(found, ValidationReport) else None
         code = "validation" if report is not None else str(exc.extra.get("code_detail",
                                                                          exc.code))
-        rejection = {"code": code, "message_vi": exc.message_vi,
+        rejection = {"code": code, **_message(exc),
                      "layers": list(exc.extra.get("layers", [])),
                      "candidate": exc.extra.get("candidate")}
     except GpmbError as exc:  # a bad CRS or mapping given by the person
-        rejection = {"code": str(exc.extra.get("code_detail", exc.code)),
-                     "message_vi": exc.message_vi, "layers": [], "candidate": None}
+        rejection = {"code": str(exc.extra.get("code_detail", exc.code)), **_message(exc),
+                     "layers": [], "candidate": None}
     finally:
         session.rollback()  # a dry run leaves nothing behind, not even a survey row
     folder = _dir(root, upload.id)
@@ -408,6 +409,17 @@ def check_upload(session: Session, root: Path, upload: Upload, options: ImportOp
         held=held, has_report=report is not None)
     save(root, upload)
     return upload
+
+
+def _message(exc: GpmbError) -> dict[str, Any]:
+    """A refusal's message as the check keeps it: the Vietnamese text, and the template
+    with its parameters (numbers and names; anything else as its Vietnamese text) for the
+    page to write in the reader's language."""
+    params = {k: v if isinstance(v, int | float | str) else str(v)
+              for k, v in exc.params.items()}
+    template = exc.template if params else (
+        exc.message_vi.replace("{", "{{").replace("}", "}}"))
+    return {"message_vi": exc.message_vi, "template": template, "params": params}
 
 
 def known_targets() -> list[str]:
@@ -443,9 +455,9 @@ def commit_upload(session: Session, root: Path, upload: Upload, check_id: str, *
         lock_survey_import(session, survey)
         if survey_fingerprint(session, survey) != run.fingerprint:
             raise Conflict("survey changed since the dry run", reason="stale_dry_run",
-                           message_vi=f"Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
+                           message_vi="Dữ liệu đợt đo đạc '{survey}' đã thay đổi kể từ lúc "
                            "kiểm tra (có người vừa nhập, sửa thửa hoặc ghi chi trả). Chưa ghi "
-                           "gì; hãy kiểm tra lại rồi xác nhận.")
+                           "gì; hãy kiểm tra lại rồi xác nhận.", params={"survey": survey})
 
     opts = upload.options
     result = import_parcels(session, file_path(root, upload), survey=run.survey,

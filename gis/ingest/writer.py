@@ -166,7 +166,8 @@ def write_parcels(session: Session, rows: gpd.GeoDataFrame, *, survey: str, sour
                                  "đã ngắt kết nối); chưa có gì được ghi. Hãy nhập lại.") from exc
         raise ImportRejected(f"database refused the import: {exc.orig}",
                              message_vi="CSDL từ chối ghi dữ liệu nhập; chưa có gì được ghi. "
-                             f"Chi tiết: {exc.orig}", code_detail="db_refused") from exc
+                             "Chi tiết: {error}", params={"error": str(exc.orig)},
+                             code_detail="db_refused") from exc
 
 
 @contextmanager

@@ -77,7 +77,7 @@ def create_project(session: Session, code: str, fields: ProjectFields) -> Projec
     _check(fields)
     if session.scalar(select(Project.id).where(Project.code == code)) is not None:
         raise Conflict(f"project {code!r} exists", reason="duplicate_project", field="code",
-                       message_vi=f"Đã có dự án mã '{code}'.")
+                       message_vi="Đã có dự án mã '{code}'.", params={"code": code})
     project = Project(code=code, name=fields.name.strip(), owner=fields.owner.strip(),
                       investment_form=fields.investment_form,
                       contracting_authority=fields.contracting_authority,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gis.core.errors import InvalidInput, InvalidTransition
-from gis.core.text import clean_text, fmt_date
+from gis.core.formats import Phrase, Term
+from gis.core.text import clean_text
 
 TWO_TIER_FROM = dt.date(2025, 7, 1)
 """First day of the two-tier local government (no more districts)."""
@@ -83,8 +84,9 @@ def clean_issuer(level: str | None, unit: str | None, signer: str | None) -> Iss
     try:
         return Issuer(IssuerLevel(level), unit)
     except ValueError:
-        raise InvalidInput(f"issuer_level {level!r}", message_vi=f"Cấp cơ quan ban hành "
-                           f"'{level}' không hợp lệ; chọn province, district hoặc commune.",
+        raise InvalidInput(f"issuer_level {level!r}", message_vi="Cấp cơ quan ban hành "
+                           "'{level}' không hợp lệ; chọn province, district hoặc commune.",
+                           params={"level": level},
                            reason="unknown_value", field="issuer_level") from None
 
 
@@ -105,29 +107,37 @@ def check_issuer(what: str, issuer: Issuer | None, day: dt.date, *, commune_name
     """Refuse a decision issued by the wrong level (or, at commune level, by another
     commune than the parcel's merged commune) on ``day``."""
     if issuer is None:
-        raise InvalidTransition(f"{what}: issuer missing", message_vi=f"Thiếu cơ quan ban hành "
-                                f"{what} (cấp và tên, ví dụ UBND xã Kiên Mộc).",
+        raise InvalidTransition(f"{what}: issuer missing", message_vi="Thiếu cơ quan ban hành "
+                                "{what} (cấp và tên, ví dụ UBND xã Kiên Mộc).",
+                                params={"what": Term(what)},
                                 reason="issuer_missing", field="issuer_level")
     need = required_level(day, organisation=organisation, chairman_act=chairman_act)
     if issuer.level != need:
-        period = (f"từ {fmt_date(TWO_TIER_FROM)} (chính quyền hai cấp)" if day >= TWO_TIER_FROM
-                  else f"trước {fmt_date(TWO_TIER_FROM)}")
+        period = (Phrase("từ {day} (chính quyền hai cấp)", day=TWO_TIER_FROM)
+                  if day >= TWO_TIER_FROM else Phrase("trước {day}", day=TWO_TIER_FROM))
         whose = "tổ chức" if organisation and not chairman_act else "hộ gia đình, cá nhân"
         raise InvalidTransition(
             f"{what} on {day} by {issuer.level}, needs {need}",
-            message_vi=f"{issuer.unit} ({LEVEL_LABELS_VI[issuer.level]}) không có thẩm quyền "
-            f"ban hành {what} ngày {fmt_date(day)}: {period}, thẩm quyền thuộc "
-            f"{LEVEL_LABELS_VI[need]}" + ("" if chairman_act else f" (đất của {whose})") + ".",
+            message_vi="{unit} ({level}) không có thẩm quyền ban hành {what} ngày {day}: "
+            "{period}, thẩm quyền thuộc {need}." if chairman_act else "{unit} ({level}) không "
+            "có thẩm quyền ban hành {what} ngày {day}: {period}, thẩm quyền thuộc {need} (đất "
+            "của {whose}).",
+            params={"unit": issuer.unit, "level": Term(LEVEL_LABELS_VI[issuer.level]),
+                    "what": Term(what), "day": day, "period": period,
+                    "need": Term(LEVEL_LABELS_VI[need]), "whose": Term(whose)},
             reason="issuer_not_competent", field="issuer_level", required_level=need.value)
     if (need == IssuerLevel.COMMUNE and day >= TWO_TIER_FROM and commune_name
             and _bare_commune(commune_name) not in _norm(issuer.unit)):
         raise InvalidTransition(
             f"{what} by {issuer.unit}, parcel in {commune_name}",
-            message_vi=f"{issuer.unit} không phải UBND của xã/phường nơi có đất "
-            f"({commune_name}) — từ {fmt_date(TWO_TIER_FROM)} {what} do UBND xã/phường "
+            message_vi="{unit} không phải UBND của xã/phường nơi có đất "
+            "({commune}) — từ {since} {what} do UBND xã/phường "
             "sau sắp xếp nơi có đất ban hành.", reason="issuer_wrong_commune",
+            params={"unit": issuer.unit, "commune": commune_name, "since": TWO_TIER_FROM,
+                    "what": Term(what)},
             field="issuer_unit", commune=commune_name)
     if need == IssuerLevel.PROVINCE and _norm(PROVINCE_NAME) not in _norm(issuer.unit):
         raise InvalidTransition(f"{what} by {issuer.unit}, not the province",
-                                message_vi=f"{issuer.unit} không phải UBND tỉnh {PROVINCE_NAME}.",
+                                message_vi="{unit} không phải UBND tỉnh {province}.",
+                                params={"unit": issuer.unit, "province": PROVINCE_NAME},
                                 reason="issuer_wrong_province", field="issuer_unit")

@@ -101,8 +101,9 @@ def translate_db_error(exc: DBAPIError) -> GpmbError | None:
                             "được âm.", reason="paid_negative", constraint=constraint)
     if state in {"23514", "23502", "22003", "22P02", "23503", "23P01"}:
         return InvalidInput(f"rejected by the database ({state} {constraint})",
-                            message_vi="Dữ liệu không hợp lệ theo ràng buộc của cơ sở dữ liệu"
-                            + (f" ({constraint})." if constraint else "."),
+                            message_vi="Dữ liệu không hợp lệ theo ràng buộc của cơ sở dữ liệu "
+                            "({constraint})." if constraint else "Dữ liệu không hợp lệ theo "
+                            "ràng buộc của cơ sở dữ liệu.", params={"constraint": constraint},
                             reason="constraint_violation", constraint=constraint)
     if state.startswith("08") or state in {"57P01", "57P02", "57P03"}:
         return DatabaseUnavailable(f"database connection lost ({state})")
@@ -134,8 +135,9 @@ def parse_enum(cls: type[E], value: object, field: str) -> E:
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
         raise InvalidInput(f"{field}={value!r} is not one of {allowed}",
-                           message_vi=f"Giá trị '{value}' không hợp lệ; chọn một trong: "
-                           f"{allowed}.", reason="unknown_value", field=field) from None
+                           message_vi="Giá trị '{value}' không hợp lệ; chọn một trong: "
+                           "{allowed}.", params={"value": str(value), "allowed": allowed},
+                           reason="unknown_value", field=field) from None
 
 
 def clean_key(key: str | None) -> str | None:
@@ -144,7 +146,8 @@ def clean_key(key: str | None) -> str | None:
         return None
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput("bad idempotency key", message_vi="Mã chống gửi trùng "
-                           f"(Idempotency-Key) phải có 1–{MAX_KEY_LENGTH} ký tự.",
+                           "(Idempotency-Key) phải có 1–{most} ký tự.",
+                           params={"most": MAX_KEY_LENGTH},
                            reason="bad_idempotency_key", field="idempotency_key")
     return key.strip()
 
@@ -154,8 +157,9 @@ def lock_case(session: Session, case_id: int) -> ClearanceCase:
     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     case = session.get(ClearanceCase, case_id, with_for_update=True, populate_existing=True)
     if case is None:
-        raise NotFound(f"case {case_id} not found", message_vi=f"Không tìm thấy hồ sơ GPMB số "
-                       f"{case_id}.", reason="case_not_found", case_id=case_id)
+        raise NotFound(f"case {case_id} not found", message_vi="Không tìm thấy hồ sơ GPMB số "
+                       "{case_id}.", params={"case_id": str(case_id)}, reason="case_not_found",
+                       case_id=case_id)
     return case
 
 
@@ -164,8 +168,9 @@ def check_version(case: ClearanceCase, expected: int | None) -> None:
     if expected is not None and case.version != expected:
         raise Conflict(
             f"case {case.id} is at version {case.version}, not {expected}",
-            message_vi=f"Hồ sơ đã được cập nhật bởi người khác (phiên bản hiện tại "
-            f"{case.version}, bạn đang sửa phiên bản {expected}). Vui lòng tải lại.",
+            message_vi="Hồ sơ đã được cập nhật bởi người khác (phiên bản hiện tại "
+            "{current}, bạn đang sửa phiên bản {expected}). Vui lòng tải lại.",
+            params={"current": str(case.version), "expected": str(expected)},
             reason="stale_version", current_version=case.version, expected_version=expected,
             current_step=case.step.value)
 

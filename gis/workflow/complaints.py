@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gis.core.domain import CaseStep, EventKind
+from gis.core.formats import Term
 from gis.core.text import fmt_date
 from gis.workflow.facts import ACTION_LABELS_VI, NEEDS_DOCUMENT, CaseFacts, refuse
 from gis.workflow.rules import RuleBook, RuleKey
@@ -78,14 +79,15 @@ def assess_complaint(facts: CaseFacts, filed_on: dt.date, *, received_decision_o
         (start, label), rnd, key = decisions[-1], 1, RuleKey.COMPLAINT_FIRST
     else:
         raise refuse("no decision before the complaint", "Không có văn bản nào của hồ sơ trước "
-                     f"ngày nhận đơn khiếu nại ({fmt_date(filed_on)}).", "before_previous_step",
-                     field="occurred_on")
+                     "ngày nhận đơn khiếu nại ({day}).", "before_previous_step",
+                     {"day": filed_on}, field="occurred_on")
     received = received_decision_on or start
     if not start <= received <= filed_on:
         raise refuse(f"decision received {received} outside {start}..{filed_on}",
-                     f"Ngày nhận được {label} ({fmt_date(received)}) phải từ ngày ban hành "
-                     f"({fmt_date(start)}) đến ngày nhận đơn ({fmt_date(filed_on)}).",
-                     "bad_received_date", field="decision_received_on")
+                     "Ngày nhận được {label} ({received}) phải từ ngày ban hành "
+                     "({start}) đến ngày nhận đơn ({filed}).", "bad_received_date",
+                     {"label": Term(label), "received": received, "start": start,
+                      "filed": filed_on}, field="decision_received_on")
     rule_set = rules.for_date(filed_on)
     due = rule_set.limit(key).due(received)
     return ComplaintEntry(rnd, against or f"{label} ngày {fmt_date(start)}", received, due,
@@ -105,12 +107,12 @@ def complaint_to_resolve(facts: CaseFacts, complaint_id: int | None,
     chosen = open_[0] if complaint_id is None else next(
         (c for c in open_ if c.id == complaint_id), None)
     if chosen is None:
-        raise refuse(f"complaint {complaint_id} not open", f"Khiếu nại số {complaint_id} không "
+        raise refuse(f"complaint {complaint_id} not open", "Khiếu nại số {complaint} không "
                      "thuộc hồ sơ này hoặc đã có kết quả.", "no_open_complaint",
-                     field="complaint_id")
+                     {"complaint": str(complaint_id)}, field="complaint_id")
     if resolved_on < chosen.received_on:
-        raise refuse("resolution before the complaint", f"Ngày giải quyết "
-                     f"({fmt_date(resolved_on)}) không được trước ngày nhận đơn khiếu nại "
-                     f"({fmt_date(chosen.received_on)}).", "before_previous_step",
+        raise refuse("resolution before the complaint", "Ngày giải quyết "
+                     "({day}) không được trước ngày nhận đơn khiếu nại ({received}).",
+                     "before_previous_step", {"day": resolved_on, "received": chosen.received_on},
                      field="occurred_on", previous_date=chosen.received_on.isoformat())
     return chosen.id

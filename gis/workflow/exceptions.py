@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from gis.core.domain import CaseStep
 from gis.core.errors import InvalidInput
-from gis.core.text import fmt_date
+from gis.core.formats import Phrase, Term
 from gis.workflow.facts import CaseFacts, ExceptionKind, StepAction, refuse
 
 RES254_FROM = dt.date(2026, 1, 1)
@@ -66,7 +66,8 @@ def _choice(cls: type[E], value: str | None, field: str, what_vi: str) -> E:
         return cls(str(value))
     except ValueError:
         allowed = ", ".join(k.value for k in cls)
-        raise InvalidInput(f"{field} {value!r}", message_vi=f"Cần chọn {what_vi}: {allowed}.",
+        raise InvalidInput(f"{field} {value!r}", message_vi="Cần chọn {what}: {allowed}.",
+                           params={"what": Term(what_vi), "allowed": allowed},
                            reason="unknown_value", field=field) from None
 
 
@@ -94,9 +95,10 @@ def check_exception(facts: CaseFacts, kind_value: str | None, project_value: str
     if kind == ExceptionKind.EARLY_CONSENT:
         return kind
     if day < RES254_FROM:
-        raise refuse(f"{kind} before {RES254_FROM}", f"Trường hợp này theo Nghị quyết "
-                     f"254/2025/QH15 chỉ áp dụng từ {fmt_date(RES254_FROM)} (ngày văn bản: "
-                     f"{fmt_date(day)}).", "exception_not_in_force", field="decision_date")
+        raise refuse(f"{kind} before {RES254_FROM}", "Trường hợp này theo Nghị quyết "
+                     "254/2025/QH15 chỉ áp dụng từ {since} (ngày văn bản: {day}).",
+                     "exception_not_in_force", {"since": RES254_FROM, "day": day},
+                     field="decision_date")
     project = _choice(ProjectKind, project_value, "project_kind",
                       "loại dự án theo Nghị quyết 254/2025/QH15")
     pct = _pct(consent)
@@ -106,11 +108,11 @@ def check_exception(facts: CaseFacts, kind_value: str | None, project_value: str
                          "khi phê duyệt phương án chỉ áp dụng khi phương án đã niêm yết công "
                          "khai và chưa phê duyệt.", "wrong_step", current_step=facts.step.value)
         if project not in _BEFORE_APPROVAL_KINDS and (pct is None or pct <= CONSENT_THRESHOLD):
-            shown = "chưa nhập" if pct is None else f"{pct} %"
+            shown = Term("chưa nhập") if pct is None else Phrase("{pct} %", pct=pct)
             raise refuse(f"consent {pct} not above 75 %", "Dự án không thuộc diện quan trọng "
                          "quốc gia hoặc đầu tư công khẩn cấp: cần trên 75 % người sử dụng đất "
-                         f"đồng ý (tỷ lệ: {shown}; Nghị quyết 254/2025/QH15, Điều 3 khoản 3).",
-                         "consent_too_low", field="consent_pct")
+                         "đồng ý (tỷ lệ: {shown}; Nghị quyết 254/2025/QH15, Điều 3 khoản 3).",
+                         "consent_too_low", {"shown": shown}, field="consent_pct")
     elif kind == ExceptionKind.BEFORE_RESETTLEMENT:
         if not facts.resettlement_needed:
             raise refuse("no resettlement needed", "Hồ sơ này không thuộc diện bố trí tái định "

@@ -6,11 +6,13 @@ blackout days). No database here; ``gis.workflow.boundary.load_facts`` fills the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from gis.core.domain import CaseStep, EventKind
 from gis.core.errors import InvalidTransition
+from gis.core.formats import Term
 from gis.core.landuse import LandGroup
 from gis.workflow.paperwork import DocKind, DocumentRef
 
@@ -189,17 +191,20 @@ class CaseFacts:
         return tuple(c for c in self.complaints if c.outcome is None)
 
 
-def refuse(detail: str, message_vi: str, reason: str, **extra: object) -> InvalidTransition:
-    """An ``InvalidTransition`` with a machine ``reason`` (and e.g. ``field``) in ``extra``."""
-    return InvalidTransition(detail, message_vi=message_vi, reason=reason, **extra)
+def refuse(detail: str, message_vi: str, reason: str, params: Mapping[str, object] | None = None,
+           **extra: object) -> InvalidTransition:
+    """An ``InvalidTransition`` with a machine ``reason`` (and e.g. ``field``) in ``extra``;
+    ``message_vi`` is a template filled from ``params`` (``GpmbError``)."""
+    return InvalidTransition(detail, message_vi=message_vi, reason=reason, params=params,
+                             **extra)
 
 
 def needed_record(facts: CaseFacts, action: StepAction) -> StepRecord:
     """The history's record of ``action``; refuses when the history lacks it."""
     record = facts.record(action)
     if record is None:
-        label = ACTION_LABELS_VI[action]
-        raise refuse(f"history has no {action} step", f"Lịch sử hồ sơ thiếu bước {label} nên "
+        raise refuse(f"history has no {action} step", "Lịch sử hồ sơ thiếu bước {step} nên "
                      "không kiểm tra được thời hạn; cần bổ sung lịch sử trước.",
-                     "history_missing", missing_action=action.value)
+                     "history_missing", {"step": Term(ACTION_LABELS_VI[action])},
+                     missing_action=action.value)
     return record

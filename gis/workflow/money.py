@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gis.core.errors import InvalidInput
-from gis.core.text import fmt_vnd
 
 MAX_VND = 10**15
 """Largest single amount accepted (a typo guard far above any real compensation)."""
@@ -36,7 +35,8 @@ def vnd(value: object, field: str, *, positive: bool = False) -> int:
         raise InvalidInput(f"{field} must be an integer number of VND", message_vi="Số tiền "
                            "phải là số nguyên đồng.", reason="not_integer_vnd", field=field)
     if value < (1 if positive else 0) or value > MAX_VND:
-        raise InvalidInput(f"{field} out of range: {value}", message_vi=f"Số tiền {fmt_vnd(value)}"
-                           " không hợp lệ" + (" (phải lớn hơn 0)." if positive else "."),
+        raise InvalidInput(f"{field} out of range: {value}", message_vi="Số tiền {amount} đ"
+                           " không hợp lệ (phải lớn hơn 0)." if positive else "Số tiền "
+                           "{amount} đ không hợp lệ.", params={"amount": value},
                            reason="amount_out_of_range", field=field)
     return value

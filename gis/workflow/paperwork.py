@@ -12,12 +12,13 @@ numbered documents is refused, so the file an inspection opens is complete.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from gis.core.errors import InvalidInput, InvalidTransition
-from gis.core.text import clean_decision_no, clean_text, fmt_date
+from gis.core.formats import Term
+from gis.core.text import clean_decision_no, clean_text
 
 ONLINE_POSTING_FROM = dt.date(2026, 1, 1)
 """Resolution 254/2025/QH15: from this day the draft plan is also posted on the commune's
@@ -89,13 +90,15 @@ class DocumentRef:
         try:
             kind = DocKind(self.kind)
         except ValueError:
-            raise InvalidInput(f"unknown document kind {self.kind!r}", message_vi=f"Loại văn "
-                               f"bản '{self.kind}' không có trong danh mục.",
+            raise InvalidInput(f"unknown document kind {self.kind!r}", message_vi="Loại văn "
+                               "bản '{kind}' không có trong danh mục.",
+                               params={"kind": str(self.kind)},
                                reason="unknown_document_kind", field="documents") from None
         number = clean_decision_no(self.doc_no)
         if number is None or not isinstance(self.doc_date, dt.date):
-            raise InvalidTransition(f"{kind} needs a number and a date", message_vi=f"Thiếu số "
-                                    f"hoặc ngày của {DOC_LABELS_VI[kind]}.",
+            raise InvalidTransition(f"{kind} needs a number and a date", message_vi="Thiếu số "
+                                    "hoặc ngày của {document}.",
+                                    params={"document": Term(DOC_LABELS_VI[kind])},
                                     reason="document_incomplete", field="documents",
                                     document_kind=kind.value)
         return DocumentRef(kind, number, self.doc_date, clean_text(
@@ -121,8 +124,10 @@ class Requirement:
         return frozenset(self.extra) | {k for k, _ in self.extra_from}
 
 
-def _refuse(detail: str, message_vi: str, reason: str, **extra: object) -> InvalidTransition:
-    return InvalidTransition(detail, message_vi=message_vi, reason=reason, **extra)
+def _refuse(detail: str, message_vi: str, reason: str, params: Mapping[str, object],
+            **extra: object) -> InvalidTransition:
+    return InvalidTransition(detail, message_vi=message_vi, reason=reason, params=params,
+                             **extra)
 
 
 def check_paperwork(what: str, need: Requirement, *, occurred_on: dt.date, today: dt.date,
@@ -131,42 +136,51 @@ def check_paperwork(what: str, need: Requirement, *, occurred_on: dt.date, today
     """Refuse ``what`` without its main document (number and date), a supporting document
     it needs, one it cannot carry, a document dated in the future or after the act, or an
     unsigned receipt; returns the supporting documents, cleaned."""
-    main = DOC_LABELS_VI[need.main]
-    for name, value, label in (("decision_no", main_no, "số"), ("decision_date", main_date,
-                                                                  "ngày")):
+    main, act = Term(DOC_LABELS_VI[need.main]), Term(what)
+    for name, value, template in (
+            ("decision_no", main_no, "Thiếu số {document} — {what} phải có văn bản ghi rõ số "
+             "và ngày."),
+            ("decision_date", main_date, "Thiếu ngày {document} — {what} phải có văn bản ghi rõ "
+             "số và ngày.")):
         if value is None:
-            raise _refuse(f"{what}: {need.main} {name} missing", f"Thiếu {label} {main} — "
-                          f"{what} phải có văn bản ghi rõ số và ngày.", "document_missing",
-                          field=name, document_kind=need.main.value)
+            raise _refuse(f"{what}: {need.main} {name} missing", template, "document_missing",
+                          {"document": main, "what": act}, field=name,
+                          document_kind=need.main.value)
     if need.main in need.signed and main_signed is None:
-        raise _refuse(f"{need.main} not signed", f"Cần ghi tên người ký nhận trên {main}.",
-                      "document_unsigned", field="signer", document_kind=need.main.value)
+        raise _refuse(f"{need.main} not signed", "Cần ghi tên người ký nhận trên {document}.",
+                      "document_unsigned", {"document": main}, field="signer",
+                      document_kind=need.main.value)
     docs = tuple(d.cleaned() for d in documents)
     seen: set[DocKind] = set()
     for doc in docs:
-        label = DOC_LABELS_VI[doc.kind]
+        label = {"document": Term(DOC_LABELS_VI[doc.kind]), "what": act}
         if doc.kind not in need.allowed():
-            raise _refuse(f"{doc.kind} not part of {what}", f"{label.capitalize()} không thuộc "
-                          f"hồ sơ của bước {what}.", "document_not_expected", field="documents",
+            raise _refuse(f"{doc.kind} not part of {what}", "{document:cap} không thuộc "
+                          "hồ sơ của bước {what}.", "document_not_expected", label,
+                          field="documents",
                           document_kind=doc.kind.value)
         if doc.kind in seen:
-            raise _refuse(f"{doc.kind} twice", f"{label.capitalize()} được nhập hai lần.",
-                          "document_repeated", field="documents", document_kind=doc.kind.value)
+            raise _refuse(f"{doc.kind} twice", "{document:cap} được nhập hai lần.",
+                          "document_repeated", label, field="documents",
+                          document_kind=doc.kind.value)
         seen.add(doc.kind)
         if doc.doc_date > min(today, occurred_on):
-            raise _refuse(f"{doc.kind} dated {doc.doc_date} after the act", f"Ngày "
-                          f"{label} ({fmt_date(doc.doc_date)}) không được sau ngày {what} "
-                          f"({fmt_date(occurred_on)}) hoặc ở tương lai.", "document_date_after",
+            raise _refuse(f"{doc.kind} dated {doc.doc_date} after the act", "Ngày "
+                          "{document} ({day}) không được sau ngày {what} "
+                          "({act_day}) hoặc ở tương lai.", "document_date_after",
+                          {**label, "day": doc.doc_date, "act_day": occurred_on},
                           field="documents", document_kind=doc.kind.value)
         if doc.kind in need.signed and doc.signed_by is None:
-            raise _refuse(f"{doc.kind} not signed", f"Cần ghi tên người ký nhận trên {label}.",
-                          "document_unsigned", field="documents", document_kind=doc.kind.value)
+            raise _refuse(f"{doc.kind} not signed", "Cần ghi tên người ký nhận trên {document}.",
+                          "document_unsigned", label, field="documents",
+                          document_kind=doc.kind.value)
     for kind in need.needed(occurred_on):
         if kind not in seen:
             since = next((d for k, d in need.extra_from if k == kind), None)
-            when = f" (bắt buộc từ {fmt_date(since)})" if since else ""
-            raise _refuse(f"{what}: {kind} missing", f"Thiếu {DOC_LABELS_VI[kind]} (số, ngày)"
-                          f"{when}: {what} chưa đủ hồ sơ.", "document_missing",
+            missing = {"document": Term(DOC_LABELS_VI[kind]), "what": act, "since": since}
+            raise _refuse(f"{what}: {kind} missing", "Thiếu {document} (số, ngày) (bắt buộc từ "
+                          "{since}): {what} chưa đủ hồ sơ." if since else "Thiếu {document} "
+                          "(số, ngày): {what} chưa đủ hồ sơ.", "document_missing", missing,
                           field="documents", document_kind=kind.value)
     return docs
 

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.core.errors import ConfigurationError, InvalidTransition
+from gis.core.formats import Phrase, Term
 from gis.core.landuse import LandGroup
-from gis.core.text import fmt_date
 from gis.models.rules import RuleSet as RuleSetRow
 from gis.models.rules import TimeLimit as TimeLimitRow
 
@@ -98,6 +98,17 @@ class TimeLimit:
         base = f"{self.amount} {UNIT_LABELS_VI[self.unit]}"
         return f"{base} ({CATEGORY_LABELS_VI[self.category]})" if self.category else base
 
+    @property
+    def phrase(self) -> Phrase:
+        """``text_vi`` as a part of a message, to be shown in the reader's language."""
+        if self.category is None:
+            return (Phrase("{amount} tháng", amount=self.amount) if self.unit == Unit.MONTH
+                    else Phrase("{amount} ngày", amount=self.amount))
+        land = Term(CATEGORY_LABELS_VI[self.category])
+        return (Phrase("{amount} tháng ({land})", amount=self.amount, land=land)
+                if self.unit == Unit.MONTH
+                else Phrase("{amount} ngày ({land})", amount=self.amount, land=land))
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -130,7 +141,8 @@ class RuleSet:
         if general is None:
             raise ConfigurationError(
                 f"rule set {self.version} has no limit {key} for {category}",
-                message_vi=f"Bộ quy định thời hạn {self.version} thiếu thời hạn '{key}'.",
+                message_vi="Bộ quy định thời hạn {version} thiếu thời hạn '{key}'.",
+                params={"version": self.version, "key": str(key)},
                 reason="time_limit_missing", rule_version=self.version, rule_key=str(key))
         return general
 
@@ -159,8 +171,9 @@ def rule_set_for(book: RuleBook, day: dt.date) -> RuleSet:
         first = book.sets[0].effective_from if book.sets else None
         raise InvalidTransition(
             f"no time-limit rules in force on {day}",
-            message_vi=f"Không có quy định thời hạn áp dụng cho ngày {fmt_date(day)}"
-            + (f" (quy định sớm nhất có hiệu lực từ {fmt_date(first)})." if first else "."),
+            message_vi="Không có quy định thời hạn áp dụng cho ngày {day} (quy định sớm nhất "
+            "có hiệu lực từ {first})." if first else "Không có quy định thời hạn áp dụng cho "
+            "ngày {day}.", params={"day": day, "first": first},
             reason="no_rule_version", day=day.isoformat())
     return chosen
 

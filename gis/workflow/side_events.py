@@ -15,7 +15,8 @@ from typing import Any
 from gis.core.calendar import check_enforcement_time, local_time
 from gis.core.domain import CaseStep, EventKind
 from gis.core.errors import InvalidInput
-from gis.core.text import clean_decision_no, clean_text, fmt_date
+from gis.core.formats import Term
+from gis.core.text import clean_decision_no, clean_text
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer
 from gis.workflow.complaints import (
     ComplaintEntry,
@@ -102,8 +103,9 @@ class SideRequest:
                                reason="not_a_side_event", field="kind")
         outcome = self.outcome
         if outcome is not None and outcome not in set(ComplaintOutcome):
-            raise InvalidInput(f"outcome {outcome!r}", message_vi=f"Kết quả giải quyết "
-                               f"'{outcome}' không hợp lệ.", reason="unknown_value",
+            raise InvalidInput(f"outcome {outcome!r}", message_vi="Kết quả giải quyết "
+                               "'{outcome}' không hợp lệ.", params={"outcome": outcome},
+                               reason="unknown_value",
                                field="outcome")
         return SideRequest(
             kind, self.occurred_on, clean_decision_no(self.decision_no), self.decision_date,
@@ -194,8 +196,9 @@ def _not_before(req: SideRequest, earliest: dt.date, label: str) -> None:
     day = req.legal_date
     if day < earliest:
         raise refuse(f"{req.kind} on {day} before {earliest}",
-                     f"Ngày {KIND_LABELS_VI[req.kind]} ({fmt_date(day)}) không được trước "
-                     f"ngày {label} ({fmt_date(earliest)}).", "before_previous_step",
+                     "Ngày {what} ({day}) không được trước ngày {previous} ({previous_day}).",
+                     "before_previous_step", {"what": Term(KIND_LABELS_VI[req.kind]), "day": day,
+                                              "previous": Term(label), "previous_day": earliest},
                      field="occurred_on", previous_date=earliest.isoformat())
 
 
@@ -213,10 +216,11 @@ def _check_consultation(facts: CaseFacts, req: SideRequest, rules: RuleBook) -> 
     short = (limit.due(posting.occurred_on) - ended).days
     if short > 0:
         raise refuse(f"posting of {posting.occurred_on} ended early on {ended}",
-                     f"Biên bản kết thúc niêm yết ngày {fmt_date(ended)} lập trước khi hết "
-                     f"thời gian niêm yết {limit.text_vi} (niêm yết từ "
-                     f"{fmt_date(posting.occurred_on)}, còn thiếu {short} ngày; "
-                     f"{limit.legal_reference}).", "posting_not_ended", field="documents",
+                     "Biên bản kết thúc niêm yết ngày {ended} lập trước khi hết "
+                     "thời gian niêm yết {limit} (niêm yết từ {posted}, còn thiếu {short} ngày; "
+                     "{reference}).", "posting_not_ended",
+                     {"ended": ended, "limit": limit.phrase, "posted": posting.occurred_on,
+                      "short": short, "reference": limit.legal_reference}, field="documents",
                      missing_days=short, rule_version=rule_set.version)
     held = req.legal_date  # not before ``ended``: check_paperwork refused that already
     held_rules = rules.for_date(held)
@@ -224,10 +228,13 @@ def _check_consultation(facts: CaseFacts, req: SideRequest, rules: RuleBook) -> 
     if within is not None and held > within.due(ended):
         late = (held - within.due(ended)).days
         raise refuse(f"dialogue {late} days after the 30-day limit",
-                     f"Đối thoại phải tổ chức trong {within.text_vi} kể từ khi kết thúc niêm "
-                     f"yết ({fmt_date(ended)}), hạn cuối {fmt_date(within.due(ended))}, đã quá "
-                     f"{late} ngày ({within.legal_reference}); cần niêm yết lại phương án.",
-                     "consultation_too_late", field="decision_date", late_days=late,
+                     "Đối thoại phải tổ chức trong {limit} kể từ khi kết thúc niêm "
+                     "yết ({ended}), hạn cuối {due}, đã quá "
+                     "{late} ngày ({reference}); cần niêm yết lại phương án.",
+                     "consultation_too_late",
+                     {"limit": within.phrase, "ended": ended, "due": within.due(ended),
+                      "late": late, "reference": within.legal_reference}, field="decision_date",
+                      late_days=late,
                      rule_version=held_rules.version)
     return held_rules.version
 
@@ -241,9 +248,9 @@ def _check_renewal(facts: CaseFacts, req: SideRequest, rules: RuleBook) -> None:
     if lapsed is None:
         noticed = facts.notice_on()
         raise refuse("the notice is still in force", "Thông báo thu hồi đất ngày "
-                     f"{fmt_date(noticed) if noticed else '?'} vẫn còn hiệu lực; chỉ thông báo "
+                     "{noticed} vẫn còn hiệu lực; chỉ thông báo "
                      "lại khi thông báo cũ đã hết hiệu lực 12 tháng.", "notice_still_valid",
-                     field="decision_date")
+                     {"noticed": noticed or "?"}, field="decision_date")
 
 
 def _check_compulsory_inventory(facts: CaseFacts, req: SideRequest, rules: RuleBook) -> str:
@@ -259,10 +266,12 @@ def _check_compulsory_inventory(facts: CaseFacts, req: SideRequest, rules: RuleB
     short = (period.due(persuaded) - req.legal_date).days
     if short > 0:
         raise refuse(f"persuasion of {persuaded}: {short} days short",
-                     f"Quyết định kiểm đếm bắt buộc chỉ ban hành sau {period.text_vi} vận "
-                     f"động, thuyết phục (từ {fmt_date(persuaded)}, còn thiếu {short} ngày; "
-                     f"{period.legal_reference}).", "persuasion_period_not_over",
-                     field="decision_date", missing_days=short, rule_version=rule_set.version)
+                     "Quyết định kiểm đếm bắt buộc chỉ ban hành sau {limit} vận "
+                     "động, thuyết phục (từ {persuaded}, còn thiếu {short} ngày; "
+                     "{reference}).", "persuasion_period_not_over",
+                     {"limit": period.phrase, "persuaded": persuaded, "short": short,
+                      "reference": period.legal_reference}, field="decision_date",
+                      missing_days=short, rule_version=rule_set.version)
     return rule_set.version
 
 
@@ -288,25 +297,28 @@ def _check_enforcement(facts: CaseFacts, req: SideRequest, rules: RuleBook
         return None, "decided"
     decided = facts.last_side(K.ENFORCEMENT_DECIDED)
     if facts.enforcement_stage != "decided" or decided is None:
-        why = {"complied": "người có đất đã chấp hành", "executed": "đã cưỡng chế xong"}.get(
-            facts.enforcement_stage or "", "hồ sơ chưa có quyết định cưỡng chế")
-        raise refuse("no enforcement decision pending", f"Chưa thể ghi nhận: {why}.",
-                     "no_enforcement_decision", enforcement_stage=facts.enforcement_stage)
+        why = {"complied": Term("người có đất đã chấp hành"),
+               "executed": Term("đã cưỡng chế xong")}.get(
+            facts.enforcement_stage or "", Term("hồ sơ chưa có quyết định cưỡng chế"))
+        raise refuse("no enforcement decision pending", "Chưa thể ghi nhận: {why}.",
+                     "no_enforcement_decision", {"why": why},
+                     enforcement_stage=facts.enforcement_stage)
     _not_before(req, decided.legal_date, "quyết định cưỡng chế")
     if req.kind == K.OWNER_COMPLIED:
         limit = rules.for_date(req.legal_date).limit(RuleKey.HANDOVER_AFTER_COMPLIANCE)
         return limit.due(req.legal_date), "complied"
     for doc in req.documents:
         if doc.doc_date < decided.legal_date:
-            raise refuse(f"{doc.kind} before the enforcement decision", f"Văn bản số "
-                         f"{doc.doc_no} ({fmt_date(doc.doc_date)}) lập trước quyết định cưỡng "
-                         f"chế ({fmt_date(decided.legal_date)}).", "document_before_decision",
+            raise refuse(f"{doc.kind} before the enforcement decision", "Văn bản số "
+                         "{number} ({day}) lập trước quyết định cưỡng chế ({decided}).",
+                         "document_before_decision", {"number": doc.doc_no, "day": doc.doc_date,
+                                                      "decided": decided.legal_date},
                          field="documents", document_kind=doc.kind.value)
     if req.at is None:
         raise refuse("enforcement needs its start time", "Cần nhập giờ bắt đầu cưỡng chế.",
                      "required", field="at")
     if local_time(req.at).date() != req.occurred_on:
         raise refuse("'at' is not on occurred_on", "Giờ bắt đầu cưỡng chế phải thuộc ngày "
-                     f"cưỡng chế ({fmt_date(req.occurred_on)}).", "date_mismatch", field="at")
+                     "cưỡng chế ({day}).", "date_mismatch", {"day": req.occurred_on}, field="at")
     check_enforcement_time(req.at, facts.blackouts)
     return None, "executed"

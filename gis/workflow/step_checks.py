@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 from gis.core.domain import EventKind
-from gis.core.text import fmt_date
 from gis.workflow.facts import (
     CaseFacts,
     ExceptionKind,
@@ -46,10 +45,11 @@ def check_inventory(facts: CaseFacts, minutes_on: dt.date) -> None:
     noticed = facts.notice_on()
     if noticed is not None and minutes_on < noticed:
         raise refuse(f"inventory minutes {minutes_on} before the notice {noticed}",
-                     f"Biên bản kiểm đếm ngày {fmt_date(minutes_on)} lập trước thông báo thu "
-                     f"hồi đất ngày {fmt_date(noticed)}: phải thông báo trước, kiểm đếm sau "
+                     "Biên bản kiểm đếm ngày {day} lập trước thông báo thu "
+                     "hồi đất ngày {noticed}: phải thông báo trước, kiểm đếm sau "
                      "(Luật Đất đai 2024, Điều 85, 87).", "inventory_before_notice",
-                     field="decision_date", notice_date=noticed.isoformat())
+                     {"day": minutes_on, "noticed": noticed}, field="decision_date",
+                     notice_date=noticed.isoformat())
 
 
 def check_approval(facts: CaseFacts, approved_on: dt.date, rules: RuleBook) -> RuleSet:
@@ -61,9 +61,11 @@ def check_approval(facts: CaseFacts, approved_on: dt.date, rules: RuleBook) -> R
     if short > 0:
         raise refuse(
             f"plan posted {posting.occurred_on}, approval {approved_on}: {short} days short",
-            f"Phương án phải được niêm yết ít nhất {limit.text_vi} trước khi phê duyệt — niêm "
-            f"yết ngày {fmt_date(posting.occurred_on)}, còn thiếu {short} ngày "
-            f"({limit.legal_reference}).", "posting_period_too_short", field="decision_date",
+            "Phương án phải được niêm yết ít nhất {limit} trước khi phê duyệt — niêm "
+            "yết ngày {posted}, còn thiếu {short} ngày ({reference}).",
+            "posting_period_too_short", {"limit": limit.phrase, "posted": posting.occurred_on,
+                                         "short": short, "reference": limit.legal_reference},
+            field="decision_date",
             missing_days=short, rule_version=rule_set.version)
     consultation = facts.last_side(EventKind.CONSULTATION)
     if consultation is None or consultation.legal_date < posting.occurred_on:
@@ -73,8 +75,9 @@ def check_approval(facts: CaseFacts, approved_on: dt.date, rules: RuleBook) -> R
                      field="decision_date")
     if approved_on < consultation.legal_date:
         raise refuse(f"approval {approved_on} before consultation {consultation.legal_date}",
-                     f"Ngày phê duyệt ({fmt_date(approved_on)}) không được trước ngày họp lấy "
-                     f"ý kiến ({fmt_date(consultation.legal_date)}).", "before_consultation",
+                     "Ngày phê duyệt ({day}) không được trước ngày họp lấy "
+                     "ý kiến ({consulted}).", "before_consultation",
+                     {"day": approved_on, "consulted": consultation.legal_date},
                      field="decision_date",
                      previous_date=consultation.legal_date.isoformat())
     return rule_set
@@ -90,10 +93,12 @@ def check_decision(facts: CaseFacts, decided_on: dt.date, rules: RuleBook) -> Ru
     if short > 0 and facts.exception(ExceptionKind.EARLY_CONSENT, decided_on) is None:
         raise refuse(
             f"decision {decided_on} only {(decided_on - first_on).days} days after notice",
-            f"Quyết định thu hồi phải sau thông báo ít nhất {minimum.text_vi} — thông báo ngày "
-            f"{fmt_date(first_on)}, còn thiếu {short} ngày ({minimum.legal_reference}). Nếu "
+            "Quyết định thu hồi phải sau thông báo ít nhất {limit} — thông báo ngày "
+            "{noticed}, còn thiếu {short} ngày ({reference}). Nếu "
             "người sử dụng đất đồng ý thu hồi trước thời hạn, hãy ghi nhận văn bản đồng ý "
-            "(Điều 85 khoản 2).", "notice_period_too_short", field="decision_date",
+            "(Điều 85 khoản 2).", "notice_period_too_short",
+            {"limit": minimum.phrase, "noticed": first_on, "short": short,
+             "reference": minimum.legal_reference}, field="decision_date",
             missing_days=short, rule_version=rule_set.version)
     noticed_on = facts.notice_on() or first_on
     validity = rule_set.limit(RuleKey.NOTICE_VALIDITY)
@@ -101,10 +106,12 @@ def check_decision(facts: CaseFacts, decided_on: dt.date, rules: RuleBook) -> Ru
     if decided_on > expired_on:
         raise refuse(
             f"notice of {noticed_on} lapsed on {expired_on}",
-            f"Thông báo thu hồi đất ngày {fmt_date(noticed_on)} đã hết hiệu lực "
-            f"{validity.text_vi} từ ngày {fmt_date(expired_on)}; hãy ghi nhận thông báo thu "
-            f"hồi mới (thông báo lại) trước khi quyết định thu hồi ({validity.legal_reference}).",
-            "notice_expired", field="decision_date", expired_on=expired_on.isoformat(),
+            "Thông báo thu hồi đất ngày {noticed} đã hết hiệu lực "
+            "{limit} từ ngày {expired}; hãy ghi nhận thông báo thu "
+            "hồi mới (thông báo lại) trước khi quyết định thu hồi ({reference}).",
+            "notice_expired", {"noticed": noticed_on, "limit": validity.phrase,
+                               "expired": expired_on, "reference": validity.legal_reference},
+            field="decision_date", expired_on=expired_on.isoformat(),
             rule_version=rule_set.version)
     ready = facts.resettlement_ready_on
     if facts.resettlement_needed and (ready is None or ready > decided_on) and (
@@ -112,9 +119,9 @@ def check_decision(facts: CaseFacts, decided_on: dt.date, rules: RuleBook) -> Ru
         raise refuse(
             "resettlement not arranged", "Chưa thể quyết định thu hồi đất: hộ thuộc diện tái "
             "định cư nhưng chưa được bố trí tái định cư (giao lô) trước ngày quyết định "
-            f"({fmt_date(decided_on)}), và không có trường hợp ngoại lệ được ghi nhận "
+            "({day}), và không có trường hợp ngoại lệ được ghi nhận "
             "(Luật Đất đai 2024, Điều 91; Nghị quyết 254/2025/QH15, Điều 3 khoản 3).",
-            "resettlement_not_arranged", field="decision_date")
+            "resettlement_not_arranged", {"day": decided_on}, field="decision_date")
     return rule_set
 
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gis.core.domain import STEP_LABELS_VI, STEP_ORDER, CaseStep
-from gis.core.text import clean_decision_no, clean_text, fmt_date, fmt_vnd
+from gis.core.formats import OneOf, Term
+from gis.core.text import clean_decision_no, clean_text
 from gis.workflow.authority import Issuer, check_issuer, clean_issuer
 from gis.workflow.facts import (
     ACTION_LABELS_VI,
@@ -113,20 +114,20 @@ def _check_order(current: CaseStep, requested: CaseStep) -> tuple[CaseStep, Step
     action = action_for(current, target)
     if action is not None:
         return target, action
-    here, there = STEP_LABELS_VI[current], STEP_LABELS_VI[requested]
+    steps = {"here": Term(STEP_LABELS_VI[current]), "there": Term(STEP_LABELS_VI[requested])}
     if current == S.HANDED_OVER:
         raise refuse("case already handed over", "Hồ sơ đã bàn giao mặt bằng; không còn bước "
                      "nào tiếp theo.", "case_closed", current_step=current.value)
     if STEP_ORDER[target] <= STEP_ORDER[current]:
         reason = "step_repeated" if target == current else "step_backwards"
-        raise refuse(f"{current} → {requested} goes back", f"Hồ sơ đã ở bước '{here}'; không "
-                     f"thể ghi lại hoặc quay về bước '{there}'.", reason,
+        raise refuse(f"{current} → {requested} goes back", "Hồ sơ đã ở bước '{here}'; không "
+                     "thể ghi lại hoặc quay về bước '{there}'.", reason, steps,
                      current_step=current.value)
-    needed = " hoặc ".join(ACTION_LABELS_VI[a] for a in MOVES[current].values())
+    needed = OneOf(Term(ACTION_LABELS_VI[a]) for a in MOVES[current].values())
     raise refuse(
         f"{current} → {requested} skips a step",
-        f"Chưa thể chuyển sang bước '{there}': hồ sơ đang ở bước '{here}' — cần {needed} "
-        "trước.", "step_skipped", current_step=current.value,
+        "Chưa thể chuyển sang bước '{there}': hồ sơ đang ở bước '{here}' — cần {needed} "
+        "trước.", "step_skipped", {**steps, "needed": needed}, current_step=current.value,
         missing_steps=[s.value for s in MOVES[current]])
 
 
@@ -140,18 +141,20 @@ def check_document(what: str, *, required: bool, today: dt.date, occurred_on: dt
                                     "123/QĐ-UBND)"), ("decision_date", decision_date,
                                    "ngày ký văn bản"), ("signer", signer, "người ký")):
             if value is None:
-                raise refuse(f"{name} is required for {what}", f"Thiếu {label} của {what}.",
-                             "required", field=name)
+                raise refuse(f"{name} is required for {what}", "Thiếu {label} của {what}.",
+                             "required", {"label": Term(label), "what": Term(what)},
+                             field=name)
     for name, day, label in (("occurred_on", occurred_on, what),
                              ("decision_date", decision_date, "ký văn bản")):
         if day is not None and day > today:
-            raise refuse(f"{name} {day} is in the future", f"Ngày {label} ({fmt_date(day)}) "
-                         f"ở tương lai — hôm nay là {fmt_date(today)}.", "date_in_future",
-                         field=name)
+            raise refuse(f"{name} {day} is in the future", "Ngày {label} ({day}) "
+                         "ở tương lai — hôm nay là {today}.", "date_in_future",
+                         {"label": Term(label), "day": day, "today": today}, field=name)
     if decision_date is not None and decision_date > occurred_on:
-        raise refuse("decision_date after occurred_on", f"Ngày ký văn bản "
-                     f"({fmt_date(decision_date)}) không được sau ngày {what} "
-                     f"({fmt_date(occurred_on)}).", "decision_after_occurrence",
+        raise refuse("decision_date after occurred_on", "Ngày ký văn bản "
+                     "({signed}) không được sau ngày {what} ({day}).",
+                     "decision_after_occurrence",
+                     {"signed": decision_date, "what": Term(what), "day": occurred_on},
                      field="decision_date")
 
 
@@ -175,13 +178,15 @@ def check_transition(facts: CaseFacts, request: StepRequest, rules: RuleBook,
                      organisation=facts.organisation)
     if facts.history:
         prev = facts.history[-1]
-        prev_what = ACTION_LABELS_VI[prev.action] if prev.action else "bước trước"
+        prev_what = Term(ACTION_LABELS_VI[prev.action] if prev.action else "bước trước")
         for mine, theirs, name in ((req.occurred_on, prev.occurred_on, "occurred_on"),
                                    (legal, prev.legal_date, "decision_date")):
             if mine < theirs:
                 raise refuse(f"{action} on {mine} before {prev.step_to} on {theirs}",
-                             f"Ngày {what} ({fmt_date(mine)}) không được trước ngày "
-                             f"{prev_what} ({fmt_date(theirs)}).", "before_previous_step",
+                             "Ngày {what} ({day}) không được trước ngày {previous} "
+                             "({previous_day}).", "before_previous_step",
+                             {"what": Term(what), "day": mine, "previous": prev_what,
+                              "previous_day": theirs},
                              field=name, previous_date=theirs.isoformat())
     elif facts.step != S.NOT_STARTED:
         needed_record(facts, StepAction.NOTICE)
@@ -205,8 +210,8 @@ def _check_paid(facts: CaseFacts, req: StepRequest) -> None:
     if facts.last_payment_on is not None and req.occurred_on < facts.last_payment_on:
         raise refuse(
             f"payment completed {req.occurred_on} before last payment {facts.last_payment_on}",
-            f"Ngày hoàn thành chi trả ({fmt_date(req.occurred_on)}) không được trước lần chi "
-            f"trả cuối ({fmt_date(facts.last_payment_on)}).", "before_last_payment",
+            "Ngày hoàn thành chi trả ({day}) không được trước lần chi trả cuối ({last}).",
+            "before_last_payment", {"day": req.occurred_on, "last": facts.last_payment_on},
             field="occurred_on", previous_date=facts.last_payment_on.isoformat())
     check_settled(facts)
 
@@ -224,7 +229,8 @@ def check_settled(facts: CaseFacts) -> None:
     if short > 0:
         raise refuse(
             f"paid {facts.paid_vnd} of {facts.approved_total_vnd} VND",
-            f"Chưa thể ghi nhận hoàn thành chi trả: đã chi trả và gửi {fmt_vnd(facts.paid_vnd)}"
-            f" trên {fmt_vnd(facts.approved_total_vnd)} được duyệt, còn thiếu {fmt_vnd(short)}."
-            " Tiền hộ không nhận phải được ghi là khoản gửi tài khoản tạm giữ.",
-            "payment_incomplete", outstanding_vnd=short)
+            "Chưa thể ghi nhận hoàn thành chi trả: đã chi trả và gửi {paid} đ trên {approved} đ"
+            " được duyệt, còn thiếu {short} đ. Tiền hộ không nhận phải được ghi là khoản gửi"
+            " tài khoản tạm giữ.", "payment_incomplete",
+            {"paid": facts.paid_vnd, "approved": facts.approved_total_vnd, "short": short},
+            outstanding_vnd=short)

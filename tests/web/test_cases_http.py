@@ -763,3 +763,69 @@ def test_pages_answer_quickly_in_both_languages(staff: TestClient, world: CasesW
     assert "Case history" in english and "Record the next step" in english
     assert "Lịch sử hồ sơ" not in english
     staff.get("/cases", params={"lang": "vi"})
+
+
+def form_message(page: str, form: str) -> str | None:
+    """The message shown above ``form`` (None when there is none)."""
+    found = re.search(rf'id="{re.escape(form)}-message"[^>]*>(.*?)</div>', page, re.S)
+    return html.unescape(found[1]).strip() if found else None
+
+
+def in_language(client: TestClient, lang: str) -> TestClient:
+    """``client`` asking for pages in ``lang`` (the switch's cookie)."""
+    client.cookies.set("gpmb_lang", lang)
+    return client
+
+
+def test_refusals_speak_the_pages_language(staff: TestClient, world: CasesWorld) -> None:
+    """The workflow's and the ledger's refusals come in the page's language, their numbers
+    written the way that language writes them."""
+    case = world.case("c.step = 'notified'")
+    form = step_form(staff, case["id"])
+    skip = {**form, "to_step": "plan_approved", "occurred_on": local_today().isoformat()}
+    try:
+        english = in_language(staff, "en").post(f"/cases/{case['id']}/step", data=skip)
+        assert english.status_code == 422
+        assert form_message(english.text, "step") == (
+            "Cannot move to step 'Compensation plan approved' yet: the case is at step "
+            "'Recovery notice issued' — inventory is needed first.")
+        vietnamese = in_language(staff, "vi").post(f"/cases/{case['id']}/step", data=skip)
+        assert form_message(vietnamese.text, "step") == (
+            "Chưa thể chuyển sang bước 'Đã phê duyệt phương án': hồ sơ đang ở bước 'Đã thông "
+            "báo thu hồi' — cần kiểm đếm trước.")
+
+        owed = world.case("c.step = 'plan_approved' AND c.approved_total_vnd - c.paid_vnd "
+                          "> 1000000")
+        page = staff.get(f"/cases/{owed['id']}").text
+        pay = {k: hidden(page, "payment-form", k) for k in ("csrf_token", "version", "idem")}
+        too_much = owed["outstanding"] + 1
+        pay.update(payee_id=str(planned_payee(world, owed["id"])), paid_on=(
+            local_today().isoformat()), method="transfer", amount_vnd=str(too_much))
+        english = in_language(staff, "en").post(f"/cases/{owed['id']}/payments", data=pay)
+        assert english.status_code == 422
+        message = field_error(english.text, "payment", "amount_vnd") or ""
+        assert message.startswith(f"The amount {too_much:,} VND exceeds "), message
+        assert "đ" not in message and "vượt" not in message
+        vietnamese = in_language(staff, "vi").post(f"/cases/{owed['id']}/payments", data=pay)
+        message = field_error(vietnamese.text, "payment", "amount_vnd") or ""
+        assert message.startswith(f"Số tiền {too_much:,} đ vượt ".replace(",", ".")), message
+
+        posted = world.case("c.step = 'plan_posted'")
+        page = staff.get(f"/cases/{posted['id']}").text
+        side = {k: hidden(page, "side-form", k) for k in ("csrf_token", "version", "idem")}
+        today = local_today().isoformat()
+        side.update(kind="recovery_exception", occurred_on=today, decision_no="12/TTr-UBND",
+                    decision_date=today, exception_kind="before_plan_approval",
+                    project_kind="other", consent_pct="70,5")
+        english = in_language(staff, "en").post(f"/cases/{posted['id']}/side-events",
+                                                data=side)
+        assert english.status_code == 422
+        shown = html.unescape(english.text)
+        assert "more than 75 % of the land users must agree (share: 70.5 %;" in shown
+        vietnamese = in_language(staff, "vi").post(f"/cases/{posted['id']}/side-events",
+                                                   data=side)
+        shown = html.unescape(vietnamese.text)
+        assert "cần trên 75 % người sử dụng đất đồng ý (tỷ lệ: 70,5 %;" in shown
+        assert "70.5" not in shown
+    finally:
+        staff.cookies.delete("gpmb_lang")

@@ -65,7 +65,7 @@ def test_domain_labels_shown_on_pages_have_english() -> None:
 
 
 def test_translations_keep_placeholders() -> None:
-    placeholder = re.compile(r"\{(\w+)\}")
+    placeholder = re.compile(r"\{(\w+)(?::[^}]*)?\}")
     for vi, en in english().items():
         assert set(placeholder.findall(vi)) == set(placeholder.findall(en)), vi
 
