@@ -785,7 +785,7 @@ def test_refusals_speak_the_pages_language(staff: TestClient, world: CasesWorld)
     skip = {**form, "to_step": "plan_approved", "occurred_on": local_today().isoformat()}
     try:
         english = in_language(staff, "en").post(f"/cases/{case['id']}/step", data=skip)
-        assert english.status_code == 422
+        assert english.status_code == 409  # the API's status for a workflow refusal
         assert form_message(english.text, "step") == (
             "Cannot move to step 'Compensation plan approved' yet: the case is at step "
             "'Recovery notice issued' — inventory is needed first.")
@@ -802,7 +802,7 @@ def test_refusals_speak_the_pages_language(staff: TestClient, world: CasesWorld)
         pay.update(payee_id=str(planned_payee(world, owed["id"])), paid_on=(
             local_today().isoformat()), method="transfer", amount_vnd=str(too_much))
         english = in_language(staff, "en").post(f"/cases/{owed['id']}/payments", data=pay)
-        assert english.status_code == 422
+        assert english.status_code == 409
         message = field_error(english.text, "payment", "amount_vnd") or ""
         assert message.startswith(f"The amount {too_much:,} VND exceeds "), message
         assert "đ" not in message and "vượt" not in message
@@ -819,7 +819,7 @@ def test_refusals_speak_the_pages_language(staff: TestClient, world: CasesWorld)
                     project_kind="other", consent_pct="70,5")
         english = in_language(staff, "en").post(f"/cases/{posted['id']}/side-events",
                                                 data=side)
-        assert english.status_code == 422
+        assert english.status_code == 409
         shown = html.unescape(english.text)
         assert "more than 75 % of the land users must agree (share: 70.5 %;" in shown
         vietnamese = in_language(staff, "vi").post(f"/cases/{posted['id']}/side-events",

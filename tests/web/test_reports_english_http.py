@@ -12,11 +12,12 @@ import io
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openpyxl
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, Row, text
 from sqlalchemy.orm import Session
 
 from gis.access.scope import Scope
@@ -157,17 +158,23 @@ def test_pdf_summary_in_english(reader: dict[str, httpx.Client], demo_engine: En
     assert _left(words, names) == ""
 
 
+def _paid_case(conn: Connection) -> tuple[Row[Any], list[int]]:
+    """The demo case paid the most (with a payment of at least 1.000 đ) and its payments."""
+    case = conn.execute(text(
+        """SELECT c.id, p.parcel_no, p.sheet_no FROM clearance_cases c
+           JOIN parcels p ON p.id = c.parcel_id
+           WHERE EXISTS (SELECT 1 FROM payments y WHERE y.case_id = c.id
+                         AND y.amount_vnd >= 1000)
+           ORDER BY c.paid_vnd DESC LIMIT 1""")).one()
+    amounts = conn.execute(text("SELECT amount_vnd FROM payments WHERE case_id = :c"),
+                           {"c": case.id}).scalars().all()
+    return case, list(amounts)
+
+
 def test_dossier_pdf_in_english(reader: dict[str, httpx.Client], demo_engine: Engine,
                                 tmp_path: Path) -> None:
     with demo_engine.connect() as conn:
-        case = conn.execute(text(
-            """SELECT c.id, p.parcel_no, p.sheet_no FROM clearance_cases c
-               JOIN parcels p ON p.id = c.parcel_id
-               WHERE EXISTS (SELECT 1 FROM payments y WHERE y.case_id = c.id
-                             AND y.amount_vnd >= 1000)
-               ORDER BY c.paid_vnd DESC LIMIT 1""")).one()
-        amounts = conn.execute(text("SELECT amount_vnd FROM payments WHERE case_id = :c"),
-                               {"c": case.id}).scalars().all()
+        case, amounts = _paid_case(conn)
     res = reader["en"].get(f"/cases/{case.id}/dossier.pdf")
     assert res.status_code == 200
     words = _pdf_text(res.content, tmp_path, "dossier.pdf")
@@ -254,14 +261,7 @@ def test_dossier_page_in_english(reader: dict[str, httpx.Client], demo_engine: E
     Vietnamese is data (names, document numbers, what people typed), the national heading
     (marked ``lang="vi"``) and the switch back to Vietnamese."""
     with demo_engine.connect() as conn:
-        case = conn.execute(text(
-            """SELECT c.id, p.parcel_no, p.sheet_no FROM clearance_cases c
-               JOIN parcels p ON p.id = c.parcel_id
-               WHERE EXISTS (SELECT 1 FROM payments y WHERE y.case_id = c.id
-                             AND y.amount_vnd >= 1000)
-               ORDER BY c.paid_vnd DESC LIMIT 1""")).one()
-        amounts = conn.execute(text("SELECT amount_vnd FROM payments WHERE case_id = :c"),
-                               {"c": case.id}).scalars().all()
+        case, amounts = _paid_case(conn)
         typed = set(conn.execute(text(
             """SELECT unnest(ARRAY[decision_no, signer, issuer_unit, note]) FROM case_events
                WHERE case_id = :c
